@@ -4,7 +4,7 @@
  * `.env.example` documents each variable and its default.
  */
 import { z } from "zod";
-import { type WorkerType, workerTypes } from "./engine/lanes.ts";
+import { type LaneName, laneNames, type WorkerType, workerTypes } from "./engine/lanes.ts";
 
 const integer = (min: number, max: number) =>
   z
@@ -30,6 +30,29 @@ const postgresUrl = z
     message: "expected a postgres:// connection URL",
   });
 
+const laneConcurrency = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const overrides: Partial<Record<LaneName, number>> = {};
+    for (const part of value.split(",").filter(Boolean)) {
+      const [lane, count] = part.split("=").map((piece) => piece.trim());
+      if (!lane || !(laneNames as readonly string[]).includes(lane)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `unknown lane "${lane}" (lanes: ${laneNames.join(", ")})`,
+        });
+        return z.NEVER;
+      }
+      if (!count || !/^\d+$/.test(count) || Number(count) < 1) {
+        ctx.addIssue({ code: "custom", message: `${lane}: expected a concurrency of at least 1` });
+        return z.NEVER;
+      }
+      overrides[lane as LaneName] = Number(count);
+    }
+    return overrides;
+  });
+
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
@@ -49,6 +72,11 @@ const environmentSchema = z.object({
   WORKER_TYPE: withDefault(z.enum(workerTypes), "all"),
   CRONTAB_FILE: withDefault(z.string().min(1), "crontab"),
   SHUTDOWN_GRACE_MS: withDefault(integer(0, 3_600_000), "30000"),
+  WORKER_HEARTBEAT_MS: withDefault(integer(100, 600_000), "5000"),
+  WORKER_SILENT_AFTER_MS: withDefault(integer(1_000, 86_400_000), "30000"),
+  WORKER_MAX_JOBS: withDefault(integer(0, 1_000_000_000), "0"),
+  WORKER_MAX_RSS_MB: withDefault(integer(0, 1_000_000), "0"),
+  LANE_CONCURRENCY: withDefault(laneConcurrency, ""),
   MIGRATE_ON_START: withDefault(boolean, "true"),
 });
 
@@ -64,6 +92,13 @@ export interface Config {
   crontabFile: string;
   shutdownGraceMs: number;
   migrateOnStart: boolean;
+  worker: {
+    heartbeatIntervalMs: number;
+    silentAfterMs: number;
+    maxJobs: number;
+    maxRssBytes: number;
+    laneConcurrency: Partial<Record<LaneName, number>>;
+  };
 }
 
 export class ConfigError extends Error {
@@ -92,5 +127,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     crontabFile: e.CRONTAB_FILE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     migrateOnStart: e.MIGRATE_ON_START,
+    worker: {
+      heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,
+      silentAfterMs: e.WORKER_SILENT_AFTER_MS,
+      maxJobs: e.WORKER_MAX_JOBS,
+      maxRssBytes: e.WORKER_MAX_RSS_MB * 1024 * 1024,
+      laneConcurrency: e.LANE_CONCURRENCY,
+    },
   };
 }

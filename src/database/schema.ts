@@ -2,9 +2,15 @@
  * The single source of table types for Kysely. `Selectable`, `Insertable` and `Updateable`
  * types are derived from these interfaces, never copied by hand.
  */
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType, Generated, Selectable } from "kysely";
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
+type Json = ColumnType<unknown, string, string>;
 
 export interface SchemaMigrationTable {
   name: string;
@@ -12,6 +18,98 @@ export interface SchemaMigrationTable {
   applied_at: Generated<Date>;
 }
 
+export const executionStatuses = [
+  "queued",
+  "scheduled",
+  "running",
+  "retrying",
+  "succeeded",
+  "dead",
+  "cancelled",
+  "expired",
+] as const;
+export type ExecutionStatus = (typeof executionStatuses)[number];
+export const terminalStatuses = ["succeeded", "dead", "cancelled", "expired"] as const;
+
+export interface ExecutionTable {
+  id: Generated<number>;
+  public_id: Generated<string>;
+  task_name: string;
+  lane: string;
+  status: ExecutionStatus;
+  payload: Json;
+  secrets: Json | null;
+  job_id: number | null;
+  job_key: string | null;
+  priority: number;
+  attempts: Generated<number>;
+  max_attempts: number;
+  run_at: Timestamp;
+  expires_at: NullableTimestamp;
+  correlation_id: string | null;
+  parent_id: string | null;
+  progress: number | null;
+  progress_message: string | null;
+  result: Json | null;
+  error_class: string | null;
+  error_message: string | null;
+  error_stack: string | null;
+  worker_id: string | null;
+  cancel_requested_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  updated_at: Generated<Date>;
+}
+
+export type AttemptOutcome =
+  | "succeeded"
+  | "failed"
+  | "snoozed"
+  | "timed_out"
+  | "cancelled"
+  | "abandoned";
+
+export interface ExecutionAttemptTable {
+  execution_id: number;
+  attempt: number;
+  worker_id: string | null;
+  started_at: Date;
+  finished_at: NullableTimestamp;
+  outcome: AttemptOutcome;
+  error_class: string | null;
+  error_message: string | null;
+}
+
+export interface WorkerTable {
+  id: string;
+  type: string;
+  lanes: string[];
+  host: string;
+  pid: number;
+  graphile_worker_ids: Generated<string[]>;
+  started_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  running_jobs: Generated<number>;
+  jobs_done: Generated<number>;
+  stopped_at: NullableTimestamp;
+}
+
+export interface LaneStateTable {
+  lane: string;
+  paused: boolean;
+  changed_at: Generated<Date>;
+  changed_by: string | null;
+}
+
 export interface Database {
   switchboard_migrations: SchemaMigrationTable;
+  executions: ExecutionTable;
+  execution_attempts: ExecutionAttemptTable;
+  workers: WorkerTable;
+  lane_states: LaneStateTable;
 }
+
+export type Execution = Selectable<ExecutionTable>;
+export type ExecutionAttempt = Selectable<ExecutionAttemptTable>;
+export type WorkerRow = Selectable<WorkerTable>;

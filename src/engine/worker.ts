@@ -1,79 +1,233 @@
 /**
  * A worker process serves the lanes of its worker type: one graphile-worker runner per lane,
  * with that lane's concurrency and only that lane's tasks, all over one shared pg Pool.
+ * Around the runners it keeps the ledger writer, a heartbeat (which also sweeps up after
+ * silent workers), a listener for cancel requests and lane pauses, and optional recycling.
  * The scheduler (crontab) rides on the first runner when asked for.
  */
-import { type Task as GraphileTask, type ParsedCronItem, type Runner, run } from "graphile-worker";
+
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { hostname } from "node:os";
+import { type ParsedCronItem, type Runner, run, type WorkerEvents } from "graphile-worker";
+import type pg from "pg";
 import { createDb, type Pool } from "../database/pool.ts";
 import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
-import { defaultLanes, type LaneName, lanesByWorkerType, type WorkerType } from "./lanes.ts";
+import { CANCEL_CHANNEL } from "./control/cancel.ts";
+import { LANES_CHANNEL, pausedLanes } from "./control/laneState.ts";
+import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
+import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
+import {
+  AbortReason,
+  type JobRunnerDependencies,
+  type RunningJobs,
+  toGraphileTask,
+} from "./jobRunner.ts";
+import {
+  defaultLanes,
+  type LaneName,
+  type LaneSettings,
+  lanesByWorkerType,
+  type WorkerType,
+} from "./lanes.ts";
+import { LedgerWriter } from "./ledger/ledgerWriter.ts";
 import type { TaskRegistry } from "./registry.ts";
-import type { AnyTask } from "./task.ts";
 
 export interface WorkerOptions {
   pool: Pool;
   registry: TaskRegistry;
   type: WorkerType;
   logger: Logger;
+  /** Per-lane overrides of priority and concurrency. */
+  lanes?: Partial<Record<LaneName, Partial<LaneSettings>>>;
   /** Cron items to schedule from this process; none means no scheduler here. */
   cronItems?: ParsedCronItem[];
-  /** Milliseconds running jobs get to finish on shutdown. */
+  /** Milliseconds running jobs get to finish on shutdown before their signals abort. */
   shutdownGraceMs?: number;
+  heartbeatIntervalMs?: number;
+  /** A worker silent this long is presumed dead and its jobs are freed. */
+  silentAfterMs?: number;
+  /** Drain and stop after this many jobs (0: never). */
+  maxJobs?: number;
+  /** Drain and stop once the resident set exceeds this many bytes (0: never). */
+  maxRssBytes?: number;
+  /** Called once when `maxJobs` or `maxRssBytes` is reached, after the worker drained. */
+  onRecycled?: (reason: string) => void;
+  /** How jobs are held back by shared limits (rate limits, leases). */
+  admission?: Pick<JobRunnerDependencies, "admit" | "release">;
+  /** graphile-worker tuning (local queue, batched completion), passed through. */
+  preset?: GraphileConfig.WorkerOptions;
+  /** How often the ledger writer flushes, in ms. */
+  ledgerFlushMs?: number;
 }
 
 export interface Worker {
+  id: string;
   lanes: LaneName[];
+  running: RunningJobs;
   stop(): Promise<void>;
-  /** Settles when every runner has stopped. */
-  finished: Promise<void>;
 }
 
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { pool, registry, type, logger } = options;
   const db = createDb(pool);
+  const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const workerLogger = logger.child({ workerId: id });
   const lanes = lanesByWorkerType[type].filter((lane) => registry.inLane(lane).length > 0);
+  const ledger = new LedgerWriter({
+    db,
+    logger: workerLogger,
+    flushIntervalMs: options.ledgerFlushMs,
+  });
+  const running: RunningJobs = new Map();
+  const graphileWorkerIds = new Set<string>();
+  let jobsDone = 0;
+  let paused = await pausedLanes(db);
+  let stopping: Promise<void> | undefined;
+
+  await registerWorker(db, id, type, lanes);
+
+  const events: WorkerEvents = new EventEmitter();
+  events.on("pool:create", ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
+  events.on("worker:create", ({ worker }) => graphileWorkerIds.add(worker.workerId));
+
+  const listener = await listen(pool, workerLogger, {
+    [CANCEL_CHANNEL]: (payload) => {
+      running.get(Number(payload))?.abort(new AbortReason("cancelled"));
+    },
+    [LANES_CHANNEL]: () => {
+      void pausedLanes(db).then((next) => {
+        paused = next;
+      });
+    },
+  });
+
+  const recycleCheck = () => {
+    const limitJobs = options.maxJobs ?? 0;
+    const limitRss = options.maxRssBytes ?? 0;
+    const reason =
+      limitJobs > 0 && jobsDone >= limitJobs
+        ? `ran ${jobsDone} jobs (limit ${limitJobs})`
+        : limitRss > 0 && process.memoryUsage.rss() > limitRss
+          ? `resident memory above ${Math.round(limitRss / 1048576)} MB`
+          : undefined;
+    if (reason && !stopping) {
+      workerLogger.info({ reason }, "recycling worker");
+      void stop().then(() => options.onRecycled?.(reason));
+    }
+  };
+
+  const deps: JobRunnerDependencies = {
+    db,
+    ledger,
+    workerId: id,
+    logger: workerLogger,
+    running,
+    ...options.admission,
+    onJobDone: () => {
+      jobsDone++;
+      recycleCheck();
+    },
+  };
+
   const runners: Runner[] = [];
   let cronItems = options.cronItems;
   for (const lane of lanes) {
+    const settings = { ...defaultLanes[lane], ...options.lanes?.[lane] };
     const taskList = Object.fromEntries(
-      registry.inLane(lane).map((task) => [task.name, toGraphileTask(task, db, logger)]),
+      registry.inLane(lane).map((task) => [task.name, toGraphileTask(task, deps)]),
     );
     runners.push(
       await run({
         pgPool: pool,
         taskList,
-        concurrency: defaultLanes[lane].concurrency,
+        concurrency: settings.concurrency,
         noHandleSignals: true,
+        events,
+        forbiddenFlags: () => (paused.has(lane) ? [lane] : null),
         parsedCronItems: cronItems ?? [],
-        gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 30_000,
-        logger: toGraphileLogger(logger.child({ lane })),
+        logger: toGraphileLogger(workerLogger.child({ lane })),
+        preset: {
+          worker: {
+            gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 30_000,
+            ...options.preset,
+          },
+        },
       }),
     );
     cronItems = undefined;
   }
-  logger.info({ workerType: type, lanes }, "worker started");
-  return {
-    lanes,
-    stop: async () => {
-      await Promise.all(runners.map((runner) => runner.stop()));
-    },
-    finished: Promise.all(runners.map((runner) => runner.promise)).then(() => {}),
-  };
+
+  const heartbeatMs = options.heartbeatIntervalMs ?? 5_000;
+  const silentAfterMs = options.silentAfterMs ?? 30_000;
+  const heartbeat = setInterval(() => {
+    void (async () => {
+      await beat(db, id, {
+        runningJobs: running.size,
+        jobsDone,
+        graphileWorkerIds: [...graphileWorkerIds],
+      });
+      const recovered = await recoverSilentWorkers(db, silentAfterMs);
+      for (const worker of recovered)
+        workerLogger.warn(worker, "freed the jobs of a silent worker");
+      paused = await pausedLanes(db);
+      recycleCheck();
+    })().catch((error) => workerLogger.error({ err: error }, "heartbeat failed"));
+  }, heartbeatMs);
+  heartbeat.unref();
+  // The first beat records graphile-worker's ids as soon as the runners have made them.
+  await beat(db, id, { runningJobs: 0, jobsDone: 0, graphileWorkerIds: [...graphileWorkerIds] });
+
+  workerLogger.info({ workerType: type, lanes }, "worker started");
+
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      clearInterval(heartbeat);
+      await Promise.all(runners.map((runner) => runner.stop().catch(() => {})));
+      await ledger.flush();
+      await listener.close();
+      await markWorkerStopped(db, id);
+      workerLogger.info({ jobsDone }, "worker stopped");
+    })();
+    return stopping;
+  }
+
+  return { id, lanes, running, stop };
 }
 
-function toGraphileTask(
-  task: AnyTask,
-  db: ReturnType<typeof createDb>,
+interface Listener {
+  close(): Promise<void>;
+}
+
+/** LISTENs on a dedicated connection; reconnects if the connection drops. */
+async function listen(
+  pool: Pool,
   logger: Logger,
-): GraphileTask {
-  return async (payload, helpers) => {
-    const parsed = task.payload.parse(payload ?? {});
-    await task.run(parsed, {
-      db,
-      logger: logger.child({ task: task.name, jobId: helpers.job.id }),
-      signal: helpers.abortSignal,
-      attempt: helpers.job.attempts,
+  handlers: Record<string, (payload: string | undefined) => void>,
+): Promise<Listener> {
+  let client: pg.PoolClient | undefined;
+  let closed = false;
+  const connect = async (): Promise<void> => {
+    const next = await pool.connect();
+    next.on("notification", (message) => handlers[message.channel]?.(message.payload));
+    next.on("error", (error) => {
+      logger.warn({ err: error }, "listen connection lost; reconnecting");
+      next.release(error);
+      client = undefined;
+      if (!closed) setTimeout(() => void connect().catch(() => {}), 1_000).unref();
     });
+    for (const channel of Object.keys(handlers)) await next.query(`listen "${channel}"`);
+    client = next;
+  };
+  await connect();
+  return {
+    close: async () => {
+      closed = true;
+      if (client) {
+        await client.query("unlisten *").catch(() => {});
+        client.release();
+      }
+    },
   };
 }

@@ -21,6 +21,18 @@ export async function startWorkerProcess(
     logger,
     cronItems,
     shutdownGraceMs: config.shutdownGraceMs,
+    heartbeatIntervalMs: config.worker.heartbeatIntervalMs,
+    silentAfterMs: config.worker.silentAfterMs,
+    maxJobs: config.worker.maxJobs,
+    maxRssBytes: config.worker.maxRssBytes,
+    lanes: Object.fromEntries(
+      Object.entries(config.worker.laneConcurrency).map(([lane, concurrency]) => [
+        lane,
+        { concurrency },
+      ]),
+    ),
+    // A recycled worker exits so that its supervisor starts a fresh one.
+    onRecycled: () => void lifecycle.stop().then(() => process.exit(0)),
   });
   lifecycle.onStop(() => worker.stop());
   if (cronItems)

@@ -1,0 +1,45 @@
+/**
+ * Retrying an execution that has ended (`dead` — the dead-letter queue — `cancelled` or
+ * `expired`): a new job runs it again with as many fresh attempts as it had, in one transaction
+ * with its ledger row.
+ */
+import { sql, type Transaction } from "kysely";
+import type { Database } from "../../database/schema.ts";
+import type { TaskRegistry } from "../registry.ts";
+
+export type RetryOutcome = "retried" | "not_retryable" | "not_found" | "unknown_task";
+
+export const RETRYABLE_STATUSES = ["dead", "cancelled", "expired"] as const;
+
+export async function retryExecution(
+  trx: Transaction<Database>,
+  registry: TaskRegistry,
+  publicId: string,
+): Promise<RetryOutcome> {
+  const execution = await trx
+    .selectFrom("executions")
+    .select(["id", "status", "task_name"])
+    .where("public_id", "=", publicId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!execution) return "not_found";
+  if (!(RETRYABLE_STATUSES as readonly string[]).includes(execution.status)) return "not_retryable";
+  const task = registry.get(execution.task_name);
+  if (!task) return "unknown_task";
+  await sql`
+    with grown as (
+      select id, public_id, attempts + 1 as next_attempt, attempts + max_attempts as new_max,
+             payload || coalesce(secrets, '{}'::jsonb) as real_payload, priority
+      from executions where id = ${execution.id}
+    )
+    update executions e set
+      job_id = (select j.id from grown g, graphile_worker.add_job(${task.name},
+                  json_build_object('e', g.id, 'u', g.public_id, 'a', g.next_attempt,
+                                    'p', g.real_payload, 'm', g.new_max),
+                  max_attempts => e.max_attempts, priority => -g.priority,
+                  flags => array[${task.lane}]::text[]) j),
+      status = 'queued', max_attempts = (select new_max from grown), run_at = now(),
+      finished_at = null, cancel_requested_at = null, updated_at = now()
+    where e.id = ${execution.id}`.execute(trx);
+  return "retried";
+}

@@ -1,0 +1,278 @@
+/**
+ * Typed enqueue. The payload is validated before anything is written; the execution row and its
+ * graphile-worker job are inserted by one statement, so a status lookup right after enqueue is
+ * consistent. Pass a Kysely transaction to enqueue as part of your own work (outbox pattern).
+ */
+import { type Kysely, sql } from "kysely";
+import { z } from "zod";
+import type { Database } from "../database/schema.ts";
+import { EnqueueError } from "./errors.ts";
+import { defaultLanes } from "./lanes.ts";
+import type { TaskRegistry } from "./registry.ts";
+import { type AnyTask, taskDefaults } from "./task.ts";
+
+export interface EnqueueOptions {
+  /** When to run; default now. */
+  runAt?: Date;
+  /** Run after this many milliseconds (instead of `runAt`). */
+  delayMs?: number;
+  /** Higher runs first within the lane; default the lane's priority. */
+  priority?: number;
+  /** Dedupe: while an execution with this key is live, enqueue returns it instead. */
+  jobKey?: string;
+  maxAttempts?: number;
+  /** A job not started by then is not run and ends `expired`. */
+  expiresAt?: Date;
+  correlationId?: string;
+  /** Public id of the execution that enqueued this one. */
+  parentId?: string;
+}
+
+const optionsSchema = z
+  .object({
+    runAt: z.date().optional(),
+    delayMs: z.number().int().min(0).optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    jobKey: z.string().min(1).max(512).optional(),
+    maxAttempts: z.number().int().min(1).max(1000).optional(),
+    expiresAt: z.date().optional(),
+    correlationId: z.string().min(1).max(200).optional(),
+    parentId: z.uuid().optional(),
+  })
+  .strict()
+  .refine((o) => !(o.runAt && o.delayMs !== undefined), {
+    message: "give runAt or delayMs, not both",
+    path: ["delayMs"],
+  });
+
+/**
+ * What a job carries in graphile-worker. Short keys: it is written for every job.
+ * e: execution id, u: its public id, a: the attempt this job starts at, p: the payload,
+ * m: max attempts, x: expiry (epoch ms).
+ */
+export interface JobEnvelope {
+  e: number;
+  u: string;
+  a: number;
+  p: unknown;
+  m?: number;
+  x?: number;
+}
+
+export interface EnqueueItem {
+  task: AnyTask;
+  payload: unknown;
+  options?: EnqueueOptions;
+}
+
+type Executor = Kysely<Database>;
+
+export const LIVE_STATUSES = ["queued", "scheduled", "running", "retrying"] as const;
+
+/** Enqueues one job; returns its execution's public id. */
+export async function enqueue(
+  db: Executor,
+  task: AnyTask,
+  payload: unknown,
+  options: EnqueueOptions = {},
+): Promise<string> {
+  const [id] = await enqueueMany(db, [{ task, payload, options }]);
+  return id as string;
+}
+
+/** Enqueues a task by name; an unknown name is an `EnqueueError`. */
+export function enqueueByName(
+  db: Executor,
+  registry: TaskRegistry,
+  taskName: string,
+  payload: unknown,
+  options: EnqueueOptions = {},
+): Promise<string> {
+  const task = registry.get(taskName);
+  if (!task) {
+    throw new EnqueueError(`unknown task "${taskName}"`, [
+      { path: "task_name", message: "no task of this name" },
+    ]);
+  }
+  return enqueue(db, task, payload, options);
+}
+
+/**
+ * Enqueues many jobs in one transaction (all or none); returns public ids in input order.
+ * Every payload is validated first: one bad item refuses the whole batch, naming its index.
+ */
+export async function enqueueMany(db: Executor, items: EnqueueItem[]): Promise<string[]> {
+  const rows = items.map((item, index) => prepare(item, items.length > 1 ? `[${index}].` : ""));
+  if (rows.length === 0) return [];
+  const run = async (trx: Executor) => {
+    const ids = new Array<string>(rows.length);
+    const plain = rows.flatMap((row, index) => (row.job_key ? [] : [{ ...row, n: index }]));
+    if (plain.length > 0) {
+      for (const { n, public_id } of await insertPlain(trx, plain)) ids[n] = public_id;
+    }
+    for (const [index, row] of rows.entries()) {
+      if (row.job_key) ids[index] = await insertKeyed(trx, row);
+    }
+    return ids;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+interface PreparedRow {
+  task_name: string;
+  lane: string;
+  status: "queued" | "scheduled";
+  payload: unknown;
+  ledger_payload: unknown;
+  secrets: Record<string, unknown> | null;
+  priority: number;
+  max_attempts: number;
+  run_at: string;
+  expires_at: string | null;
+  job_key: string | null;
+  correlation_id: string | null;
+  parent_id: string | null;
+}
+
+function prepare({ task, payload, options = {} }: EnqueueItem, prefix: string): PreparedRow {
+  const parsedOptions = optionsSchema.safeParse(options);
+  if (!parsedOptions.success) throw refusal(`${prefix}options`, parsedOptions.error);
+  const parsed = task.payload.safeParse(payload);
+  if (!parsed.success) throw refusal(`${prefix}payload`, parsed.error);
+  const o = parsedOptions.data;
+  const now = Date.now();
+  const runAt = o.runAt ?? new Date(now + (o.delayMs ?? 0));
+  return {
+    task_name: task.name,
+    lane: task.lane,
+    status: runAt.getTime() > now + 50 ? "scheduled" : "queued",
+    payload: parsed.data,
+    ...redact(parsed.data, task.secretFields),
+    priority: o.priority ?? defaultLanes[task.lane].priority,
+    max_attempts: o.maxAttempts ?? task.maxAttempts ?? taskDefaults.maxAttempts,
+    run_at: runAt.toISOString(),
+    expires_at: o.expiresAt?.toISOString() ?? null,
+    job_key: o.jobKey ?? null,
+    correlation_id: o.correlationId ?? null,
+    parent_id: o.parentId ?? null,
+  };
+}
+
+function refusal(where: string, error: z.ZodError): EnqueueError {
+  const issues = error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+  return new EnqueueError(
+    `invalid ${issues.map((i) => `${i.path} (${i.message})`).join(", ")}`,
+    issues,
+  );
+}
+
+/** Splits the payload into what the ledger shows and the secret values it keeps apart. */
+function redact(payload: unknown, secretFields: string[] | undefined) {
+  if (!secretFields?.length || typeof payload !== "object" || payload === null) {
+    return { ledger_payload: payload, secrets: null };
+  }
+  const shown: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
+  const secrets: Record<string, unknown> = {};
+  for (const field of secretFields) {
+    if (field in shown) {
+      secrets[field] = shown[field];
+      shown[field] = "[redacted]";
+    }
+  }
+  return { ledger_payload: shown, secrets };
+}
+
+/** One statement: reserve execution ids, add the jobs, insert the executions with their job ids. */
+async function insertPlain(db: Executor, rows: (PreparedRow & { n: number })[]) {
+  const { rows: inserted } = await sql<{ n: number; public_id: string }>`
+    with input as (
+      select x.*, nextval(pg_get_serial_sequence('executions', 'id')) as id,
+             gen_random_uuid() as public_id
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
+        n int, task_name text, lane text, status text, payload jsonb, ledger_payload jsonb,
+        secrets jsonb,
+        priority int, max_attempts int, run_at timestamptz, expires_at timestamptz,
+        correlation_id text, parent_id uuid)
+    ),
+    jobs as (
+      select j.id as job_id, (j.payload->>'e')::bigint as execution_id
+      from graphile_worker.add_jobs(array(
+        select row(task_name,
+                   json_strip_nulls(json_build_object('e', id, 'u', public_id, 'a', 1, 'p', payload,
+                     'm', max_attempts, 'x', (extract(epoch from expires_at) * 1000)::bigint)),
+                   null, run_at,
+                   max_attempts, null, -priority, array[lane])::graphile_worker.job_spec
+        from input order by n
+      )) j
+    )
+    insert into executions (id, public_id, task_name, lane, status, payload, secrets, job_id,
+                            priority, max_attempts, run_at, expires_at, correlation_id, parent_id)
+    select i.id, i.public_id, i.task_name, i.lane, i.status, i.ledger_payload, i.secrets,
+           jobs.job_id, i.priority,
+           i.max_attempts, i.run_at, i.expires_at, i.correlation_id, i.parent_id
+    from input i join jobs on jobs.execution_id = i.id
+    returning public_id, (select n from input where input.id = executions.id) as n
+  `.execute(db);
+  return inserted;
+}
+
+function envelopeOf(created: { id: number; public_id: string }, row: PreparedRow): JobEnvelope {
+  return {
+    e: created.id,
+    u: created.public_id,
+    a: 1,
+    p: row.payload,
+    m: row.max_attempts,
+    ...(row.expires_at ? { x: Date.parse(row.expires_at) } : {}),
+  };
+}
+
+/** A keyed enqueue returns the live execution holding the key, or creates one. */
+async function insertKeyed(db: Executor, row: PreparedRow): Promise<string> {
+  const created = await db
+    .insertInto("executions")
+    .values({
+      task_name: row.task_name,
+      lane: row.lane,
+      status: row.status,
+      payload: JSON.stringify(row.ledger_payload),
+      secrets: row.secrets ? JSON.stringify(row.secrets) : null,
+      priority: row.priority,
+      max_attempts: row.max_attempts,
+      run_at: row.run_at,
+      expires_at: row.expires_at,
+      job_key: row.job_key,
+      correlation_id: row.correlation_id,
+      parent_id: row.parent_id,
+      job_id: null,
+    })
+    .onConflict((oc) =>
+      oc
+        .column("job_key")
+        .where("job_key", "is not", null)
+        .where("status", "in", LIVE_STATUSES)
+        .doNothing(),
+    )
+    .returning(["id", "public_id"])
+    .executeTakeFirst();
+  if (!created) {
+    const live = await db
+      .selectFrom("executions")
+      .select("public_id")
+      .where("job_key", "=", row.job_key)
+      .where("status", "in", LIVE_STATUSES)
+      .executeTakeFirstOrThrow();
+    return live.public_id;
+  }
+  await sql`
+    update executions set job_id = (
+      select id from graphile_worker.add_job(${row.task_name},
+        ${JSON.stringify(envelopeOf(created, row))}::json,
+        run_at => ${row.run_at}::timestamptz, max_attempts => ${row.max_attempts}::int,
+        priority => ${-row.priority}::int, flags => array[${row.lane}]::text[]))
+    where id = ${created.id}`.execute(db);
+  return created.public_id;
+}

@@ -1,0 +1,50 @@
+/**
+ * What a task's error means to the engine. Any other error: retry per the task's strategy.
+ * - `PermanentError`: fail now, no retries; the execution ends `dead`.
+ * - `SnoozeError`: run again after `delayMs` without spending an attempt.
+ */
+export class PermanentError extends Error {
+  override name = "PermanentError";
+}
+
+export class SnoozeError extends Error {
+  override name = "SnoozeError";
+  constructor(
+    readonly delayMs: number,
+    message = `snoozed for ${delayMs} ms`,
+  ) {
+    super(message);
+  }
+}
+
+/** The attempt ran past its hard time limit. */
+export class TimeLimitError extends Error {
+  override name = "TimeLimitError";
+}
+
+/** Thrown by a rate-limited call; the rate-limit-aware strategy waits `retryAfterMs`. */
+export class RateLimitedError extends Error {
+  override name = "RateLimitedError";
+  constructor(
+    readonly retryAfterMs: number,
+    message = `rate limited; retry after ${retryAfterMs} ms`,
+  ) {
+    super(message);
+  }
+}
+
+/** The payload did not match the task's schema, or the task found its input invalid. */
+export class ValidationError extends Error {
+  override name = "ValidationError";
+}
+
+/** Enqueue was refused: unknown task, bad payload or bad options. Names the field. */
+export class EnqueueError extends Error {
+  override name = "EnqueueError";
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Batches the ledger writes of a worker process: job starts, ends and progress go into a buffer
+ * that is flushed as one statement, which also publishes the batch's events with one NOTIFY per
+ * ~40 events (NOTIFY takes a database-wide lock at commit, so never one per job). A start and an
+ * end of the same execution in one batch become a single row update.
+ *
+ * Writes that must be atomic with a job change (retry, snooze, cancel) do not come here.
+ */
+import { sql } from "kysely";
+import type { Db } from "../../database/pool.ts";
+import type { AttemptOutcome, ExecutionStatus } from "../../database/schema.ts";
+import type { Logger } from "../../observability/logger.ts";
+
+export const EVENTS_CHANNEL = "switchboard_events";
+
+export interface ErrorRecord {
+  class: string;
+  message: string;
+  stack: string | null;
+}
+
+export interface PendingUpdate {
+  id: number;
+  status?: ExecutionStatus;
+  attempts?: number;
+  worker_id?: string;
+  started_at?: string;
+  finished_at?: string;
+  finishing?: boolean;
+  result?: unknown;
+  error_class?: string;
+  error_message?: string;
+  error_stack?: string | null;
+  progress?: number;
+  progress_message?: string | null;
+}
+
+interface PendingAttempt {
+  execution_id: number;
+  attempt: number;
+  worker_id: string;
+  started_at: string;
+  finished_at: string;
+  outcome: AttemptOutcome;
+  error_class: string | null;
+  error_message: string | null;
+}
+
+export interface LedgerWriterOptions {
+  db: Db;
+  logger: Logger;
+  /** Longest a write waits in the buffer. */
+  flushIntervalMs?: number;
+  /** Flush at once when this many executions are pending. */
+  maxBatch?: number;
+  /** Largest stored result, in bytes of JSON; larger ones are replaced by a note. */
+  maxResultBytes?: number;
+}
+
+export class LedgerWriter {
+  readonly #db: Db;
+  readonly #logger: Logger;
+  readonly #intervalMs: number;
+  readonly #maxBatch: number;
+  readonly #maxResultBytes: number;
+  #updates = new Map<number, PendingUpdate>();
+  #attempts: PendingAttempt[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(options: LedgerWriterOptions) {
+    this.#db = options.db;
+    this.#logger = options.logger;
+    this.#intervalMs = options.flushIntervalMs ?? 10;
+    this.#maxBatch = options.maxBatch ?? 500;
+    this.#maxResultBytes = options.maxResultBytes ?? 64 * 1024;
+  }
+
+  started(id: number, attempt: number, workerId: string, at: Date): void {
+    this.#merge({
+      id,
+      status: "running",
+      attempts: attempt,
+      worker_id: workerId,
+      started_at: at.toISOString(),
+    });
+  }
+
+  finished(entry: {
+    id: number;
+    status: "succeeded" | "dead" | "cancelled" | "expired";
+    attempt: number;
+    workerId: string;
+    startedAt: Date;
+    outcome: AttemptOutcome | null;
+    result?: unknown;
+    error?: ErrorRecord;
+  }): void {
+    const finishedAt = new Date().toISOString();
+    this.#merge({
+      id: entry.id,
+      status: entry.status,
+      attempts: entry.attempt,
+      finished_at: finishedAt,
+      finishing: true,
+      ...(entry.result !== undefined ? { result: this.#capResult(entry.result) } : {}),
+      ...(entry.error
+        ? {
+            error_class: entry.error.class,
+            error_message: entry.error.message,
+            error_stack: entry.error.stack,
+          }
+        : {}),
+      ...(entry.status === "succeeded" ? { progress: 100 } : {}),
+    });
+    if (entry.outcome) {
+      this.#attempts.push({
+        execution_id: entry.id,
+        attempt: entry.attempt,
+        worker_id: entry.workerId,
+        started_at: entry.startedAt.toISOString(),
+        finished_at: finishedAt,
+        outcome: entry.outcome,
+        error_class: entry.error?.class ?? null,
+        error_message: entry.error?.message ?? null,
+      });
+    }
+  }
+
+  progress(id: number, percent: number, message: string | null): void {
+    this.#merge({ id, progress: Math.max(0, Math.min(100, percent)), progress_message: message });
+  }
+
+  /**
+   * Removes what is buffered for one execution and waits for writes in flight, so a synchronous
+   * write that follows (retry, snooze) is not overtaken by an older buffered one.
+   */
+  async take(id: number): Promise<PendingUpdate | undefined> {
+    const pending = this.#updates.get(id);
+    this.#updates.delete(id);
+    await this.#flushing;
+    return pending;
+  }
+
+  /** Writes everything buffered so far; resolves when it is committed. */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const updates = [...this.#updates.values()];
+    const attempts = this.#attempts;
+    this.#updates = new Map();
+    this.#attempts = [];
+    this.#flushing = this.#flushing.then(() =>
+      updates.length || attempts.length ? this.#write(updates, attempts) : undefined,
+    );
+    return this.#flushing;
+  }
+
+  #merge(update: PendingUpdate): void {
+    const existing = this.#updates.get(update.id);
+    this.#updates.set(update.id, existing ? { ...existing, ...update } : update);
+    if (this.#updates.size >= this.#maxBatch) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
+  }
+
+  #capResult(result: unknown): unknown {
+    const json = JSON.stringify(result ?? null);
+    if (json.length <= this.#maxResultBytes) return result ?? null;
+    return { truncated: true, bytes: json.length, preview: json.slice(0, 1024) };
+  }
+
+  async #write(updates: PendingUpdate[], attempts: PendingAttempt[]): Promise<void> {
+    try {
+      await sql`
+        with input as (
+          select * from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(
+            id bigint, status text, attempts int, worker_id text, started_at timestamptz,
+            finished_at timestamptz, finishing boolean, result jsonb, error_class text,
+            error_message text, error_stack text, progress real, progress_message text)
+        ),
+        updated as (
+          update executions e set
+            status = case when e.status in ('succeeded', 'dead', 'cancelled', 'expired')
+                          then e.status else coalesce(i.status, e.status) end,
+            attempts = greatest(e.attempts, coalesce(i.attempts, e.attempts)),
+            worker_id = coalesce(i.worker_id, e.worker_id),
+            started_at = coalesce(i.started_at, e.started_at),
+            finished_at = coalesce(e.finished_at, i.finished_at),
+            job_id = case when i.finishing then null else e.job_id end,
+            result = coalesce(i.result, e.result),
+            error_class = coalesce(i.error_class, e.error_class),
+            error_message = coalesce(i.error_message, e.error_message),
+            error_stack = coalesce(i.error_stack, e.error_stack),
+            progress = coalesce(i.progress, e.progress),
+            progress_message = case when i.progress is null then e.progress_message
+                                    else i.progress_message end,
+            updated_at = now()
+          from input i where e.id = i.id
+          returning e.public_id, e.task_name, e.lane, e.status, e.progress, e.progress_message
+        ),
+        attempts as (
+          insert into execution_attempts (execution_id, attempt, worker_id, started_at,
+                                          finished_at, outcome, error_class, error_message)
+          select * from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a(
+            execution_id bigint, attempt int, worker_id text, started_at timestamptz,
+            finished_at timestamptz, outcome text, error_class text, error_message text)
+          on conflict do nothing
+        ),
+        numbered as (
+          select u.*, (row_number() over () - 1) / 40 as chunk from updated u
+        )
+        select pg_notify(${EVENTS_CHANNEL}, json_agg(json_build_object(
+                 'id', public_id, 'task', task_name, 'lane', lane, 'status', status,
+                 'progress', progress, 'message', progress_message))::text)
+        from numbered group by chunk
+      `.execute(this.#db);
+    } catch (error) {
+      // The rows stay unwritten; crash recovery and the next status change reconcile them.
+      this.#logger.error({ err: error, executions: updates.length }, "ledger flush failed");
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Puts an execution back in line with a new graphile-worker job, in one transaction with its
+ * ledger row: graphile-worker's own backoff is fixed, so retries (per the task's strategy),
+ * snoozes and waits for a shared limit all go through here. The current job then completes.
+ */
+import { sql } from "kysely";
+import type { Db } from "../database/pool.ts";
+import type { AttemptOutcome } from "../database/schema.ts";
+import type { JobEnvelope } from "./enqueue.ts";
+import type { ErrorRecord } from "./ledger/ledgerWriter.ts";
+
+export interface Reschedule {
+  executionId: number;
+  taskName: string;
+  lane: string;
+  priority: number;
+  envelope: JobEnvelope;
+  /** Attempts left for graphile-worker (crash re-runs count). */
+  maxJobAttempts: number;
+  delayMs: number;
+  /** The attempt that just ended, recorded in the history; null when it never started. */
+  endedAttempt: {
+    attempt: number;
+    workerId: string;
+    startedAt: Date;
+    outcome: AttemptOutcome;
+    error?: ErrorRecord;
+  } | null;
+  /** Attempts spent so far (the ledger's `attempts`). */
+  attemptsSpent: number;
+}
+
+export async function reschedule(db: Db, r: Reschedule): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const runAt = new Date(Date.now() + r.delayMs).toISOString();
+    const error = r.endedAttempt?.error;
+    await sql`
+      update executions set
+        job_id = (select id from graphile_worker.add_job(${r.taskName}, ${JSON.stringify(r.envelope)}::json,
+                    run_at => ${runAt}::timestamptz, max_attempts => ${r.maxJobAttempts}::int,
+                    priority => ${-r.priority}::int, flags => array[${r.lane}]::text[])),
+        status = case when ${r.endedAttempt === null} then status else 'retrying' end,
+        attempts = ${r.attemptsSpent},
+        run_at = ${runAt}::timestamptz,
+        error_class = coalesce(${error?.class ?? null}, error_class),
+        error_message = coalesce(${error?.message ?? null}, error_message),
+        error_stack = coalesce(${error?.stack ?? null}, error_stack),
+        worker_id = coalesce(${r.endedAttempt?.workerId ?? null}, worker_id),
+        started_at = coalesce(started_at, ${r.endedAttempt?.startedAt.toISOString() ?? null}::timestamptz),
+        updated_at = now()
+      where id = ${r.executionId}
+        and status not in ('succeeded', 'dead', 'cancelled', 'expired')`.execute(trx);
+    if (r.endedAttempt) {
+      const a = r.endedAttempt;
+      await trx
+        .insertInto("execution_attempts")
+        .values({
+          execution_id: r.executionId,
+          attempt: a.attempt,
+          worker_id: a.workerId,
+          started_at: a.startedAt,
+          finished_at: new Date(),
+          outcome: a.outcome,
+          error_class: a.error?.class ?? null,
+          error_message: a.error?.message ?? null,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  });
+}

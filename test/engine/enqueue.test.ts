@@ -1,0 +1,166 @@
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { enqueue, enqueueByName, enqueueMany } from "../../src/engine/enqueue.ts";
+import { EnqueueError } from "../../src/engine/errors.ts";
+import { TaskRegistry } from "../../src/engine/registry.ts";
+import { defineTask } from "../../src/engine/task.ts";
+import { db, execution, jobCount } from "../support/engine.ts";
+
+const sendSms = defineTask({
+  name: "send_sms",
+  lane: "notifications",
+  payload: z.object({
+    to: z.string().regex(/^\+\d{8,15}$/),
+    body: z.string().min(1),
+    token: z.string().optional(),
+  }),
+  secretFields: ["token"],
+  maxAttempts: 5,
+  run: async () => "sent",
+});
+
+const rows = async () =>
+  Number(
+    (await sql<{ n: number }>`select count(*)::int as n from executions`.execute(db())).rows[0]?.n,
+  );
+
+describe("enqueue", () => {
+  it("writes the execution and its job together and returns a UUID", async () => {
+    const id = await enqueue(db(), sendSms, { to: "+15551234567", body: "hi" });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const row = await execution(id);
+    expect(row).toMatchObject({
+      task_name: "send_sms",
+      lane: "notifications",
+      status: "queued",
+      max_attempts: 5,
+      priority: 8,
+      attempts: 0,
+    });
+    const job = await sql<{
+      task_identifier: string;
+      priority: number;
+      payload: { e: number; u: string; p: unknown };
+    }>`
+      select t.identifier as task_identifier, j.priority, j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where j.id = ${row.job_id}`.execute(
+      db(),
+    );
+    expect(job.rows[0]).toMatchObject({ task_identifier: "send_sms", priority: -8 });
+    expect(job.rows[0]?.payload).toMatchObject({
+      e: row.id,
+      u: id,
+      p: { to: "+15551234567", body: "hi" },
+    });
+  });
+
+  it("stores secret fields redacted in the ledger but real in the job", async () => {
+    const id = await enqueue(db(), sendSms, { to: "+15551234567", body: "hi", token: "s3cret" });
+    const row = await execution(id);
+    expect(row.payload).toEqual({ to: "+15551234567", body: "hi", token: "[redacted]" });
+    const job = await sql<{
+      payload: { p: { token: string } };
+    }>`select payload from graphile_worker._private_jobs where id = ${row.job_id}`.execute(db());
+    expect(job.rows[0]?.payload.p.token).toBe("s3cret");
+  });
+
+  it("marks delayed jobs scheduled with their run time", async () => {
+    const id = await enqueue(
+      db(),
+      sendSms,
+      { to: "+15551234567", body: "later" },
+      { delayMs: 60_000 },
+    );
+    const row = await execution(id);
+    expect(row.status).toBe("scheduled");
+    expect(row.run_at.getTime()).toBeGreaterThan(Date.now() + 55_000);
+  });
+
+  it("refuses a bad payload naming the field, and writes nothing", async () => {
+    const before = [await rows(), await jobCount()];
+    const error = await enqueue(db(), sendSms, { to: "12", body: "" }).catch((e) => e);
+    expect(error).toBeInstanceOf(EnqueueError);
+    expect(error.issues.map((issue: { path: string }) => issue.path)).toEqual([
+      "payload.to",
+      "payload.body",
+    ]);
+    expect([await rows(), await jobCount()]).toEqual(before);
+  });
+
+  it("refuses bad options naming the field", async () => {
+    const error = await enqueue(
+      db(),
+      sendSms,
+      { to: "+15551234567", body: "x" },
+      { maxAttempts: 0 },
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(EnqueueError);
+    expect(error.message).toContain("options.maxAttempts");
+  });
+
+  it("refuses an unknown task name", async () => {
+    const registry = new TaskRegistry([sendSms]);
+    expect(() => enqueueByName(db(), registry, "no_such_task", {})).toThrow(
+      /unknown task "no_such_task"/,
+    );
+  });
+
+  it("enqueues a batch all or nothing, naming the bad item", async () => {
+    const before = await rows();
+    const error = await enqueueMany(db(), [
+      { task: sendSms, payload: { to: "+15551234567", body: "a" } },
+      { task: sendSms, payload: { to: "bad", body: "b" } },
+    ]).catch((e) => e);
+    expect(error.message).toContain("[1].payload.to");
+    expect(await rows()).toBe(before);
+    const ids = await enqueueMany(
+      db(),
+      Array.from({ length: 100 }, (_, i) => ({
+        task: sendSms,
+        payload: { to: "+15551234567", body: `m${i}` },
+      })),
+    );
+    expect(new Set(ids).size).toBe(100);
+    const bodies = await Promise.all(
+      [ids[0], ids[99]].map(async (id) => (await execution(id as string)).payload),
+    );
+    expect(bodies).toEqual([
+      { to: "+15551234567", body: "m0" },
+      { to: "+15551234567", body: "m99" },
+    ]);
+  });
+
+  it("takes part in the caller's transaction", async () => {
+    const before = [await rows(), await jobCount()];
+    await db()
+      .transaction()
+      .execute(async (trx) => {
+        await enqueue(trx, sendSms, { to: "+15551234567", body: "in tx" });
+        throw new Error("caller rolls back");
+      })
+      .catch(() => {});
+    expect([await rows(), await jobCount()]).toEqual(before);
+  });
+
+  it("dedupes by job key while the first execution is live", async () => {
+    const first = await enqueue(
+      db(),
+      sendSms,
+      { to: "+15551234567", body: "k" },
+      { jobKey: "sms:42" },
+    );
+    const second = await enqueue(
+      db(),
+      sendSms,
+      { to: "+15551234567", body: "k2" },
+      { jobKey: "sms:42" },
+    );
+    expect(second).toBe(first);
+    const row = await execution(first);
+    expect(row.job_id).not.toBeNull();
+    const keyed = await sql<{
+      n: number;
+    }>`select count(*)::int as n from executions where job_key = 'sms:42'`.execute(db());
+    expect(keyed.rows[0]?.n).toBe(1);
+  });
+});

@@ -1,0 +1,91 @@
+/** Helpers for engine tests: a worker over this file's database and ways to wait on the ledger. */
+import { afterEach } from "vitest";
+import { createDb, type Db } from "../../src/database/pool.ts";
+import type { Execution, ExecutionStatus } from "../../src/database/schema.ts";
+import { TaskRegistry } from "../../src/engine/registry.ts";
+import type { AnyTask } from "../../src/engine/task.ts";
+import { startWorker, type Worker, type WorkerOptions } from "../../src/engine/worker.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { createTestPool, testDb } from "./database.ts";
+
+const started: Worker[] = [];
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((worker) => worker.stop()));
+});
+
+export const silentLogger = createLogger("silent");
+
+/** Starts a worker of type `all` serving `tasks`, stopped after the test. */
+export async function startTestWorker(
+  tasks: AnyTask[],
+  options: Partial<WorkerOptions> = {},
+): Promise<Worker> {
+  const worker = await startWorker({
+    pool: createTestPool(20),
+    registry: new TaskRegistry(tasks),
+    type: "all",
+    logger: silentLogger,
+    heartbeatIntervalMs: 500,
+    shutdownGraceMs: 1_000,
+    ...options,
+    preset: { pollInterval: 100, ...options.preset },
+  });
+  started.push(worker);
+  return worker;
+}
+
+export function db(): Db {
+  return testDb().db;
+}
+
+export async function execution(publicId: string, handle: Db = db()): Promise<Execution> {
+  return handle
+    .selectFrom("executions")
+    .selectAll()
+    .where("public_id", "=", publicId)
+    .executeTakeFirstOrThrow();
+}
+
+/** Polls the ledger until the execution reaches one of `statuses`; returns it. */
+export async function waitForStatus(
+  publicId: string,
+  statuses: ExecutionStatus | ExecutionStatus[],
+  timeoutMs = 15_000,
+): Promise<Execution> {
+  const wanted = Array.isArray(statuses) ? statuses : [statuses];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await execution(publicId);
+    if (wanted.includes(row.status)) return row;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `execution ${publicId} is ${row.status}, not ${wanted.join("/")} after ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function jobCount(handle: Db = db()): Promise<number> {
+  const row = await handle
+    .selectFrom("graphile_worker.jobs" as never)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export { createDb };
