@@ -7,6 +7,7 @@ import type { Db } from "../database/pool.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { EnqueueOptions } from "./enqueue.ts";
 import type { LaneName } from "./lanes.ts";
+import { parseRateLimit } from "./limits/rateLimit.ts";
 import type { RetryStrategy } from "./retryStrategies.ts";
 
 export interface TaskContext {
@@ -78,6 +79,15 @@ export function defineTask<Schema extends z.ZodType, Result>(
   const { softTimeLimitMs, hardTimeLimitMs, maxAttempts } = { ...taskDefaults, ...definition };
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new Error(`task ${definition.name}: maxAttempts must be a positive integer`);
+  }
+  if (definition.rateLimit) {
+    parseRateLimit(definition.rateLimit.limit, `task ${definition.name}: rateLimit.limit`);
+  }
+  if (
+    definition.concurrency &&
+    !(Number.isInteger(definition.concurrency.max) && definition.concurrency.max >= 1)
+  ) {
+    throw new Error(`task ${definition.name}: concurrency.max must be a positive integer`);
   }
   if (softTimeLimitMs > hardTimeLimitMs) {
     throw new Error(`task ${definition.name}: softTimeLimitMs must not exceed hardTimeLimitMs`);

@@ -32,6 +32,7 @@ import {
   type WorkerType,
 } from "./lanes.ts";
 import { LedgerWriter } from "./ledger/ledgerWriter.ts";
+import { sharedLimitsAdmission } from "./limits/admission.ts";
 import type { TaskRegistry } from "./registry.ts";
 
 export interface WorkerOptions {
@@ -54,7 +55,7 @@ export interface WorkerOptions {
   maxRssBytes?: number;
   /** Called once when `maxJobs` or `maxRssBytes` is reached, after the worker drained. */
   onRecycled?: (reason: string) => void;
-  /** How jobs are held back by shared limits (rate limits, leases). */
+  /** How jobs are held back by shared limits; default: the tasks' rate limits and leases. */
   admission?: Pick<JobRunnerDependencies, "admit" | "release">;
   /** graphile-worker tuning (local queue, batched completion), passed through. */
   preset?: GraphileConfig.WorkerOptions;
@@ -124,7 +125,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     workerId: id,
     logger: workerLogger,
     running,
-    ...options.admission,
+    ...(options.admission ?? sharedLimitsAdmission(db)),
     onJobDone: () => {
       jobsDone++;
       recycleCheck();

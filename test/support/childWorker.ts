@@ -1,0 +1,27 @@
+/** Worker processes of their own (test/fixtures/workerProcess.ts), killed after each test. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
+import { testDatabaseUrl } from "./database.ts";
+
+const script = fileURLToPath(new URL("../fixtures/workerProcess.ts", import.meta.url));
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
+
+export function startChildWorker(): Promise<{ child: ChildProcess; workerId: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", script, testDatabaseUrl(), "2000"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (chunk) => {
+      output += chunk;
+      const match = /ready (\S+)/.exec(output);
+      if (match) resolve({ child, workerId: match[1] as string });
+    });
+    child.on("exit", (code) => reject(new Error(`worker exited early (${code}): ${output}`)));
+  });
+}
