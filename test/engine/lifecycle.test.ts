@@ -1,0 +1,147 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { sql } from "kysely";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { enqueue, enqueueMany } from "../../src/engine/enqueue.ts";
+import { EVENTS_CHANNEL } from "../../src/engine/ledger/ledgerWriter.ts";
+import { defineTask } from "../../src/engine/task.ts";
+import { testDatabaseUrl } from "../support/database.ts";
+import {
+  db,
+  execution,
+  jobCount,
+  startTestWorker,
+  waitFor,
+  waitForStatus,
+} from "../support/engine.ts";
+
+const noop = defineTask({
+  name: "noop",
+  lane: "realtime",
+  payload: z.object({ n: z.number() }),
+  run: async () => null,
+});
+
+const patient = defineTask({
+  name: "patient_report",
+  lane: "reports",
+  payload: z.object({ ms: z.number() }),
+  run: async ({ ms }, ctx) => {
+    ctx.progress(40, "rendering");
+    await sleep(ms, undefined, { signal: ctx.signal });
+    return "done";
+  },
+});
+
+const listeners: pg.Client[] = [];
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((client) => client.end()));
+});
+
+describe("worker lifecycle", () => {
+  it("publishes job events in batches, far fewer notifications than events", async () => {
+    const client = new pg.Client(testDatabaseUrl());
+    listeners.push(client);
+    await client.connect();
+    const seen: { id: string; status: string }[] = [];
+    let notifications = 0;
+    client.on("notification", (message) => {
+      notifications++;
+      seen.push(...JSON.parse(message.payload ?? "[]"));
+    });
+    await client.query(`listen ${EVENTS_CHANNEL}`);
+    await startTestWorker([noop]);
+    const ids = await enqueueMany(
+      db(),
+      Array.from({ length: 200 }, (_, n) => ({ task: noop, payload: { n } })),
+    );
+    await waitFor(async () =>
+      ids.every((id) => seen.some((e) => e.id === id && e.status === "succeeded")),
+    );
+    expect(notifications).toBeLessThan(seen.length / 4);
+  });
+
+  it("stores progress while a job runs", async () => {
+    await startTestWorker([patient]);
+    const id = await enqueue(db(), patient, { ms: 2_000 });
+    const row = await waitFor(async () => {
+      const current = await execution(id);
+      return current.progress === 40 ? current : undefined;
+    });
+    expect(row).toMatchObject({ status: "running", progress_message: "rendering" });
+  });
+
+  it("lets a running job finish within the shutdown grace", async () => {
+    const worker = await startTestWorker([patient], { shutdownGraceMs: 2_000 });
+    const id = await enqueue(db(), patient, { ms: 300 });
+    await waitForStatus(id, "running");
+    await worker.stop();
+    expect((await execution(id)).status).toBe("succeeded");
+  });
+
+  it("aborts a job past the grace and puts it back without spending the attempt", async () => {
+    const worker = await startTestWorker([patient], { shutdownGraceMs: 200 });
+    const id = await enqueue(db(), patient, { ms: 60_000 });
+    await waitForStatus(id, "running");
+    await worker.stop();
+    const row = await execution(id);
+    expect(row.status).toBe("retrying");
+    expect(await jobCount()).toBe(1);
+    const stopped = await db()
+      .selectFrom("workers")
+      .select("stopped_at")
+      .where("id", "=", worker.id)
+      .executeTakeFirstOrThrow();
+    expect(stopped.stopped_at).not.toBeNull();
+    await sql`update graphile_worker._private_jobs set payload = jsonb_set(payload::jsonb, '{p,ms}', '10')::json`.execute(
+      db(),
+    );
+    await startTestWorker([patient]);
+    const done = await waitForStatus(id, "succeeded");
+    expect(done.attempts).toBe(1);
+    const outcomes = await db()
+      .selectFrom("execution_attempts")
+      .select("outcome")
+      .where("execution_id", "=", done.id)
+      .orderBy("started_at")
+      .execute();
+    expect(outcomes.map((o) => o.outcome)).toEqual(["abandoned", "succeeded"]);
+  });
+
+  it("recycles after its job limit: drains, stops and says why", async () => {
+    let recycled: string | undefined;
+    const worker = await startTestWorker([noop], {
+      maxJobs: 5,
+      onRecycled: (reason) => (recycled = reason),
+    });
+    await enqueueMany(
+      db(),
+      Array.from({ length: 20 }, (_, n) => ({ task: noop, payload: { n } })),
+    );
+    await waitFor(async () => recycled);
+    expect(recycled).toMatch(/ran \d+ jobs \(limit 5\)/);
+    const row = await db()
+      .selectFrom("workers")
+      .select(["stopped_at", "jobs_done"])
+      .where("id", "=", worker.id)
+      .executeTakeFirstOrThrow();
+    expect(row.stopped_at).not.toBeNull();
+  });
+
+  it("gives a crontab job an execution when it starts", async () => {
+    await startTestWorker([noop]);
+    await sql`select graphile_worker.add_job('noop', json_build_object('_cron', json_build_object('ts', now())), flags => array['realtime'])`.execute(
+      db(),
+    );
+    const row = await waitFor(() =>
+      db()
+        .selectFrom("executions")
+        .selectAll()
+        .where("correlation_id", "=", "crontab")
+        .executeTakeFirst(),
+    );
+    expect(row.task_name).toBe("noop");
+    await waitForStatus(row.public_id, ["succeeded", "dead"]);
+  });
+});
