@@ -49,6 +49,21 @@ describe("loadConfig", () => {
     expect(problemsOf({ PORT: "70000" })).toEqual(["PORT: must be at most 65535"]);
   });
 
+  it("parses per-lane concurrency overrides and names a bad lane", () => {
+    expect(
+      loadConfig({ LANE_CONCURRENCY: "webhooks=8, reports=2" }).worker.laneConcurrency,
+    ).toEqual({
+      webhooks: 8,
+      reports: 2,
+    });
+    expect(problemsOf({ LANE_CONCURRENCY: "phones=3" })[0]).toMatch(
+      /^LANE_CONCURRENCY: unknown lane "phones"/,
+    );
+    expect(problemsOf({ LANE_CONCURRENCY: "webhooks=0" })[0]).toMatch(
+      /^LANE_CONCURRENCY: webhooks: expected/,
+    );
+  });
+
   it("reports every bad variable at once", () => {
     const problems = problemsOf({
       DATABASE_URL: "mysql://localhost/x",
