@@ -63,7 +63,7 @@ export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "s
 
 const environmentSchema = z.object({
   DATABASE_URL: optional(postgresUrl),
-  DATABASE_POOL_SIZE: withDefault(integer(2, 500), "20"),
+  DATABASE_POOL_SIZE: withDefault(integer(2, 500), "30"),
   EMBEDDED_POSTGRES_DIR: withDefault(z.string().min(1), ".switchboard/postgres"),
   EMBEDDED_POSTGRES_PORT: withDefault(integer(0, 65535), "0"),
   HOST: withDefault(z.string().min(1), "127.0.0.1"),

@@ -1,17 +1,22 @@
 /** Helpers for engine tests: a worker over this file's database and ways to wait on the ledger. */
 import { afterEach } from "vitest";
-import { createDb, type Db } from "../../src/database/pool.ts";
+import { createDb, createPool, type Db, type Pool } from "../../src/database/pool.ts";
 import type { Execution, ExecutionStatus } from "../../src/database/schema.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
 import type { AnyTask } from "../../src/engine/task.ts";
 import { startWorker, type Worker, type WorkerOptions } from "../../src/engine/worker.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { createTestPool, testDb } from "./database.ts";
+import { testDatabaseUrl, testDb } from "./database.ts";
 
-const started: Worker[] = [];
+const started: { worker: Worker; pool: Pool }[] = [];
 
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((worker) => worker.stop()));
+  await Promise.all(
+    started.splice(0).map(async ({ worker, pool }) => {
+      await worker.stop();
+      await pool.end();
+    }),
+  );
 });
 
 export const silentLogger = createLogger("silent");
@@ -21,8 +26,9 @@ export async function startTestWorker(
   tasks: AnyTask[],
   options: Partial<WorkerOptions> = {},
 ): Promise<Worker> {
+  const pool = createPool(testDatabaseUrl(), 12);
   const worker = await startWorker({
-    pool: createTestPool(20),
+    pool,
     registry: new TaskRegistry(tasks),
     type: "all",
     logger: silentLogger,
@@ -31,7 +37,7 @@ export async function startTestWorker(
     ...options,
     preset: { pollInterval: 100, ...options.preset },
   });
-  started.push(worker);
+  started.push({ worker, pool });
   return worker;
 }
 
