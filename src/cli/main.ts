@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ConfigError } from "../config.ts";
 import { apiCommand } from "./commands/api.ts";
+import { cancelCommand, deadCommand, laneCommand, retryCommand } from "./commands/control.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
 import { workerCommand } from "./commands/worker.ts";
@@ -10,7 +11,11 @@ const program = new Command("switchboard")
   .addCommand(startCommand)
   .addCommand(apiCommand)
   .addCommand(workerCommand)
-  .addCommand(migrateCommand);
+  .addCommand(migrateCommand)
+  .addCommand(laneCommand)
+  .addCommand(cancelCommand)
+  .addCommand(retryCommand)
+  .addCommand(deadCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -14,7 +14,7 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** Apply migrations before `body`; default: `MIGRATE_ON_START`. */
   migrate?: boolean;
-  /** Stop everything once `body` returns (one-shot commands). */
+  /** Stop everything and exit once `body` returns (one-shot commands). */
   exitWhenDone?: boolean;
 }
 
@@ -43,5 +43,10 @@ export async function withRuntime(
     await lifecycle.stop();
     throw error;
   }
-  if (options.exitWhenDone) await lifecycle.stop();
+  if (options.exitWhenDone) {
+    await lifecycle.stop();
+    // Exit explicitly: the embedded server's library exits with 0 on `beforeExit`, which
+    // would hide a failure code set by the command.
+    process.exit(process.exitCode ?? 0);
+  }
 }
