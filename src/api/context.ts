@@ -1,9 +1,12 @@
 import type { Logger } from "../observability/logger.ts";
+import type { Principal } from "./auth/principal.ts";
 
 /** Per-request values set by middleware, typed for every route. */
 export interface AppEnv {
   Variables: {
     logger: Logger;
     requestId: string;
+    /** Set by the authentication middleware on every protected route. */
+    principal: Principal;
   };
 }
