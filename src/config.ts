@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./engine/lanes.ts";
+import { parseRateLimit, type RateLimit } from "./engine/limits/rateLimit.ts";
 
 const integer = (min: number, max: number) =>
   z
@@ -53,6 +54,18 @@ const laneConcurrency = z
     return overrides;
   });
 
+const rateLimit = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    try {
+      return parseRateLimit(value, "value");
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
@@ -78,6 +91,10 @@ const environmentSchema = z.object({
   WORKER_MAX_RSS_MB: withDefault(integer(0, 1_000_000), "0"),
   LANE_CONCURRENCY: withDefault(laneConcurrency, ""),
   MIGRATE_ON_START: withDefault(boolean, "true"),
+  API_RATE_LIMIT: withDefault(rateLimit, "600/m"),
+  API_MAX_BODY_BYTES: withDefault(integer(1, 1_073_741_824), "1048576"),
+  METRICS_OPEN: withDefault(boolean, "false"),
+  API_DOCS_OPEN: withDefault(boolean, "false"),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -98,6 +115,15 @@ export interface Config {
     maxJobs: number;
     maxRssBytes: number;
     laneConcurrency: Partial<Record<LaneName, number>>;
+  };
+  api: {
+    /** Requests per API token, shared by every API process. */
+    rateLimit: RateLimit;
+    maxBodyBytes: number;
+    /** Serve `/metrics` without a token. */
+    metricsOpen: boolean;
+    /** Serve the OpenAPI document and docs page without a token. */
+    docsOpen: boolean;
   };
 }
 
@@ -133,6 +159,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJobs: e.WORKER_MAX_JOBS,
       maxRssBytes: e.WORKER_MAX_RSS_MB * 1024 * 1024,
       laneConcurrency: e.LANE_CONCURRENCY,
+    },
+    api: {
+      rateLimit: e.API_RATE_LIMIT,
+      maxBodyBytes: e.API_MAX_BODY_BYTES,
+      metricsOpen: e.METRICS_OPEN,
+      docsOpen: e.API_DOCS_OPEN,
     },
   };
 }

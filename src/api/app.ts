@@ -1,20 +1,84 @@
+/**
+ * The HTTP API. Order matters: request id and logging first, then secure headers and the body
+ * limit, the open probes, authentication (every route needs a bearer token except the probes,
+ * the Twilio webhooks, and /metrics or the docs when configured open), the per-token rate
+ * limit, and the resources, each its own router.
+ */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import type { Pool } from "../database/pool.ts";
+import { createDb, type Pool } from "../database/pool.ts";
+import type { LaneName } from "../engine/lanes.ts";
+import { parseRateLimit, type RateLimit } from "../engine/limits/rateLimit.ts";
+import { TaskRegistry } from "../engine/registry.ts";
+import { defaultHealthThresholds } from "../monitoring/health.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { AppEnv } from "./context.ts";
 import { errorBody, toErrorResponse, validationError } from "./errors.ts";
+import { EventHub } from "./events/eventHub.ts";
+import { authenticate, requireScope } from "./middleware/authenticate.ts";
+import { bodyLimit } from "./middleware/bodyLimit.ts";
+import { rateLimitPerToken } from "./middleware/rateLimitPerToken.ts";
 import { requestLogger } from "./middleware/requestLogger.ts";
+import { auditRoutes } from "./routes/audit.ts";
+import { bulkActionRoutes } from "./routes/bulkActions.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { eventsRoutes } from "./routes/events.ts";
+import { executionRoutes, taskStatusRoutes } from "./routes/executions.ts";
+import { fleetRoutes } from "./routes/fleet.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { probeRoutes } from "./routes/probes.ts";
+import { taskRoutes } from "./routes/tasks.ts";
+
+export interface ApiSettings {
+  /** Requests per token. */
+  rateLimit: RateLimit;
+  maxBodyBytes: number;
+  metricsOpen: boolean;
+  docsOpen: boolean;
+  /** Most executions one bulk action may select. */
+  bulkMaxBatch: number;
+  /** A worker seen within this is alive. */
+  aliveWithinMs: number;
+  laneConcurrency: Partial<Record<LaneName, number>>;
+  /** How long a token verification is cached (revocation delay). */
+  authCacheTtlMs: number;
+}
+
+export const defaultApiSettings: ApiSettings = {
+  rateLimit: parseRateLimit("600/m"),
+  maxBodyBytes: 1024 * 1024,
+  metricsOpen: false,
+  docsOpen: false,
+  bulkMaxBatch: 1000,
+  aliveWithinMs: 30_000,
+  laneConcurrency: {},
+  authCacheTtlMs: 5_000,
+};
 
 export interface AppDependencies {
   pool: Pool;
   logger: Logger;
+  /** The tasks that can be executed by name and retried; default none. */
+  registry?: TaskRegistry;
+  settings?: Partial<ApiSettings>;
+  /** Live events; the caller stops it on shutdown. Created (and started lazily) if absent. */
+  hub?: EventHub;
 }
 
-export function createApp({ pool, logger }: AppDependencies) {
+export function createApp({
+  pool,
+  logger,
+  registry = new TaskRegistry([]),
+  settings = {},
+  hub,
+}: AppDependencies) {
+  const s = { ...defaultApiSettings, ...settings };
+  const db = createDb(pool);
   const app = new OpenAPIHono<AppEnv>({
+    strict: false,
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error, result.target);
     },
@@ -22,7 +86,47 @@ export function createApp({ pool, logger }: AppDependencies) {
   app.use(requestId());
   app.use(requestLogger({ logger }));
   app.use(secureHeaders());
+  app.use(bodyLimit({ maxBytes: s.maxBodyBytes }));
   app.route("/", probeRoutes(pool));
+
+  const openPaths = ["/healthz", "/readyz", "/webhooks/*"];
+  if (s.metricsOpen) openPaths.push("/metrics");
+  if (s.docsOpen) openPaths.push("/api/docs/*", "/api/openapi.json");
+  app.use(authenticate({ db, openPaths, cacheTtlMs: s.authCacheTtlMs }));
+  app.use(rateLimitPerToken({ db, rateLimit: s.rateLimit }));
+
+  const read: MiddlewareHandler<AppEnv>[] = [requireScope("read")];
+  if (!s.metricsOpen) app.use("/metrics", ...read);
+  app.route("/", metricsRoutes({ pool, db }));
+  app.use("/api/events", ...read);
+  app.route("/", eventsRoutes({ pool, hub: hub ?? new EventHub({ logger }) }));
+
+  const api = new OpenAPIHono<AppEnv>({
+    strict: false,
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+  api.route("/", taskStatusRoutes({ db }));
+  api.route(
+    "/",
+    healthRoutes({
+      db,
+      thresholds: { ...defaultHealthThresholds, aliveWithinMs: s.aliveWithinMs },
+      laneConcurrency: s.laneConcurrency,
+    }),
+  );
+  api.route("/", executionRoutes({ db, registry }));
+  api.route("/", bulkActionRoutes({ db, registry, maxBatch: s.bulkMaxBatch }));
+  api.route(
+    "/",
+    fleetRoutes({ db, aliveWithinMs: s.aliveWithinMs, laneConcurrency: s.laneConcurrency }),
+  );
+  api.route("/", taskRoutes({ db, registry }));
+  api.route("/", auditRoutes(db));
+  app.route("/", api);
+  app.route("/", docsRoutes(api, s.docsOpen ? [] : read));
+
   app.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404),
   );

@@ -4,6 +4,7 @@ import { apiCommand } from "./commands/api.ts";
 import { cancelCommand, deadCommand, laneCommand, retryCommand } from "./commands/control.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
+import { tokenCommand } from "./commands/token.ts";
 import { workerCommand } from "./commands/worker.ts";
 
 const program = new Command("switchboard")
@@ -15,7 +16,8 @@ const program = new Command("switchboard")
   .addCommand(laneCommand)
   .addCommand(cancelCommand)
   .addCommand(retryCommand)
-  .addCommand(deadCommand);
+  .addCommand(deadCommand)
+  .addCommand(tokenCommand);
 
 try {
   await program.parseAsync(process.argv);

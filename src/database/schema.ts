@@ -102,12 +102,39 @@ export interface LaneStateTable {
   changed_by: string | null;
 }
 
+export interface ApiTokenTable {
+  id: Generated<number>;
+  name: string;
+  /** SHA-256 (hex) of the secret; the secret itself is never stored. */
+  token_hash: string;
+  /** The token's first characters, to recognise it in listings. */
+  token_prefix: string;
+  scopes: string[];
+  created_at: Generated<Date>;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Generated<Date>;
+  /** The API token's name, or "cli". */
+  actor: string;
+  action: string;
+  target_ids: ColumnType<string[], string[] | undefined, string[]>;
+  details: ColumnType<unknown, string | undefined, string>;
+  outcome: string;
+  request_id: string | null;
+}
+
 export interface Database {
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;
   workers: WorkerTable;
   lane_states: LaneStateTable;
+  api_tokens: ApiTokenTable;
+  audit_log: AuditLogTable;
 }
 
 export type Execution = Selectable<ExecutionTable>;

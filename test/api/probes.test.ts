@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ErrorBody } from "../../src/api/errors.ts";
-import { testApp } from "../support/app.ts";
+import { authHeaders, testApp } from "../support/app.ts";
 import { createBlankDatabase, createTestPool } from "../support/database.ts";
 
 describe("probes", () => {
@@ -34,7 +34,9 @@ describe("probes", () => {
   });
 
   it("answers unknown routes with the JSON error format", async () => {
-    const response = await testApp().request("/no/such/route");
+    const response = await testApp().request("/no/such/route", {
+      headers: await authHeaders("read"),
+    });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
       error: { code: "not_found", message: "No route for GET /no/such/route", details: [] },

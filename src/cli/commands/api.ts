@@ -1,12 +1,29 @@
 import { Command } from "commander";
+import { tasks } from "../../../tasks/index.ts";
 import { createApp } from "../../api/app.ts";
+import { EventHub } from "../../api/events/eventHub.ts";
 import { listen } from "../../api/server.ts";
+import { TaskRegistry } from "../../engine/registry.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
 
 export async function startApi({ config, database, logger, lifecycle }: Runtime): Promise<void> {
-  const app = createApp({ pool: database.pool, logger });
+  const hub = new EventHub({ logger });
+  await hub.start(database.pool);
+  const app = createApp({
+    pool: database.pool,
+    logger,
+    registry: new TaskRegistry(tasks),
+    hub,
+    settings: {
+      ...config.api,
+      aliveWithinMs: config.worker.silentAfterMs,
+      laneConcurrency: config.worker.laneConcurrency,
+    },
+  });
   const server = await listen(app, config.http.host, config.http.port);
   lifecycle.onStop(() => server.close());
+  // Registered last so it runs first: open event streams would hold the server's close open.
+  lifecycle.onStop(() => hub.stop());
   logger.info({ url: `http://${config.http.host}:${server.port}` }, "API listening");
 }
 

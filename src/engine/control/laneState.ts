@@ -9,8 +9,9 @@ import type { LaneName } from "../lanes.ts";
 
 export const LANES_CHANNEL = "switchboard_lanes";
 
+/** Runs in the caller's transaction when given one, so the change commits with its audit row. */
 export async function setLanePaused(db: Db, lane: LaneName, paused: boolean, by: string | null) {
-  await db.transaction().execute(async (trx) => {
+  const write = async (trx: Db) => {
     await trx
       .insertInto("lane_states")
       .values({ lane, paused, changed_by: by })
@@ -19,7 +20,8 @@ export async function setLanePaused(db: Db, lane: LaneName, paused: boolean, by:
       )
       .execute();
     await sql`select pg_notify(${LANES_CHANNEL}, ${lane})`.execute(trx);
-  });
+  };
+  await (db.isTransaction ? write(db) : db.transaction().execute(write));
 }
 
 export async function pausedLanes(db: Db): Promise<Set<string>> {

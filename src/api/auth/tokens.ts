@@ -1,0 +1,186 @@
+/**
+ * API tokens: `sb_` + 32 random bytes in base64url. Only the SHA-256 of a token is stored, so a
+ * token is looked up by its hash (no constant-time comparison is needed: the secret is never
+ * compared, and the hash reveals nothing about it). The secret is shown once, at creation.
+ *
+ * Scopes nest: `admin` can do everything `operate` can, and `operate` everything `read` can.
+ *
+ * @example
+ * const { token } = await createApiToken(db, { name: "dashboard", scopes: ["read"] });
+ * const principal = await verifyApiToken(db, token); // { tokenId, name, scopes }
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import { z } from "zod";
+import type { Db } from "../../database/pool.ts";
+import { type Principal, type Scope, scopes } from "./principal.ts";
+
+export const TOKEN_PREFIX = "sb_";
+/** `sb_` + 32 bytes in base64url (43 characters, no padding). */
+const TOKEN_FORMAT = /^sb_[A-Za-z0-9_-]{43}$/;
+/** Characters kept in `token_prefix`: `sb_` and the first 8 of the secret. */
+const DISPLAY_PREFIX_LENGTH = 11;
+/** `last_used_at` is written at most this often per token, not on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const scopeRank: Record<Scope, number> = { read: 0, operate: 1, admin: 2 };
+
+/** Whether `principal` may act with `scope`: `admin` implies `operate`, which implies `read`. */
+export function hasScope(principal: Pick<Principal, "scopes">, scope: Scope): boolean {
+  return principal.scopes.some((held) => scopeRank[held] >= scopeRank[scope]);
+}
+
+export const tokenNameSchema = z
+  .string({ error: "name must be a string" })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    error: "name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  })
+  .refine((name) => name !== "cli", { error: 'name "cli" is reserved for the command line' });
+
+export const scopeListSchema = z
+  .array(z.enum(scopes, { error: `scope must be one of ${scopes.join(", ")}` }))
+  .min(1, { error: `at least one scope is required (${scopes.join(", ")})` })
+  .transform((list) => [...new Set(list)]);
+
+export class ApiTokenNameTakenError extends Error {
+  override name = "ApiTokenNameTakenError";
+  constructor(readonly tokenName: string) {
+    super(
+      `an API token named "${tokenName}" already exists (names stay taken after a token is revoked); pick another name`,
+    );
+  }
+}
+
+export function hashApiToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Whether `value` has the shape of a token (checked before any database lookup). */
+export function looksLikeApiToken(value: string): boolean {
+  return TOKEN_FORMAT.test(value);
+}
+
+export interface NewApiToken {
+  name: string;
+  scopes: Scope[];
+}
+
+/**
+ * Creates a token and returns its secret, which is not stored and cannot be shown again.
+ * Throws `ApiTokenNameTakenError` when the name is in use (revoked tokens keep their names).
+ */
+export async function createApiToken(
+  db: Db,
+  input: NewApiToken,
+): Promise<{ id: number; token: string }> {
+  const name = tokenNameSchema.parse(input.name);
+  const tokenScopes = scopeListSchema.parse(input.scopes);
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+  try {
+    const row = await db
+      .insertInto("api_tokens")
+      .values({
+        name,
+        token_hash: hashApiToken(token),
+        token_prefix: token.slice(0, DISPLAY_PREFIX_LENGTH),
+        scopes: tokenScopes,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { id: row.id, token };
+  } catch (error) {
+    const pgError = error as { code?: string; constraint?: string };
+    if (pgError.code === "23505" && pgError.constraint === "api_tokens_name_key") {
+      throw new ApiTokenNameTakenError(name);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The principal of a live (not revoked) token, or `undefined`. Refreshes `last_used_at` when it
+ * is more than a minute old, so a busy token costs one write a minute, not one per request.
+ */
+export async function verifyApiToken(db: Db, token: string): Promise<Principal | undefined> {
+  if (!looksLikeApiToken(token)) return undefined;
+  const row = await db
+    .selectFrom("api_tokens")
+    .select(["id", "name", "scopes", "last_used_at"])
+    .where("token_hash", "=", hashApiToken(token))
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db
+      .updateTable("api_tokens")
+      .set({ last_used_at: sql`now()` })
+      .where("id", "=", row.id)
+      .where((eb) =>
+        eb.or([
+          eb("last_used_at", "is", null),
+          eb("last_used_at", "<", sql<Date>`now() - interval '1 minute'`),
+        ]),
+      )
+      .execute();
+  }
+  return {
+    tokenId: row.id,
+    name: row.name,
+    scopes: row.scopes.filter((scope): scope is Scope => scope in scopeRank),
+  };
+}
+
+export type RevokeOutcome = "revoked" | "already_revoked" | "not_found";
+
+/**
+ * Revokes the token named `name`. The API stops accepting it within the authentication cache's
+ * lifetime (a few seconds; see `authenticate`).
+ */
+export async function revokeApiToken(
+  db: Db,
+  name: string,
+): Promise<{ id: number; outcome: RevokeOutcome } | { id: null; outcome: "not_found" }> {
+  const revoked = await db
+    .updateTable("api_tokens")
+    .set({ revoked_at: sql`now()` })
+    .where("name", "=", name)
+    .where("revoked_at", "is", null)
+    .returning("id")
+    .executeTakeFirst();
+  if (revoked) return { id: revoked.id, outcome: "revoked" };
+  const existing = await db
+    .selectFrom("api_tokens")
+    .select("id")
+    .where("name", "=", name)
+    .executeTakeFirst();
+  if (existing) return { id: existing.id, outcome: "already_revoked" };
+  return { id: null, outcome: "not_found" };
+}
+
+export interface ApiTokenSummary {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Every token, oldest first, without secrets or hashes. */
+export async function listApiTokens(db: Db): Promise<ApiTokenSummary[]> {
+  const rows = await db
+    .selectFrom("api_tokens")
+    .select(["id", "name", "token_prefix", "scopes", "created_at", "last_used_at", "revoked_at"])
+    .orderBy("id")
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    prefix: row.token_prefix,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  }));
+}

@@ -1,0 +1,60 @@
+/**
+ * Opaque keyset cursors: the (timestamp, id) of the last row of a page, as base64url JSON.
+ * The timestamp is kept as Postgres holds it — microseconds, UTC — because a JS Date keeps only
+ * milliseconds and paging on it would skip or repeat rows.
+ */
+import { type RawBuilder, sql } from "kysely";
+import { z } from "zod";
+
+export interface Cursor {
+  /** ISO 8601 with six decimals, UTC: `2026-11-22T13:45:01.123456Z`. */
+  at: string;
+  id: number;
+}
+
+const AT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Selects a timestamp column as a cursor key, e.g. `cursorKey("created_at").as("cursor_at")`. */
+export function cursorKey(column: string): RawBuilder<string> {
+  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** Rows strictly after the cursor in (column desc, id desc) order. */
+export function afterCursor(column: string, cursor: Cursor): RawBuilder<boolean> {
+  return sql<boolean>`(${sql.ref(column)}, id) < (${cursor.at}::timestamptz, ${cursor.id})`;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString("base64url");
+}
+
+export function decodeCursor(value: string): Cursor | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
+    if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
+    const [at, id] = decoded as [unknown, unknown];
+    if (typeof at !== "string" || !AT_KEY.test(at) || Number.isNaN(Date.parse(at)))
+      return undefined;
+    if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) return undefined;
+    return { at, id };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A query parameter holding a cursor; a malformed one is a 400 naming `cursor`. */
+export const cursorParam = z
+  .string()
+  .max(200)
+  .transform((value, ctx) => {
+    const cursor = decodeCursor(value);
+    if (!cursor) {
+      ctx.addIssue({
+        code: "custom",
+        message: "malformed cursor: pass the next_cursor of a previous page unchanged",
+      });
+      return z.NEVER;
+    }
+    return cursor;
+  });

@@ -1,0 +1,126 @@
+/**
+ * Bearer-token authentication and scope checks.
+ *
+ * Every request outside `openPaths` needs `Authorization: Bearer <token>`; the token's principal
+ * is set as `c.get("principal")`. Verifications are cached in memory for `cacheTtlMs` (default
+ * 5 s), both hits and misses, so a busy client costs one lookup per token per TTL.
+ *
+ * Caveat: because of that cache, a revoked token keeps working on each API process for up to
+ * `cacheTtlMs` after `switchboard token revoke`. Set `cacheTtlMs: 0` to look up every request.
+ *
+ * @example
+ * app.use(authenticate({ db, openPaths: ["/healthz", "/readyz"] }));
+ * app.post("/api/executions/:id/cancel", requireScope("operate"), handler);
+ */
+import type { MiddlewareHandler } from "hono";
+import type { Db } from "../../database/pool.ts";
+import type { Principal, Scope } from "../auth/principal.ts";
+import { hasScope, looksLikeApiToken, verifyApiToken } from "../auth/tokens.ts";
+import type { AppEnv } from "../context.ts";
+import { errorBody } from "../errors.ts";
+
+export interface AuthenticateOptions {
+  db: Db;
+  /**
+   * Paths served without a token: exact paths (`/healthz`), or prefixes ending in `/*`
+   * (`/docs/*` matches `/docs` and everything under it). Default: `/healthz`, `/readyz`.
+   */
+  openPaths?: string[];
+  /** How long a verification (success or failure) is remembered; default 5000 ms. */
+  cacheTtlMs?: number;
+  /** Most verifications remembered at once; the oldest are dropped first. Default 10000. */
+  cacheSize?: number;
+}
+
+const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
+
+interface CacheEntry {
+  principal: Promise<Principal | undefined>;
+  expiresAt: number;
+}
+
+/** Authenticates each request by its bearer token; 401 in the error format when it cannot. */
+export function authenticate(options: AuthenticateOptions): MiddlewareHandler<AppEnv> {
+  const { db, cacheTtlMs = 5_000, cacheSize = 10_000 } = options;
+  const isOpen = openPathMatcher(options.openPaths ?? ["/healthz", "/readyz"]);
+  // Keyed by the token itself, only ever in this process's memory. Insertion order is age
+  // order, so the first key is the oldest entry.
+  const cache = new Map<string, CacheEntry>();
+
+  const lookUp = (token: string): Promise<Principal | undefined> => {
+    const now = Date.now();
+    const cached = cache.get(token);
+    if (cached && cached.expiresAt > now) return cached.principal;
+    if (cached) cache.delete(token);
+    const principal = verifyApiToken(db, token);
+    if (cacheTtlMs > 0) {
+      // Concurrent requests with one token share a single lookup; a failed lookup is forgotten.
+      cache.set(token, { principal, expiresAt: now + cacheTtlMs });
+      principal.catch(() => cache.delete(token));
+      while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    }
+    return principal;
+  };
+
+  return async function authenticateRequest(c, next) {
+    if (isOpen(c.req.path)) return next();
+    const header = c.req.header("authorization");
+    if (!header) {
+      return c.json(
+        errorBody(
+          "unauthorized",
+          "Missing API token: send the header Authorization: Bearer <token>",
+        ),
+        401,
+        { "WWW-Authenticate": 'Bearer realm="switchboard"' },
+      );
+    }
+    const token = BEARER.exec(header)?.[1];
+    // Garbage is refused without a lookup and without taking a place in the cache.
+    const principal = token && looksLikeApiToken(token) ? await lookUp(token) : undefined;
+    if (!principal) {
+      return c.json(
+        errorBody(
+          "unauthorized",
+          token
+            ? "Invalid or revoked API token"
+            : "Malformed Authorization header: expected Bearer <token>",
+        ),
+        401,
+        { "WWW-Authenticate": 'Bearer realm="switchboard", error="invalid_token"' },
+      );
+    }
+    c.set("principal", principal);
+    await next();
+  };
+}
+
+/** Lets the request through only if its principal holds `scope` (or a scope implying it). */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return async function requireScopeOf(c, next) {
+    const principal = c.get("principal") as Principal | undefined;
+    if (!principal) {
+      return c.json(errorBody("unauthorized", "This route needs an API token"), 401, {
+        "WWW-Authenticate": 'Bearer realm="switchboard"',
+      });
+    }
+    if (!hasScope(principal, scope)) {
+      return c.json(
+        errorBody(
+          "forbidden",
+          `This action needs the "${scope}" scope; token "${principal.name}" has ${principal.scopes.join(", ")}`,
+          [{ path: "scope", message: `missing scope "${scope}"` }],
+        ),
+        403,
+      );
+    }
+    await next();
+  };
+}
+
+function openPathMatcher(paths: string[]): (path: string) => boolean {
+  const exact = new Set(paths.filter((path) => !path.endsWith("/*")));
+  const prefixes = paths.filter((path) => path.endsWith("/*")).map((path) => path.slice(0, -2));
+  return (path) =>
+    exact.has(path) || prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}

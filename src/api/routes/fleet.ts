@@ -1,0 +1,139 @@
+/** Workers and lanes: who is alive, what each lane is doing, and pausing a lane. */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Db } from "../../database/pool.ts";
+import { pausedLanes, setLanePaused } from "../../engine/control/laneState.ts";
+import {
+  defaultLanes,
+  type LaneName,
+  laneNames,
+  lanesByWorkerType,
+  workerTypes,
+} from "../../engine/lanes.ts";
+import { laneStats, listWorkers } from "../../monitoring/fleet.ts";
+import { recordAudit } from "../audit.ts";
+import type { AppEnv } from "../context.ts";
+import { requireScope } from "../middleware/authenticate.ts";
+import { errorResponses } from "../schemas/execution.ts";
+import { auditEntry } from "./executions.ts";
+
+export interface FleetRoutesDependencies {
+  db: Db;
+  aliveWithinMs: number;
+  laneConcurrency: Partial<Record<string, number>>;
+}
+
+const LaneSchema = z
+  .object({
+    lane: z.string(),
+    priority: z.number().int(),
+    concurrency: z.number().int(),
+    paused: z.boolean(),
+    worker_types: z.array(z.string()),
+    waiting: z.number().int(),
+    running: z.number().int(),
+  })
+  .openapi("Lane");
+
+const LaneParam = z.object({
+  lane: z.enum(laneNames).openapi({ param: { name: "lane", in: "path" } }),
+});
+
+export function fleetRoutes({ db, aliveWithinMs, laneConcurrency }: FleetRoutesDependencies) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/workers",
+      summary: "Worker processes: heartbeats and running jobs",
+      tags: ["fleet"],
+      middleware: [requireScope("read")] as const,
+      responses: {
+        200: {
+          description: "Workers",
+          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const workers = await listWorkers(db, aliveWithinMs);
+      return c.json(
+        {
+          alive: workers.filter((w) => w.alive).length,
+          workers: workers.map((w) => ({
+            ...w,
+            started_at: w.started_at.toISOString(),
+            last_seen_at: w.last_seen_at.toISOString(),
+            stopped_at: w.stopped_at?.toISOString() ?? null,
+          })),
+        },
+        200,
+      );
+    },
+  );
+
+  async function lanesView() {
+    const [stats, paused] = await Promise.all([laneStats(db), pausedLanes(db)]);
+    return laneNames.map((lane) => ({
+      lane,
+      priority: defaultLanes[lane].priority,
+      concurrency: laneConcurrency[lane] ?? defaultLanes[lane].concurrency,
+      paused: paused.has(lane),
+      worker_types: workerTypes.filter(
+        (type) => type !== "all" && lanesByWorkerType[type].includes(lane),
+      ),
+      waiting: stats.get(lane)?.waiting ?? 0,
+      running: stats.get(lane)?.running ?? 0,
+    }));
+  }
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/lanes",
+      summary: "Lanes with priority, concurrency, pause state and backlog",
+      tags: ["fleet"],
+      middleware: [requireScope("read")] as const,
+      responses: {
+        200: {
+          description: "Lanes",
+          content: { "application/json": { schema: z.object({ lanes: z.array(LaneSchema) }) } },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => c.json({ lanes: await lanesView() }, 200),
+  );
+
+  for (const verb of ["pause", "resume"] as const) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/api/lanes/{lane}/${verb}`,
+        summary:
+          verb === "pause" ? "Hold the lane's jobs on every worker" : "Release the lane's jobs",
+        tags: ["fleet"],
+        middleware: [requireScope("operate")] as const,
+        request: { params: LaneParam },
+        responses: {
+          200: { description: "The lane", content: { "application/json": { schema: LaneSchema } } },
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const { lane } = c.req.valid("param");
+        await db.transaction().execute(async (trx) => {
+          await setLanePaused(trx, lane as LaneName, verb === "pause", c.get("principal").name);
+          await recordAudit(
+            trx,
+            auditEntry(c, `lane.${verb}`, [lane], verb === "pause" ? "paused" : "resumed"),
+          );
+        });
+        const view = (await lanesView()).find((entry) => entry.lane === lane);
+        return c.json(view as z.infer<typeof LaneSchema>, 200);
+      },
+    );
+  }
+  return app;
+}

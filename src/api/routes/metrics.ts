@@ -1,0 +1,235 @@
+/**
+ * `GET /metrics` in the Prometheus text format. Every value is read from Postgres when scraped
+ * (queries in `src/monitoring/metricsQueries.ts`), so any number of API processes report the
+ * same truth. Each app owns its registry: nothing goes to prom-client's global one, and the
+ * default process metrics are left out.
+ */
+import { Hono } from "hono";
+import {
+  Gauge,
+  Histogram,
+  type HistogramConfiguration,
+  type LabelValues,
+  type MetricObjectWithValues,
+  type MetricValueWithName,
+  Registry,
+} from "prom-client";
+import { createDb, type Db, type Pool } from "../../database/pool.ts";
+import { executionStatuses } from "../../database/schema.ts";
+import { laneNames, workerTypes } from "../../engine/lanes.ts";
+import {
+  executionCountsByStatus,
+  executionErrorCountsByClass,
+  executionRunSecondsByTask,
+  laneBacklogs,
+  lanePauseStates,
+  RUN_SECONDS_BUCKETS,
+  WORKER_ALIVE_WITHIN_SECONDS,
+  workerCountsByType,
+} from "../../monitoring/metricsQueries.ts";
+import type { AppEnv } from "../context.ts";
+
+export interface MetricsDependencies {
+  pool: Pool;
+  /** Defaults to a Kysely handle over `pool`. */
+  db?: Db;
+}
+
+export function metricsRoutes({ pool, db = createDb(pool) }: MetricsDependencies) {
+  const metrics = new SwitchboardMetrics();
+  // Scrapes that arrive while one is running share its result: one set of queries at a time.
+  let scraping: Promise<string> | undefined;
+  return new Hono<AppEnv>().get("/metrics", async (c) => {
+    scraping ??= metrics.scrape(db).finally(() => {
+      scraping = undefined;
+    });
+    const body = await scraping;
+    return c.body(body, 200, { "Content-Type": metrics.registry.contentType });
+  });
+}
+
+/** The registry and its metrics; `scrape` refills them from one snapshot of the database. */
+class SwitchboardMetrics {
+  readonly registry = new Registry();
+  readonly #registers = [this.registry];
+
+  readonly #executions = new Gauge({
+    name: "switchboard_executions",
+    help: "Executions by status: live statuses (queued, scheduled, running, retrying) in full, terminal ones (succeeded, dead, cancelled, expired) finished in the last 24 h.",
+    labelNames: ["lane", "task", "status"] as const,
+    registers: this.#registers,
+  });
+
+  readonly #runSeconds = new PrecomputedHistogram({
+    name: "switchboard_execution_run_seconds",
+    help: "Run time of executions finished in the last hour, from the start of their last attempt to their end.",
+    labelNames: ["lane", "task"] as const,
+    buckets: [...RUN_SECONDS_BUCKETS],
+    registers: this.#registers,
+  });
+
+  readonly #errors = new Gauge({
+    name: "switchboard_execution_errors",
+    help: "Failing executions by error class: all waiting to retry, plus those dead in the last 24 h.",
+    labelNames: ["lane", "task", "error_class"] as const,
+    registers: this.#registers,
+  });
+
+  readonly #backlog = new Gauge({
+    name: "switchboard_lane_backlog",
+    help: "Executions due to run but not started (queued, retrying, or scheduled and due).",
+    labelNames: ["lane"] as const,
+    registers: this.#registers,
+  });
+
+  readonly #oldestWaiting = new Gauge({
+    name: "switchboard_lane_oldest_waiting_seconds",
+    help: "How long the longest-waiting due execution of the lane has waited; 0 when none waits.",
+    labelNames: ["lane"] as const,
+    registers: this.#registers,
+  });
+
+  readonly #paused = new Gauge({
+    name: "switchboard_lane_paused",
+    help: "1 when the lane is paused, else 0.",
+    labelNames: ["lane"] as const,
+    registers: this.#registers,
+  });
+
+  readonly #workersAlive = new Gauge({
+    name: "switchboard_workers_alive",
+    help: `Worker processes not stopped and heard from within ${WORKER_ALIVE_WITHIN_SECONDS} s.`,
+    labelNames: ["type"] as const,
+    registers: this.#registers,
+  });
+
+  readonly #workerRunningJobs = new Gauge({
+    name: "switchboard_worker_running_jobs",
+    help: "Jobs running on live worker processes, as of their last heartbeat.",
+    labelNames: ["type"] as const,
+    registers: this.#registers,
+  });
+
+  async scrape(db: Db): Promise<string> {
+    // One read-only snapshot, so the metrics of a scrape agree with each other.
+    const [counts, runs, errors, backlogs, pauses, workers] = await db
+      .transaction()
+      .setIsolationLevel("repeatable read")
+      .setAccessMode("read only")
+      .execute((trx) =>
+        Promise.all([
+          executionCountsByStatus(trx),
+          executionRunSecondsByTask(trx),
+          executionErrorCountsByClass(trx),
+          laneBacklogs(trx),
+          lanePauseStates(trx),
+          workerCountsByType(trx),
+        ]),
+      );
+
+    this.#executions.reset();
+    // Every status of a lane and task seen, so a status that empties reads 0 instead of vanishing.
+    for (const pair of new Set(counts.map((row) => `${row.lane}\u0000${row.task}`))) {
+      const [lane, task] = pair.split("\u0000") as [string, string];
+      for (const status of executionStatuses) this.#executions.set({ lane, task, status }, 0);
+    }
+    for (const { lane, task, status, count } of counts) {
+      this.#executions.set({ lane, task, status }, count);
+    }
+
+    this.#runSeconds.replace(
+      runs.map(({ lane, task, buckets, sum, count }) => ({
+        labels: { lane, task },
+        buckets,
+        sum,
+        count,
+      })),
+    );
+
+    this.#errors.reset();
+    for (const { lane, task, errorClass, count } of errors) {
+      this.#errors.set({ lane, task, error_class: errorClass }, count);
+    }
+
+    const lanes = new Set<string>([
+      ...laneNames,
+      ...backlogs.map((row) => row.lane),
+      ...pauses.map((row) => row.lane),
+    ]);
+    const backlogByLane = new Map(backlogs.map((row) => [row.lane, row]));
+    const pausedLanes = new Set(pauses.filter((row) => row.paused).map((row) => row.lane));
+    for (const gauge of [this.#backlog, this.#oldestWaiting, this.#paused]) gauge.reset();
+    for (const lane of lanes) {
+      const backlog = backlogByLane.get(lane);
+      this.#backlog.set({ lane }, backlog?.waiting ?? 0);
+      this.#oldestWaiting.set({ lane }, backlog?.oldestWaitingSeconds ?? 0);
+      this.#paused.set({ lane }, pausedLanes.has(lane) ? 1 : 0);
+    }
+
+    const workersByType = new Map(workers.map((row) => [row.type, row]));
+    this.#workersAlive.reset();
+    this.#workerRunningJobs.reset();
+    for (const type of new Set<string>([...workerTypes, ...workersByType.keys()])) {
+      this.#workersAlive.set({ type }, workersByType.get(type)?.alive ?? 0);
+      this.#workerRunningJobs.set({ type }, workersByType.get(type)?.runningJobs ?? 0);
+    }
+
+    return this.registry.metrics();
+  }
+}
+
+interface HistogramSeries<T extends string> {
+  labels: LabelValues<T>;
+  /** Cumulative counts, one per bucket bound. */
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram whose buckets are computed elsewhere (in SQL) rather than observed one value at a
+ * time. It prints the usual `_bucket{le}`, `_sum` and `_count` lines for what `replace` set.
+ */
+class PrecomputedHistogram<T extends string> extends Histogram<T> {
+  readonly #name: string;
+  readonly #help: string;
+  readonly #bounds: number[];
+  #series: HistogramSeries<T>[] = [];
+
+  constructor(config: HistogramConfiguration<T> & { buckets: number[] }) {
+    super(config);
+    this.#name = config.name;
+    this.#help = config.help;
+    this.#bounds = config.buckets;
+  }
+
+  replace(series: HistogramSeries<T>[]): void {
+    this.#series = series;
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValueWithName<T>>> {
+    return this.getForPromString();
+  }
+
+  /** What the registry prints (prom-client's `Histogram` prefers this method to `get`). */
+  async getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<T>>> {
+    const name = this.#name;
+    const values = this.#series.flatMap(({ labels, buckets, sum, count }) => [
+      ...this.#bounds.map((le, index) => ({
+        metricName: `${name}_bucket`,
+        labels: { ...labels, le } as LabelValues<T>,
+        value: buckets[index] ?? count,
+      })),
+      {
+        metricName: `${name}_bucket`,
+        labels: { ...labels, le: "+Inf" } as LabelValues<T>,
+        value: count,
+      },
+      { metricName: `${name}_sum`, labels, value: sum },
+      { metricName: `${name}_count`, labels, value: count },
+    ]);
+    // prom-client's typings declare `type` as a numeric enum; at run time it is this string.
+    const metric = { name, help: this.#help, type: "histogram", values, aggregator: "sum" };
+    return metric as unknown as MetricObjectWithValues<MetricValueWithName<T>>;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The filters of execution lists and bulk actions. `status` takes the ledger's statuses and,
+ * for clients of the Celery system, Celery's names (pending, started, success, failure, retry,
+ * revoked). Unknown filters are refused, not ignored.
+ */
+import { z } from "@hono/zod-openapi";
+import type { SelectQueryBuilder } from "kysely";
+import { type Database, type ExecutionStatus, executionStatuses } from "../../database/schema.ts";
+import { laneNames } from "../../engine/lanes.ts";
+
+export const celeryAliases: Record<string, ExecutionStatus[]> = {
+  pending: ["queued", "scheduled"],
+  started: ["running"],
+  success: ["succeeded"],
+  failure: ["dead"],
+  retry: ["retrying"],
+  revoked: ["cancelled", "expired"],
+};
+
+const statusList = z
+  .string()
+  .transform((value, ctx) => {
+    const statuses = new Set<ExecutionStatus>();
+    for (const raw of value
+      .split(",")
+      .map((part) => part.trim().toLowerCase())
+      .filter(Boolean)) {
+      if ((executionStatuses as readonly string[]).includes(raw))
+        statuses.add(raw as ExecutionStatus);
+      else if (celeryAliases[raw]) for (const status of celeryAliases[raw]) statuses.add(status);
+      else {
+        ctx.addIssue({
+          code: "custom",
+          message: `unknown status "${raw}"; use ${[...executionStatuses, ...Object.keys(celeryAliases)].join(", ")}`,
+        });
+        return z.NEVER;
+      }
+    }
+    return [...statuses];
+  })
+  .openapi({ example: "dead,failure", description: "comma-separated ledger or Celery statuses" });
+
+const timestamp = z.iso
+  .datetime({ offset: true, message: "expected an ISO 8601 date-time" })
+  .transform((value) => new Date(value));
+
+export const executionFilterFields = {
+  status: statusList.optional(),
+  task_name: z.string().min(1).max(200).optional(),
+  lane: z.enum(laneNames).optional(),
+  created_after: timestamp.optional(),
+  created_before: timestamp.optional(),
+};
+
+export const ExecutionFiltersSchema = z.object(executionFilterFields).strict();
+export type ExecutionFilters = z.output<typeof ExecutionFiltersSchema>;
+
+export function applyExecutionFilters<O>(
+  query: SelectQueryBuilder<Database, "executions", O>,
+  filters: ExecutionFilters,
+): SelectQueryBuilder<Database, "executions", O> {
+  let q = query;
+  if (filters.status?.length) q = q.where("status", "in", filters.status);
+  if (filters.task_name) q = q.where("task_name", "=", filters.task_name);
+  if (filters.lane) q = q.where("lane", "=", filters.lane);
+  if (filters.created_after) q = q.where("created_at", ">=", filters.created_after);
+  if (filters.created_before) q = q.where("created_at", "<", filters.created_before);
+  return q;
+}

@@ -1,0 +1,77 @@
+import { sql } from "kysely";
+import type { Db } from "../database/pool.ts";
+
+/** Workers seen within `aliveWithinMs`, and those that stopped in the last hour. */
+export async function listWorkers(db: Db, aliveWithinMs: number) {
+  const { rows } = await sql<{
+    id: string;
+    type: string;
+    lanes: string[];
+    host: string;
+    pid: number;
+    started_at: Date;
+    last_seen_at: Date;
+    stopped_at: Date | null;
+    running_jobs: number;
+    jobs_done: number;
+    alive: boolean;
+  }>`
+    select id, type, lanes, host, pid, started_at, last_seen_at, stopped_at, running_jobs, jobs_done,
+           stopped_at is null and last_seen_at > now() - make_interval(secs => ${aliveWithinMs / 1000}) as alive
+    from workers
+    where stopped_at is null or stopped_at > now() - interval '1 hour'
+    order by alive desc, started_at desc`.execute(db);
+  return rows;
+}
+
+export interface LaneStats {
+  lane: string;
+  queued: number;
+  scheduled: number;
+  running: number;
+  retrying: number;
+  dead: number;
+  waiting: number;
+  oldest_waiting_seconds: number | null;
+}
+
+/** Live counts per lane from the ledger (index on lane, status). */
+export async function laneStats(db: Db): Promise<Map<string, LaneStats>> {
+  const { rows } = await sql<LaneStats>`
+    select lane,
+      count(*) filter (where status = 'queued')::int as queued,
+      count(*) filter (where status = 'scheduled')::int as scheduled,
+      count(*) filter (where status = 'running')::int as running,
+      count(*) filter (where status = 'retrying')::int as retrying,
+      count(*) filter (where status = 'dead')::int as dead,
+      count(*) filter (where status in ('queued', 'scheduled', 'retrying') and run_at <= now())::int as waiting,
+      extract(epoch from now() - min(run_at) filter (
+        where status in ('queued', 'scheduled', 'retrying') and run_at <= now()))::float8 as oldest_waiting_seconds
+    from executions
+    where status in ('queued', 'scheduled', 'running', 'retrying', 'dead')
+    group by lane`.execute(db);
+  return new Map(rows.map((row) => [row.lane, row]));
+}
+
+export interface LaneThroughput {
+  lane: string;
+  finished_5m: number;
+  finished_60m: number;
+  mean_wait_seconds: number | null;
+  p95_run_seconds: number | null;
+}
+
+/** Throughput and timings per lane over the last hour (index on finished_at). */
+export async function laneThroughput(db: Db): Promise<Map<string, LaneThroughput>> {
+  const { rows } = await sql<LaneThroughput>`
+    select lane,
+      count(*) filter (where finished_at > now() - interval '5 minutes')::int as finished_5m,
+      count(*)::int as finished_60m,
+      avg(extract(epoch from started_at - run_at)) filter (where started_at is not null)::float8 as mean_wait_seconds,
+      percentile_cont(0.95) within group (order by extract(epoch from finished_at - started_at))
+        filter (where started_at is not null)::float8 as p95_run_seconds
+    from executions
+    where finished_at > now() - interval '1 hour'
+    group by lane`.execute(db);
+  return new Map(rows.map((row) => [row.lane, row]));
+}

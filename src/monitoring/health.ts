@@ -1,0 +1,84 @@
+/**
+ * The system health verdict of `GET /api/tasks/health/`: `unhealthy` when the database does not
+ * answer or no worker is alive; `degraded` when a lane's oldest waiting job is older than
+ * `maxWaitSeconds`, a lane with waiting jobs has no live worker serving it, or the success rate
+ * of the last hour is below `minSuccessRate`; else `healthy`. Every reason is listed.
+ */
+import { sql } from "kysely";
+import type { Db } from "../database/pool.ts";
+import { laneNames } from "../engine/lanes.ts";
+import { laneStats, listWorkers } from "./fleet.ts";
+
+export interface HealthThresholds {
+  aliveWithinMs: number;
+  maxWaitSeconds: number;
+  minSuccessRate: number;
+}
+
+export const defaultHealthThresholds: HealthThresholds = {
+  aliveWithinMs: 30_000,
+  maxWaitSeconds: 300,
+  minSuccessRate: 0.9,
+};
+
+export async function checkHealth(db: Db, thresholds: HealthThresholds = defaultHealthThresholds) {
+  const started = performance.now();
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    return {
+      status: "unhealthy" as const,
+      reasons: [`database unreachable: ${(error as Error).message}`],
+      checked_at: new Date().toISOString(),
+    };
+  }
+  const databaseMs = Math.round((performance.now() - started) * 10) / 10;
+  const [workers, lanes, outcomes, dead24h] = await Promise.all([
+    listWorkers(db, thresholds.aliveWithinMs),
+    laneStats(db),
+    sql<{ succeeded: number; failed: number }>`
+      select count(*) filter (where status = 'succeeded')::int as succeeded,
+             count(*) filter (where status = 'dead')::int as failed
+      from executions where finished_at > now() - interval '1 hour'`.execute(db),
+    sql<{ n: number }>`
+      select count(*)::int as n from executions
+      where status = 'dead' and finished_at > now() - interval '24 hours'`.execute(db),
+  ]);
+  const alive = workers.filter((worker) => worker.alive);
+  const workersByType: Record<string, number> = {};
+  for (const worker of alive) workersByType[worker.type] = (workersByType[worker.type] ?? 0) + 1;
+  const served = new Set(alive.flatMap((worker) => worker.lanes));
+  const { succeeded = 0, failed = 0 } = outcomes.rows[0] ?? {};
+  const finished = succeeded + failed;
+  const successRate = finished === 0 ? null : succeeded / finished;
+
+  const unhealthy: string[] = [];
+  const degraded: string[] = [];
+  if (alive.length === 0) unhealthy.push("no worker is alive");
+  const backlog = laneNames.map((lane) => {
+    const stats = lanes.get(lane);
+    const waiting = stats?.waiting ?? 0;
+    const oldest = stats?.oldest_waiting_seconds ?? null;
+    if (oldest !== null && oldest > thresholds.maxWaitSeconds) {
+      degraded.push(`lane ${lane}: oldest waiting job is ${Math.round(oldest)} s old`);
+    }
+    if (waiting > 0 && alive.length > 0 && !served.has(lane)) {
+      degraded.push(`lane ${lane}: ${waiting} jobs waiting and no live worker serves it`);
+    }
+    return { lane, waiting, oldest_waiting_seconds: oldest };
+  });
+  if (successRate !== null && finished >= 10 && successRate < thresholds.minSuccessRate) {
+    degraded.push(`success rate of the last hour is ${(successRate * 100).toFixed(1)}%`);
+  }
+  const status = unhealthy.length ? "unhealthy" : degraded.length ? "degraded" : "healthy";
+  return {
+    status,
+    reasons: [...unhealthy, ...degraded],
+    checked_at: new Date().toISOString(),
+    database: { reachable: true, latency_ms: databaseMs },
+    workers: { alive: alive.length, by_type: workersByType },
+    lanes: backlog,
+    last_hour: { succeeded, failed, success_rate: successRate },
+    dead_last_24h: dead24h.rows[0]?.n ?? 0,
+  };
+}

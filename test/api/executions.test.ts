@@ -1,0 +1,163 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ErrorBody } from "../../src/api/errors.ts";
+import { enqueue } from "../../src/engine/enqueue.ts";
+import { apiRegistry, failsForGood, processCallRecording } from "../fixtures/apiTasks.ts";
+import { authHeaders, testApp } from "../support/app.ts";
+import { db, execution, startTestWorker, waitForStatus } from "../support/engine.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field.
+type Json = any;
+const app = () => testApp(undefined, { registry: apiRegistry() });
+let read: Record<string, string>;
+let operate: Record<string, string>;
+
+beforeAll(async () => {
+  read = await authHeaders("read");
+  operate = await authHeaders("operate");
+});
+
+const get = async (path: string, headers = read) => {
+  const response = await app().request(path, { headers });
+  return { status: response.status, body: (await response.json()) as Json };
+};
+const post = async (path: string, body: unknown = undefined, headers = operate) => {
+  const response = await app().request(path, {
+    method: "POST",
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+};
+
+describe("task status", () => {
+  it("GET /api/tasks/status/{task_id}/ gives status, progress, attempts and timings", async () => {
+    const id = await enqueue(db(), processCallRecording, { call_id: 7 });
+    const { status, body } = await get(`/api/tasks/status/${id}/`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      task_id: id,
+      task_name: "process_call_recording",
+      status: "queued",
+      celery_status: "PENDING",
+      attempts: 0,
+      payload: { call_id: 7 },
+    });
+  });
+
+  it("404 for an unknown id, 400 naming the field for a malformed one", async () => {
+    const unknown = await get("/api/tasks/status/4a0f0f0f-0000-4000-8000-000000000000/");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe("not_found");
+    const malformed = await get("/api/tasks/status/not-a-uuid/");
+    expect(malformed.status).toBe(400);
+    expect((malformed.body as ErrorBody).error.details[0]?.path).toBe("task_id");
+  });
+
+  it("401 without a token", async () => {
+    const response = await app().request("/api/tasks/status/4a0f0f0f-0000-4000-8000-000000000000/");
+    expect(response.status).toBe(401);
+  });
+});
+
+describe("execution lists", () => {
+  it("filters by status (ledger or Celery names), task and lane, and pages by cursor", async () => {
+    const since = encodeURIComponent(new Date(Date.now() - 1).toISOString());
+    const ids = [];
+    for (let call = 1; call <= 5; call++)
+      ids.push(await enqueue(db(), processCallRecording, { call_id: call }));
+    const first = await get(
+      `/api/tasks/executions/?status=pending&task_name=process_call_recording&lane=recordings&limit=2&created_after=${since}`,
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.executions.map((e: Json) => e.task_id)).toEqual([ids[4], ids[3]]);
+    const second = await get(
+      `/api/tasks/executions/?status=queued&task_name=process_call_recording&limit=2&created_after=${since}&cursor=${first.body.next_cursor}`,
+    );
+    expect(second.body.executions.map((e: Json) => e.task_id)).toEqual([ids[2], ids[1]]);
+    const third = await get(
+      `/api/tasks/executions/?status=queued&task_name=process_call_recording&limit=2&created_after=${since}&cursor=${second.body.next_cursor}`,
+    );
+    expect(third.body.executions.map((e: Json) => e.task_id)).toEqual([ids[0]]);
+    expect(third.body.next_cursor).toBeNull();
+  });
+
+  it("refuses unknown filters, unknown statuses, bad limits and cursors with 400", async () => {
+    for (const [query, field] of [
+      ["colour=red", "colour"],
+      ["status=exploded", "status"],
+      ["limit=0", "limit"],
+      ["lane=phones", "lane"],
+      ["created_after=yesterday", "created_after"],
+      ["cursor=garbage", "cursor"],
+    ]) {
+      const { status, body } = await get(`/api/tasks/executions/?${query}`);
+      expect(status, query).toBe(400);
+      expect(body.error.code).toBe("validation_failed");
+      expect(JSON.stringify(body.error.details) + body.error.message, query).toContain(
+        field as string,
+      );
+    }
+  });
+
+  it("lists active and failed (dead-letter) executions, and one with its attempts", async () => {
+    await startTestWorker(apiRegistry().all());
+    const dead = await enqueue(db(), failsForGood, {});
+    await waitForStatus(dead, "dead");
+    const failed = await get("/api/tasks/executions/failed/");
+    expect(failed.body.executions.map((e: Json) => e.task_id)).toContain(dead);
+    expect(failed.body.executions.every((e: Json) => e.status === "dead")).toBe(true);
+    const active = await get("/api/tasks/executions/active/");
+    expect(
+      active.body.executions.every((e: Json) =>
+        ["queued", "scheduled", "running", "retrying"].includes(e.status),
+      ),
+    ).toBe(true);
+    const one = await get(`/api/tasks/executions/${dead}/`);
+    expect(one.body).toMatchObject({
+      status: "dead",
+      celery_status: "FAILURE",
+      error: { class: "PermanentError", message: "no such call" },
+    });
+    expect(one.body.attempts_history).toHaveLength(1);
+  });
+});
+
+describe("retry and cancel", () => {
+  it("retries a dead execution and audits it; a queued one is a 409", async () => {
+    await startTestWorker(apiRegistry().all());
+    const dead = await enqueue(db(), failsForGood, {});
+    await waitForStatus(dead, "dead");
+    const retried = await post(`/api/tasks/executions/${dead}/retry/`);
+    expect(retried.status).toBe(200);
+    expect(retried.body.outcome).toBe("retried");
+    const audit = await db()
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "execution.retry")
+      .execute();
+    expect(audit.map((row) => row.target_ids)).toContainEqual([dead]);
+
+    const queued = await enqueue(db(), processCallRecording, { call_id: 1 }, { delayMs: 60_000 });
+    const conflict = await post(`/api/tasks/executions/${queued}/retry/`);
+    expect(conflict.status).toBe(409);
+  });
+
+  it("cancels a queued execution; needs the operate scope", async () => {
+    const id = await enqueue(db(), processCallRecording, { call_id: 2 }, { delayMs: 60_000 });
+    const forbidden = await post(`/api/tasks/executions/${id}/cancel/`, undefined, read);
+    expect(forbidden.status).toBe(403);
+    expect((await execution(id)).status).toBe("scheduled");
+    const cancelled = await post(`/api/tasks/executions/${id}/cancel/`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({
+      outcome: "cancelled",
+      execution: { status: "cancelled" },
+    });
+    const again = await post(`/api/tasks/executions/${id}/cancel/`);
+    expect(again.status).toBe(409);
+    const missing = await post(
+      "/api/tasks/executions/4a0f0f0f-0000-4000-8000-000000000000/cancel/",
+    );
+    expect(missing.status).toBe(404);
+  });
+});
