@@ -35,9 +35,15 @@ const page = `<!doctype html>
 const init = `window.ui = SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#swagger-ui" });`;
 
 export function docsRoutes(api: OpenAPIHono<AppEnv>, guard: MiddlewareHandler<AppEnv>[]) {
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API token from `switchboard token create`",
+  });
   const document = () =>
     api.getOpenAPI31Document({
       openapi: "3.1.0",
+      security: [{ bearerAuth: [] }],
       info: {
         title: "Switchboard API",
         version: "1",
