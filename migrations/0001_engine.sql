@@ -36,10 +36,12 @@ create table executions (
   updated_at timestamptz not null default now()
 );
 
-create index executions_status_created_at on executions (status, created_at desc);
-create index executions_task_name_created_at on executions (task_name, created_at desc);
-create index executions_lane_status on executions (lane, status);
-create index executions_created_at on executions (created_at desc);
+-- Lists page newest first on (created_at, id); each index ends with both so a page is an
+-- index range scan, not a sort of every matching row.
+create index executions_created_at on executions (created_at desc, id desc);
+create index executions_status_created_at on executions (status, created_at desc, id desc);
+create index executions_task_name_created_at on executions (task_name, created_at desc, id desc);
+create index executions_lane_status on executions (lane, status, created_at desc, id desc);
 create index executions_finished_at on executions (finished_at desc) where finished_at is not null;
 create index executions_worker_running on executions (worker_id) where status = 'running';
 create index executions_correlation_id on executions (correlation_id) where correlation_id is not null;

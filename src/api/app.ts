@@ -66,6 +66,12 @@ export interface AppDependencies {
   settings?: Partial<ApiSettings>;
   /** Live events; the caller stops it on shutdown. Created (and started lazily) if absent. */
   hub?: EventHub;
+  /**
+   * Pool for the per-token rate limit's bucket writes, ideally with `synchronous_commit=off`
+   * (a bucket write lost in a crash does no harm; waiting for its flush costs every request).
+   * Default: `pool`.
+   */
+  rateLimitPool?: Pool;
 }
 
 export function createApp({
@@ -74,6 +80,7 @@ export function createApp({
   registry = new TaskRegistry([]),
   settings = {},
   hub,
+  rateLimitPool = pool,
 }: AppDependencies) {
   const s = { ...defaultApiSettings, ...settings };
   const db = createDb(pool);
@@ -93,7 +100,7 @@ export function createApp({
   if (s.metricsOpen) openPaths.push("/metrics");
   if (s.docsOpen) openPaths.push("/api/docs/*", "/api/openapi.json");
   app.use(authenticate({ db, openPaths, cacheTtlMs: s.authCacheTtlMs }));
-  app.use(rateLimitPerToken({ db, rateLimit: s.rateLimit }));
+  app.use(rateLimitPerToken({ db: createDb(rateLimitPool), rateLimit: s.rateLimit }));
 
   const read: MiddlewareHandler<AppEnv>[] = [requireScope("read")];
   if (!s.metricsOpen) app.use("/metrics", ...read);

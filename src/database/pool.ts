@@ -8,8 +8,24 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value,
 export type Pool = pg.Pool;
 export type Db = Kysely<Database>;
 
-export function createPool(connectionString: string, max = 10): Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: "switchboard" });
+/**
+ * `settings` are session settings for every connection, e.g. `{ synchronous_commit: "off" }`
+ * for a pool whose writes may be lost in a crash without harm.
+ */
+export function createPool(
+  connectionString: string,
+  max = 10,
+  settings: Record<string, string> = {},
+): Pool {
+  const options = Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(" ");
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: "switchboard",
+    ...(options ? { options } : {}),
+  });
   // A client that loses its connection must not crash the process: the pool replaces idle ones,
   // and the query in flight on a busy one fails with the error.
   pool.on("error", () => {});

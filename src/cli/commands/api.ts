@@ -3,17 +3,21 @@ import { tasks } from "../../../tasks/index.ts";
 import { createApp } from "../../api/app.ts";
 import { EventHub } from "../../api/events/eventHub.ts";
 import { listen } from "../../api/server.ts";
+import { createPool } from "../../database/pool.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
 
 export async function startApi({ config, database, logger, lifecycle }: Runtime): Promise<void> {
   const hub = new EventHub({ logger });
+  const rateLimitPool = createPool(database.url, 4, { synchronous_commit: "off" });
+  lifecycle.onStop(() => rateLimitPool.end());
   await hub.start(database.pool);
   const app = createApp({
     pool: database.pool,
     logger,
     registry: new TaskRegistry(tasks),
     hub,
+    rateLimitPool,
     settings: {
       ...config.api,
       aliveWithinMs: config.worker.silentAfterMs,

@@ -1,0 +1,216 @@
+/**
+ * `npm run bench:api`: latency of the status and control API over a large ledger.
+ *
+ * Seeds BENCH_EXECUTIONS (default 1,000,000) executions spread over 30 days, starts
+ * `switchboard api` as its own process (request logging on, as in production), and drives it at
+ * a fixed rate (BENCH_RATE, default 500 requests/s) with autocannon, one scenario at a time:
+ *   status   GET /api/tasks/status/{id}/ for random existing ids
+ *   list     GET /api/tasks/executions/?status=…&limit=50 (rotating filters, first pages)
+ *   page2    the same lists, following next_cursor once
+ * Reports p50 / p99 per scenario; the last stdout line is one JSON object.
+ * Env: BENCH_DATABASE_URL or DATABASE_URL (else an embedded server), BENCH_EXECUTIONS,
+ * BENCH_RATE, BENCH_SECONDS (per scenario, default 15).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { createApiToken } from "../src/api/auth/tokens.ts";
+import { createDb, createPool } from "../src/database/pool.ts";
+import { createLogger } from "../src/observability/logger.ts";
+import { openBenchDatabase } from "./database.ts";
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+const EXECUTIONS = intFromEnv("BENCH_EXECUTIONS", 1_000_000);
+const RATE = intFromEnv("BENCH_RATE", 500);
+const SECONDS = intFromEnv("BENCH_SECONDS", 15);
+const progress = (message: string) => process.stderr.write(`${message}\n`);
+
+async function seed(url: string) {
+  const pool = createPool(url, 2);
+  try {
+    const chunk = 100_000;
+    for (let done = 0; done < EXECUTIONS; done += chunk) {
+      const count = Math.min(chunk, EXECUTIONS - done);
+      await pool.query(
+        `insert into executions (task_name, lane, status, payload, priority, attempts, max_attempts,
+                                 run_at, created_at, started_at, finished_at, result,
+                                 error_class, error_message)
+         select t.name, t.lane, s.status, jsonb_build_object('call_id', g), t.priority,
+                case when s.status in ('queued', 'scheduled') then 0 else 1 end, 3,
+                c.at, c.at,
+                case when s.status in ('queued', 'scheduled') then null else c.at + interval '50 ms' end,
+                case when s.status in ('succeeded', 'dead', 'cancelled') then c.at + interval '2 s' end,
+                case when s.status = 'succeeded' then '{"ok":true}'::jsonb end,
+                case when s.status = 'dead' then 'TwilioRestException' end,
+                case when s.status = 'dead' then 'Too many requests' end
+         from generate_series($1::int, $2::int) g
+         cross join lateral (select now() - (random() * interval '30 days') as at) c
+         cross join lateral (select (array['process_call_recording', 'process_webhook_callback',
+                   'queue_outbound_call', 'generate_daily_report', 'send_notification'])[1 + g % 5] as name) n
+         cross join lateral (select n.name,
+                   case n.name when 'process_call_recording' then 'recordings'
+                               when 'process_webhook_callback' then 'webhooks'
+                               when 'queue_outbound_call' then 'realtime'
+                               when 'generate_daily_report' then 'reports'
+                               else 'notifications' end as lane, 5 as priority) t
+         cross join lateral (select case when g % 100 < 90 then 'succeeded' when g % 100 < 95 then 'dead'
+                                         when g % 100 < 97 then 'cancelled' when g % 100 < 99 then 'queued'
+                                         else 'scheduled' end as status) s`,
+        [done + 1, done + count],
+      );
+      progress(`seeded ${done + count} executions`);
+    }
+    await pool.query("analyze executions");
+    const { rows } = await pool.query<{ public_id: string }>(
+      "select public_id from executions tablesample system (1) limit 20000",
+    );
+    const { token } = await createApiToken(createDb(pool), { name: "bench", scopes: ["read"] });
+    return { ids: rows.map((row) => row.public_id), token };
+  } finally {
+    await pool.end();
+  }
+}
+
+function startApi(url: string): Promise<{ child: ChildProcess; base: string }> {
+  const bin = fileURLToPath(new URL("../bin/switchboard.js", import.meta.url));
+  const child = spawn(process.execPath, [bin, "api"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: "0",
+      LOG_LEVEL: "info",
+      API_RATE_LIMIT: "100000/m",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)".*"API listening"/.exec(buffered);
+      if (match) {
+        buffered = "";
+        child.stdout?.removeAllListeners("data");
+        child.stdout?.resume();
+        resolve({ child, base: match[1] as string });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`switchboard api exited with ${code}`)));
+  });
+}
+
+interface Scenario {
+  name: string;
+  path: () => string;
+}
+
+async function drive(base: string, token: string, scenario: Scenario, seconds: number) {
+  const result = await autocannon({
+    url: base,
+    connections: 16,
+    overallRate: RATE,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}` },
+    requests: [
+      { method: "GET", setupRequest: (request) => ({ ...request, path: scenario.path() }) },
+    ],
+  });
+  return {
+    scenario: scenario.name,
+    requests: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function nextCursors(base: string, token: string, lists: string[]) {
+  const cursors: string[] = [];
+  for (const list of lists) {
+    const response = await fetch(base + list, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await response.json()) as { next_cursor: string | null };
+    if (body.next_cursor) cursors.push(`${list}&cursor=${body.next_cursor}`);
+  }
+  return cursors;
+}
+
+const logger = createLogger("silent");
+const database = await openBenchDatabase(logger);
+let api: ChildProcess | undefined;
+try {
+  progress(`database: ${database.server}; seeding ${EXECUTIONS} executions`);
+  const { ids, token } = await seed(database.url);
+  const started = await startApi(database.url);
+  api = started.child;
+  const lists = [
+    "/api/tasks/executions/?limit=50",
+    "/api/tasks/executions/?status=dead&limit=50",
+    "/api/tasks/executions/?status=failure&task_name=queue_outbound_call&limit=50",
+    "/api/tasks/executions/?status=pending&lane=recordings&limit=50",
+    "/api/tasks/executions/failed/?limit=50",
+  ];
+  const page2 = await nextCursors(started.base, token, lists);
+  const pick = <T>(values: T[]) => values[Math.floor(Math.random() * values.length)] as T;
+  const scenarios: Scenario[] = [
+    { name: "status", path: () => `/api/tasks/status/${pick(ids)}/` },
+    { name: "list", path: () => pick(lists) },
+    { name: "page2", path: () => pick(page2) },
+  ];
+  progress("warming up");
+  await drive(started.base, token, scenarios[0] as Scenario, 3);
+  const results = [];
+  for (const scenario of scenarios) {
+    progress(`driving ${scenario.name} at ${RATE} requests/s for ${SECONDS} s`);
+    results.push(await drive(started.base, token, scenario, SECONDS));
+  }
+  const header = [
+    "scenario",
+    "requests",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "max ms",
+    "non-2xx",
+    "errors",
+  ];
+  const rows = results.map((r) =>
+    [r.scenario, r.requests, r.rps, r.p50, r.p99, r.max, r.non2xx, r.errors].map(String),
+  );
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (row[i] as string).length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => cell.padEnd(widths[i] as number)).join("  ");
+  process.stdout.write(
+    `API latency at ${RATE} requests/s over ${EXECUTIONS} executions (${database.server})\n`,
+  );
+  process.stdout.write(`${line(header)}\n${rows.map(line).join("\n")}\n`);
+  const byName = Object.fromEntries(results.map((r) => [r.scenario, r]));
+  process.stdout.write(
+    `${JSON.stringify({
+      executions: EXECUTIONS,
+      rate: RATE,
+      status_p50_ms: byName.status?.p50,
+      status_p99_ms: byName.status?.p99,
+      list_p50_ms: byName.list?.p50,
+      list_p99_ms: byName.list?.p99,
+      page2_p50_ms: byName.page2?.p50,
+      page2_p99_ms: byName.page2?.p99,
+      errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+    })}\n`,
+  );
+} finally {
+  api?.kill("SIGTERM");
+  await database.close();
+}
