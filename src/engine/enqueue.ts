@@ -48,7 +48,7 @@ const optionsSchema = z
 /**
  * What a job carries in graphile-worker. Short keys: it is written for every job.
  * e: execution id, u: its public id, a: the attempt this job starts at, p: the payload,
- * m: max attempts, x: expiry (epoch ms).
+ * m: max attempts, x: expiry (epoch ms), h: 1 once the execution has attempt history.
  */
 export interface JobEnvelope {
   e: number;
@@ -57,6 +57,7 @@ export interface JobEnvelope {
   p: unknown;
   m?: number;
   x?: number;
+  h?: 1;
 }
 
 export interface EnqueueItem {
@@ -201,20 +202,25 @@ async function insertPlain(db: Executor, rows: (PreparedRow & { n: number })[]) 
       select j.id as job_id, (j.payload->>'e')::bigint as execution_id
       from graphile_worker.add_jobs(array(
         select row(task_name,
-                   json_strip_nulls(json_build_object('e', id, 'u', public_id, 'a', 1, 'p', payload,
-                     'm', max_attempts, 'x', (extract(epoch from expires_at) * 1000)::bigint)),
+                   (jsonb_build_object('e', id, 'u', public_id, 'a', 1, 'p', payload, 'm', max_attempts)
+                     || case when expires_at is null then '{}'::jsonb
+                        else jsonb_build_object('x', (extract(epoch from expires_at) * 1000)::bigint) end
+                   )::json,
                    null, run_at,
                    max_attempts, null, -priority, array[lane])::graphile_worker.job_spec
         from input order by n
       )) j
+    ),
+    inserted as (
+      insert into executions (id, public_id, task_name, lane, status, payload, secrets, job_id,
+                              priority, max_attempts, run_at, expires_at, correlation_id, parent_id)
+      select i.id, i.public_id, i.task_name, i.lane, i.status, i.ledger_payload, i.secrets,
+             jobs.job_id, i.priority, i.max_attempts, i.run_at, i.expires_at, i.correlation_id,
+             i.parent_id
+      from input i join jobs on jobs.execution_id = i.id
+      returning id
     )
-    insert into executions (id, public_id, task_name, lane, status, payload, secrets, job_id,
-                            priority, max_attempts, run_at, expires_at, correlation_id, parent_id)
-    select i.id, i.public_id, i.task_name, i.lane, i.status, i.ledger_payload, i.secrets,
-           jobs.job_id, i.priority,
-           i.max_attempts, i.run_at, i.expires_at, i.correlation_id, i.parent_id
-    from input i join jobs on jobs.execution_id = i.id
-    returning public_id, (select n from input where input.id = executions.id) as n
+    select input.n, input.public_id from inserted join input on input.id = inserted.id
   `.execute(db);
   return inserted;
 }

@@ -68,7 +68,7 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
         taskName: task.name,
         lane: task.lane,
         priority,
-        envelope: { ...envelope, a: nextAttempt },
+        envelope: { ...envelope, a: nextAttempt, ...(ended ? { h: 1 as const } : {}) },
         maxJobAttempts: Math.max(1, maxAttempts - nextAttempt + 1),
         delayMs,
         endedAttempt: ended,
@@ -95,26 +95,16 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
 
     const startedAt = new Date();
     const controller = new AbortController();
-    const onShutdown = () => controller.abort(new AbortReason("shutdown"));
-    helpers.abortSignal.addEventListener("abort", onShutdown, { once: true });
+    watchShutdown(helpers.abortSignal, deps.running);
     deps.running.set(executionId, controller);
     deps.ledger.started(executionId, attempt, deps.workerId, startedAt);
-    const softLimit = task.softTimeLimitMs ?? taskDefaults.softTimeLimitMs;
-    const hardLimit = task.hardTimeLimitMs ?? taskDefaults.hardTimeLimitMs;
-    const softTimer = setTimeout(
-      () => controller.abort(new AbortReason("soft_time_limit")),
-      softLimit,
-    );
-    let hardTimer: NodeJS.Timeout | undefined;
-    const hardLimitReached = new Promise<never>((_, reject) => {
-      hardTimer = setTimeout(
-        () => reject(new TimeLimitError(`hard time limit of ${hardLimit} ms exceeded`)),
-        hardLimit,
-      );
-    });
-    const logger = deps.logger.child({ task: task.name, executionId, attempt });
+    let logger: Logger | undefined;
     const ctx: TaskContext = {
-      logger,
+      // Most jobs never log: the child logger is made on first use.
+      get logger() {
+        logger ??= deps.logger.child({ task: task.name, executionId: envelope.u, attempt });
+        return logger;
+      },
       db: deps.db,
       signal: controller.signal,
       attempt,
@@ -126,10 +116,25 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
           parentId: options.parentId ?? envelope.u,
         }),
     };
+    const limits = {
+      softMs: task.softTimeLimitMs ?? taskDefaults.softTimeLimitMs,
+      hardMs: task.hardTimeLimitMs ?? taskDefaults.hardTimeLimitMs,
+    };
+    let timer: NodeJS.Timeout | undefined;
 
     try {
       const payload = task.payload.parse(envelope.p);
-      const result = await Promise.race([task.run(payload, ctx), hardLimitReached]);
+      const result = await new Promise((resolve, reject) => {
+        // One timer at a time: the soft limit aborts the signal, then the hard limit fails it.
+        timer = setTimeout(() => {
+          controller.abort(new AbortReason("soft_time_limit"));
+          timer = setTimeout(
+            () => reject(new TimeLimitError(`hard time limit of ${limits.hardMs} ms exceeded`)),
+            limits.hardMs - limits.softMs,
+          );
+        }, limits.softMs);
+        task.run(payload, ctx).then(resolve, reject);
+      });
       if (cancelRequested(controller)) throw controller.signal.reason;
       deps.ledger.finished({
         id: executionId,
@@ -138,6 +143,7 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
         workerId: deps.workerId,
         startedAt,
         outcome: "succeeded",
+        firstTry: envelope.h === undefined && helpers.job.attempts === 1,
         result,
       });
     } catch (error) {
@@ -183,17 +189,33 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
             error: record,
           });
         }
-        logger.warn({ err: error, retry: decision }, "task failed");
+        ctx.logger.warn({ err: error, retry: decision }, "task failed");
       }
     } finally {
-      clearTimeout(softTimer);
-      clearTimeout(hardTimer);
-      helpers.abortSignal.removeEventListener("abort", onShutdown);
+      clearTimeout(timer);
       deps.running.delete(executionId);
       await deps.release?.(task, envelope.p, executionId);
       deps.onJobDone?.();
     }
   };
+}
+
+const watchedSignals = new WeakSet<AbortSignal>();
+
+/**
+ * graphile-worker aborts one signal for all of a runner's jobs when its shutdown grace runs out;
+ * one listener per signal passes that on to every running job of this process.
+ */
+function watchShutdown(signal: AbortSignal, running: RunningJobs) {
+  if (watchedSignals.has(signal)) return;
+  watchedSignals.add(signal);
+  signal.addEventListener(
+    "abort",
+    () => {
+      for (const controller of running.values()) controller.abort(new AbortReason("shutdown"));
+    },
+    { once: true },
+  );
 }
 
 function endedFields(id: number, attempt: number, workerId: string, startedAt: Date) {

@@ -8,10 +8,18 @@ const levels: Record<LogLevel, "error" | "warn" | "info" | "debug"> = {
   debug: "debug",
 };
 
-/** Routes graphile-worker's own log lines into our structured logger. */
+/**
+ * Routes graphile-worker's own log lines into our structured logger. graphile-worker asks for
+ * a scoped logger for every job, so the child logger is only made when a line is written.
+ */
 export function toGraphileLogger(logger: Logger): GraphileLogger {
   return new GraphileLogger((scope) => {
-    const scoped = logger.child({ source: "graphile-worker", ...scope });
-    return (level, message, meta) => scoped[levels[level]](meta ?? {}, message);
+    let scoped: Logger | undefined;
+    return (level, message, meta) => {
+      const method = levels[level];
+      if (!logger.isLevelEnabled(method)) return;
+      scoped ??= logger.child({ source: "graphile-worker", ...scope });
+      scoped[method](meta ?? {}, message);
+    };
   });
 }

@@ -64,6 +64,26 @@ describe("enqueue", () => {
     expect(job.rows[0]?.payload.p.token).toBe("s3cret");
   });
 
+  it("keeps null fields of the payload in the job", async () => {
+    const nullable = defineTask({
+      name: "nullable_fields",
+      lane: "realtime",
+      payload: z.object({ note: z.string().nullable() }),
+      run: async () => null,
+    });
+    const id = await enqueue(
+      db(),
+      nullable,
+      { note: null },
+      { expiresAt: new Date(Date.now() + 60_000) },
+    );
+    const row = await execution(id);
+    const job = await sql<{ payload: { p: unknown; x: number } }>`
+      select payload from graphile_worker._private_jobs where id = ${row.job_id}`.execute(db());
+    expect(job.rows[0]?.payload.p).toEqual({ note: null });
+    expect(job.rows[0]?.payload.x).toBeGreaterThan(Date.now());
+  });
+
   it("marks delayed jobs scheduled with their run time", async () => {
     const id = await enqueue(
       db(),

@@ -5,6 +5,8 @@
  * end of the same execution in one batch become a single row update.
  *
  * Writes that must be atomic with a job change (retry, snooze, cancel) do not come here.
+ * `execution_attempts` gets a row for every attempt of an execution that did not succeed at
+ * its first try; a first-try success is fully described by its execution row.
  */
 import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
@@ -66,7 +68,7 @@ export class LedgerWriter {
   #updates = new Map<number, PendingUpdate>();
   #attempts: PendingAttempt[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+  #draining: Promise<void> | undefined;
 
   constructor(options: LedgerWriterOptions) {
     this.#db = options.db;
@@ -93,6 +95,8 @@ export class LedgerWriter {
     workerId: string;
     startedAt: Date;
     outcome: AttemptOutcome | null;
+    /** The execution has no earlier attempt (no retry, snooze, or crash before this one). */
+    firstTry?: boolean;
     result?: unknown;
     error?: ErrorRecord;
   }): void {
@@ -113,7 +117,8 @@ export class LedgerWriter {
         : {}),
       ...(entry.status === "succeeded" ? { progress: 100 } : {}),
     });
-    if (entry.outcome) {
+    // A first attempt that succeeded adds nothing to what the execution row says.
+    if (entry.outcome && !(entry.outcome === "succeeded" && entry.firstTry)) {
       this.#attempts.push({
         execution_id: entry.id,
         attempt: entry.attempt,
@@ -138,27 +143,37 @@ export class LedgerWriter {
   async take(id: number): Promise<PendingUpdate | undefined> {
     const pending = this.#updates.get(id);
     this.#updates.delete(id);
-    await this.#flushing;
+    await this.#draining;
     return pending;
   }
 
-  /** Writes everything buffered so far; resolves when it is committed. */
+  /**
+   * Writes everything buffered so far; resolves when it is committed. While a write is in
+   * flight, what arrives meanwhile waits and goes out as one batch right after it.
+   */
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const updates = [...this.#updates.values()];
-    const attempts = this.#attempts;
-    this.#updates = new Map();
-    this.#attempts = [];
-    this.#flushing = this.#flushing.then(() =>
-      updates.length || attempts.length ? this.#write(updates, attempts) : undefined,
-    );
-    return this.#flushing;
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = undefined;
+    });
+    return this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#updates.size > 0 || this.#attempts.length > 0) {
+      const updates = [...this.#updates.values()];
+      const attempts = this.#attempts;
+      this.#updates = new Map();
+      this.#attempts = [];
+      await this.#write(updates, attempts);
+    }
   }
 
   #merge(update: PendingUpdate): void {
     const existing = this.#updates.get(update.id);
     this.#updates.set(update.id, existing ? { ...existing, ...update } : update);
+    if (this.#draining) return; // the drain in flight picks it up
     if (this.#updates.size >= this.#maxBatch) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
   }
