@@ -1,0 +1,104 @@
+/**
+ * The benchmark's database: a fresh `switchboard_bench_<pid>` on the server named by
+ * `BENCH_DATABASE_URL` or `DATABASE_URL`, or on a throwaway embedded server; migrated on
+ * creation and dropped (with the embedded server) at the end.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres } from "../src/database/embedded.ts";
+import { migrate } from "../src/database/migrate.ts";
+import { createPool, type Pool } from "../src/database/pool.ts";
+import type { Logger } from "../src/observability/logger.ts";
+
+export interface BenchDatabase {
+  url: string;
+  /** Where the server came from, for the report. */
+  server: string;
+  close(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function admin(adminUrl: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function openBenchDatabase(logger: Logger): Promise<BenchDatabase> {
+  const name = `switchboard_bench_${process.pid}`;
+  const given = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL;
+  let adminUrl: string;
+  let server: string;
+  let stopServer = async () => {};
+  if (given) {
+    adminUrl = given;
+    const parsed = new URL(given);
+    server = `${parsed.hostname}:${parsed.port || 5432}`;
+  } else {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-bench-"));
+    const embedded = await startEmbeddedPostgres({ dataDir, ephemeral: true, logger });
+    adminUrl = embedded.urlFor("postgres");
+    server = "embedded";
+    stopServer = async () => {
+      await embedded.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+  }
+  await admin(adminUrl, `drop database if exists "${name}" with (force)`);
+  await admin(adminUrl, `create database "${name}"`);
+  const url = withDatabase(adminUrl, name);
+  const pool = createPool(url, 2);
+  try {
+    await migrate(pool, { logger });
+  } finally {
+    await pool.end();
+  }
+  return {
+    url,
+    server,
+    close: async () => {
+      try {
+        await admin(adminUrl, `drop database if exists "${name}" with (force)`);
+      } finally {
+        await stopServer();
+      }
+    },
+  };
+}
+
+/** Empties the ledger and graphile-worker's job tables so each phase starts from nothing. */
+export async function resetJobs(pool: Pool): Promise<void> {
+  await pool.query(`
+    truncate executions, execution_attempts;
+    truncate graphile_worker._private_jobs, graphile_worker._private_job_queues;
+    delete from workers;
+  `);
+  // Start each timed phase without a pending checkpoint's worth of dirty pages (superuser only).
+  await pool.query("checkpoint").catch(() => {});
+}
+
+/** Jobs still in graphile-worker's table (pending, locked or waiting for batched completion). */
+export async function pendingJobs(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    "select count(*)::int as n from graphile_worker._private_jobs",
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export async function succeededExecutions(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    "select count(*)::int as n from executions where status = 'succeeded'",
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -1,0 +1,380 @@
+/**
+ * `npm run bench`: how much throughput the Switchboard engine (typed enqueue + ledger + its worker
+ * wrapper) keeps compared with raw graphile-worker, on the same database in the same run.
+ *
+ *   baseline   N no-op jobs added with graphile-worker's `addJobs` (batches of 1,000), then the
+ *              time for `run()` to execute and complete all of them (jobs table empty).
+ *   engine     N no-op jobs enqueued with `enqueueMany` (batches of 1,000; timed separately as
+ *              enqueue throughput), then the time for `startWorker` to run them all until every
+ *              execution in the ledger is `succeeded` and the jobs table is empty.
+ *   latency    an idle Switchboard worker; 200 single `enqueue` calls ~20 ms apart; the task
+ *              records (start time - time before the enqueue call). p50 / p99.
+ *
+ * Both throughput phases use the same graphile-worker tuning and concurrency. Baseline settings
+ * tried on this 2-core machine (30,000 jobs, median of 2, local PostgreSQL 15): concurrency 24 +
+ * localQueue 500 → 14.6k jobs/s; 48 + 500 → 15.0k; 8 + 500 → 13.7k; 24 + 1000 → 14.3k;
+ * 12 + 200 → 10.4k; 24 + 100 → 6.7k. Kept: concurrency 24, localQueue 500, completeJobBatchDelay
+ * 0, failJobBatchDelay 0 — graphile-worker's documented fastest settings, and within noise of the
+ * best (48 gains nothing measurable on 2 cores and doubles the pool).
+ * Rounds alternate baseline/engine after one small unreported warm-up of each; medians reported.
+ *
+ * Env: BENCH_DATABASE_URL or DATABASE_URL (else an embedded server), BENCH_JOBS (default 50000),
+ * BENCH_ROUNDS (default 2), BENCH_CONCURRENCY (24), BENCH_LOCAL_QUEUE (500).
+ * Progress goes to stderr; stdout is the table and, as its last line, one JSON object.
+ */
+import { performance } from "node:perf_hooks";
+import { Logger as GraphileLogger, makeWorkerUtils, run } from "graphile-worker";
+import { z } from "zod";
+import { createDb, createPool, type Pool } from "../src/database/pool.ts";
+import { enqueue, enqueueMany } from "../src/engine/enqueue.ts";
+import { TaskRegistry } from "../src/engine/registry.ts";
+import { defineTask } from "../src/engine/task.ts";
+import { startWorker } from "../src/engine/worker.ts";
+import { createLogger } from "../src/observability/logger.ts";
+import {
+  type BenchDatabase,
+  openBenchDatabase,
+  pendingJobs,
+  resetJobs,
+  succeededExecutions,
+} from "./database.ts";
+import { formatTable, median, percentile, type Row, round } from "./stats.ts";
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+const JOBS = intFromEnv("BENCH_JOBS", 50_000);
+const ROUNDS = intFromEnv("BENCH_ROUNDS", 2);
+const CONCURRENCY = intFromEnv("BENCH_CONCURRENCY", 24);
+const LOCAL_QUEUE = intFromEnv("BENCH_LOCAL_QUEUE", 500);
+const BATCH = 1_000;
+const WARMUP_JOBS = Math.min(JOBS, 2_000);
+const LATENCY_JOBS = 200;
+const LATENCY_GAP_MS = 20;
+const TASK = "bench_noop";
+
+/** The graphile-worker tuning shared by both throughput phases. */
+const preset: GraphileConfig.WorkerOptions = {
+  localQueue: { size: LOCAL_QUEUE },
+  completeJobBatchDelay: 0,
+  failJobBatchDelay: 0,
+};
+const settings = `concurrency ${CONCURRENCY}, localQueue ${LOCAL_QUEUE}, completeJobBatchDelay 0, failJobBatchDelay 0`;
+
+const logger = createLogger("silent");
+const graphileLogger = new GraphileLogger(() => () => {});
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, everyMs = 25) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`bench: condition not met within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+/** Counts task runs in this process; resolves `reached` when the count gets to `target`. */
+class RunCounter {
+  count = 0;
+  #target = Number.POSITIVE_INFINITY;
+  #resolve: () => void = () => {};
+
+  expect(target: number): Promise<void> {
+    this.count = 0;
+    this.#target = target;
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  hit(): void {
+    if (++this.count === this.#target) this.#resolve();
+  }
+}
+
+const counter = new RunCounter();
+let onStart: (enqueuedAt: number) => void = () => {};
+
+const noop = defineTask({
+  name: TASK,
+  lane: "realtime",
+  payload: z.object({ t: z.number() }),
+  maxAttempts: 1,
+  run: async ({ t }) => {
+    onStart(t);
+    counter.hit();
+  },
+});
+const registry = new TaskRegistry([noop]);
+
+/** Generous: a run far slower than this is a broken run, not a slow one. */
+const timeoutFor = (jobs: number) => 60_000 + jobs * 5;
+
+interface ThroughputResult {
+  enqueuePerSecond: number;
+  runSeconds: number;
+  perSecond: number;
+}
+
+async function baselineRound(control: Pool, url: string, jobs: number): Promise<ThroughputResult> {
+  await resetJobs(control);
+  const utils = await makeWorkerUtils({ pgPool: control, logger: graphileLogger });
+  const enqueueStart = performance.now();
+  for (let offset = 0; offset < jobs; offset += BATCH) {
+    const size = Math.min(BATCH, jobs - offset);
+    const t = Date.now();
+    await utils.addJobs(Array.from({ length: size }, () => ({ identifier: TASK, payload: { t } })));
+  }
+  const enqueueSeconds = seconds(enqueueStart);
+  await utils.release();
+
+  const pool = createPool(url, CONCURRENCY + 2);
+  const done = counter.expect(jobs);
+  const start = performance.now();
+  const runner = await run({
+    pgPool: pool,
+    taskList: { [TASK]: async () => counter.hit() },
+    concurrency: CONCURRENCY,
+    noHandleSignals: true,
+    logger: graphileLogger,
+    preset: { worker: preset },
+  });
+  try {
+    await Promise.race([done, sleep(timeoutFor(jobs)).then(() => Promise.reject(stalled()))]);
+    await waitUntil(async () => (await pendingJobs(control)) === 0, timeoutFor(jobs));
+    const runSeconds = seconds(start);
+    return { enqueuePerSecond: jobs / enqueueSeconds, runSeconds, perSecond: jobs / runSeconds };
+  } finally {
+    await runner.stop();
+    await pool.end();
+  }
+}
+
+async function engineRound(control: Pool, url: string, jobs: number): Promise<ThroughputResult> {
+  await resetJobs(control);
+  const db = createDb(control);
+  const enqueueStart = performance.now();
+  for (let offset = 0; offset < jobs; offset += BATCH) {
+    const size = Math.min(BATCH, jobs - offset);
+    const t = Date.now();
+    await enqueueMany(
+      db,
+      Array.from({ length: size }, () => ({ task: noop, payload: { t } })),
+    );
+  }
+  const enqueueSeconds = seconds(enqueueStart);
+
+  const pool = createPool(url, CONCURRENCY + 2);
+  const done = counter.expect(jobs);
+  const start = performance.now();
+  const worker = await startWorker({
+    pool,
+    registry,
+    type: "all",
+    logger,
+    lanes: { realtime: { concurrency: CONCURRENCY } },
+    preset,
+    shutdownGraceMs: 1_000,
+  });
+  try {
+    await Promise.race([done, sleep(timeoutFor(jobs)).then(() => Promise.reject(stalled()))]);
+    await waitUntil(
+      async () =>
+        (await succeededExecutions(control)) === jobs && (await pendingJobs(control)) === 0,
+      timeoutFor(jobs),
+    );
+    const runSeconds = seconds(start);
+    return { enqueuePerSecond: jobs / enqueueSeconds, runSeconds, perSecond: jobs / runSeconds };
+  } finally {
+    await worker.stop();
+    await pool.end();
+  }
+}
+
+function stalled(): Error {
+  return new Error(`bench: only ${counter.count} jobs ran before the timeout`);
+}
+
+/** Start latency of single jobs enqueued one at a time into an idle worker. */
+async function latencyRound(
+  control: Pool,
+  url: string,
+  kind: "engine" | "baseline",
+): Promise<number[]> {
+  await resetJobs(control);
+  const samples: number[] = [];
+  onStart = (enqueuedAt) => samples.push(Date.now() - enqueuedAt);
+  const pool = createPool(url, CONCURRENCY + 2);
+  const db = createDb(control);
+  const utils = await makeWorkerUtils({ pgPool: control, logger: graphileLogger });
+  const stop =
+    kind === "engine"
+      ? (
+          await startWorker({
+            pool,
+            registry,
+            type: "all",
+            logger,
+            lanes: { realtime: { concurrency: CONCURRENCY } },
+            preset,
+            shutdownGraceMs: 1_000,
+          })
+        ).stop
+      : (
+          await run({
+            pgPool: pool,
+            taskList: {
+              [TASK]: async (payload) => {
+                onStart((payload as { t: number }).t);
+                counter.hit();
+              },
+            },
+            concurrency: CONCURRENCY,
+            noHandleSignals: true,
+            logger: graphileLogger,
+            preset: { worker: preset },
+          })
+        ).stop;
+  try {
+    const done = counter.expect(LATENCY_JOBS);
+    await sleep(500); // let the worker settle into idle
+    for (let i = 0; i < LATENCY_JOBS; i++) {
+      const t = Date.now();
+      if (kind === "engine") await enqueue(db, noop, { t });
+      else await utils.addJob(TASK, { t });
+      await sleep(LATENCY_GAP_MS);
+    }
+    await Promise.race([done, sleep(30_000).then(() => Promise.reject(stalled()))]);
+    return samples;
+  } finally {
+    onStart = () => {};
+    await stop();
+    await utils.release();
+    await pool.end();
+  }
+}
+
+async function main() {
+  const benchStart = performance.now();
+  progress(`jobs ${JOBS}, rounds ${ROUNDS}, ${settings}`);
+  const database: BenchDatabase = await openBenchDatabase(logger);
+  progress(`database on ${database.server}`);
+  const control = createPool(database.url, 3);
+  const baseline: ThroughputResult[] = [];
+  const engine: ThroughputResult[] = [];
+  let engineLatency: number[] = [];
+  let baselineLatency: number[] = [];
+  try {
+    progress(`warm-up (${WARMUP_JOBS} jobs each)`);
+    await baselineRound(control, database.url, WARMUP_JOBS);
+    await engineRound(control, database.url, WARMUP_JOBS);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const b = await baselineRound(control, database.url, JOBS);
+      baseline.push(b);
+      progress(`round ${round} baseline: ${Math.round(b.perSecond)} jobs/s`);
+      const e = await engineRound(control, database.url, JOBS);
+      engine.push(e);
+      progress(
+        `round ${round} engine: ${Math.round(e.perSecond)} jobs/s, enqueue ${Math.round(e.enqueuePerSecond)}/s`,
+      );
+    }
+    progress("latency at low load");
+    engineLatency = await latencyRound(control, database.url, "engine");
+    baselineLatency = await latencyRound(control, database.url, "baseline");
+  } finally {
+    await control.end();
+    await database.close();
+  }
+
+  const rows: Row[] = [];
+  baseline.forEach((b, i) => {
+    rows.push({
+      phase: `baseline add_jobs #${i + 1}`,
+      jobs: JOBS,
+      seconds: JOBS / b.enqueuePerSecond,
+      perSecond: b.enqueuePerSecond,
+      settings: `graphile-worker addJobs, batches of ${BATCH}`,
+    });
+    rows.push({
+      phase: `baseline run #${i + 1}`,
+      jobs: JOBS,
+      seconds: b.runSeconds,
+      perSecond: b.perSecond,
+      settings,
+    });
+  });
+  engine.forEach((e, i) => {
+    rows.push({
+      phase: `engine enqueueMany #${i + 1}`,
+      jobs: JOBS,
+      seconds: JOBS / e.enqueuePerSecond,
+      perSecond: e.enqueuePerSecond,
+      settings: `enqueueMany, batches of ${BATCH}`,
+    });
+    rows.push({
+      phase: `engine run #${i + 1}`,
+      jobs: JOBS,
+      seconds: e.runSeconds,
+      perSecond: e.perSecond,
+      settings: `${settings}, lane realtime, ledger on`,
+    });
+  });
+  const result = {
+    engine_jobs_per_s: round(median(engine.map((e) => e.perSecond))),
+    baseline_jobs_per_s: round(median(baseline.map((b) => b.perSecond))),
+    ratio: 0,
+    enqueue_per_s: round(median(engine.map((e) => e.enqueuePerSecond))),
+    latency_p50_ms: round(percentile(engineLatency, 50), 1),
+    latency_p99_ms: round(percentile(engineLatency, 99), 1),
+  };
+  result.ratio = round(result.engine_jobs_per_s / result.baseline_jobs_per_s, 3);
+  const latencyRow = (phase: string, samples: number[]): Row => ({
+    phase,
+    jobs: samples.length,
+    seconds: "-",
+    perSecond: "-",
+    settings: `p50 ${percentile(samples, 50)} ms, p99 ${percentile(samples, 99)} ms, max ${Math.max(...samples)} ms; one at a time, ${LATENCY_GAP_MS} ms apart`,
+  });
+  rows.push(
+    {
+      phase: "median baseline run",
+      jobs: JOBS,
+      seconds: JOBS / result.baseline_jobs_per_s,
+      perSecond: result.baseline_jobs_per_s,
+      settings: `median of ${baseline.length}`,
+    },
+    {
+      phase: "median engine run",
+      jobs: JOBS,
+      seconds: JOBS / result.engine_jobs_per_s,
+      perSecond: result.engine_jobs_per_s,
+      settings: `median of ${engine.length}; ratio engine/baseline ${result.ratio}`,
+    },
+    latencyRow("engine latency", engineLatency),
+    latencyRow("baseline latency", baselineLatency),
+  );
+
+  process.stdout.write(
+    `\nSwitchboard engine benchmark — database on ${database.server}, ` +
+      `${round(seconds(benchStart), 1)} s in all\n\n${formatTable(rows)}\n\n`,
+  );
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
