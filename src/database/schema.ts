@@ -127,7 +127,128 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+export interface AgentTable {
+  id: Generated<number>;
+  name: string;
+  email: string | null;
+  phone_number: string | null;
+  status: Generated<"available" | "busy" | "offline">;
+  created_at: Generated<Date>;
+}
+
+export interface CallQueueTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface CampaignTable {
+  id: Generated<number>;
+  public_id: Generated<string>;
+  name: string | null;
+  from_number: string;
+  status: Generated<"running" | "completed" | "cancelled">;
+  max_concurrent_calls: number;
+  delay_between_calls_ms: Generated<number>;
+  total_calls: number;
+  metadata: Generated<Json>;
+  created_at: Generated<Date>;
+  finished_at: NullableTimestamp;
+}
+
+export interface CallTable {
+  id: Generated<number>;
+  public_id: Generated<string>;
+  sid: string | null;
+  intent_key: string | null;
+  direction: "inbound" | "outbound-api" | "outbound-dial";
+  from_number: string;
+  to_number: string;
+  status: Generated<string>;
+  status_rank: Generated<number>;
+  last_sequence_number: number | null;
+  call_queue_id: number | null;
+  agent_id: number | null;
+  campaign_id: number | null;
+  metadata: Generated<Json>;
+  answered_by: string | null;
+  error_code: number | null;
+  error_message: string | null;
+  dial_attempts: Generated<number>;
+  created_at: Generated<Date>;
+  scheduled_for: NullableTimestamp;
+  dialed_at: NullableTimestamp;
+  answered_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  duration_seconds: number | null;
+  updated_at: Generated<Date>;
+}
+
+export interface CallEventTable {
+  id: Generated<number>;
+  call_id: number | null;
+  call_sid: string;
+  sequence_number: number | null;
+  status: string;
+  payload: Json;
+  received_at: Generated<Date>;
+  applied: Generated<boolean>;
+}
+
+export interface RecordingTable {
+  id: Generated<number>;
+  sid: string;
+  call_id: number | null;
+  call_sid: string;
+  status: Generated<"pending" | "processing" | "stored" | "failed" | "archived">;
+  media_url: string | null;
+  storage_key: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  duration_seconds: number | null;
+  encrypted: Generated<boolean>;
+  deleted_from_twilio_at: NullableTimestamp;
+  archived_at: NullableTimestamp;
+  error_message: string | null;
+  created_at: Generated<Date>;
+  stored_at: NullableTimestamp;
+}
+
+export interface TranscriptTable {
+  id: Generated<number>;
+  recording_id: number;
+  language: string;
+  status: Generated<"pending" | "completed" | "failed">;
+  provider_sid: string | null;
+  text: string | null;
+  error_message: string | null;
+  created_at: Generated<Date>;
+  completed_at: NullableTimestamp;
+}
+
+export interface WebhookLogTable {
+  id: Generated<number>;
+  kind: "call-status" | "recording-status" | "transcription";
+  url: string;
+  params: Json;
+  signature_valid: boolean;
+  dedupe_key: string | null;
+  received_at: Generated<Date>;
+  processed_at: NullableTimestamp;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
 export interface Database {
+  agents: AgentTable;
+  call_queues: CallQueueTable;
+  campaigns: CampaignTable;
+  calls: CallTable;
+  call_events: CallEventTable;
+  recordings: RecordingTable;
+  transcripts: TranscriptTable;
+  webhook_logs: WebhookLogTable;
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;
@@ -140,3 +261,7 @@ export interface Database {
 export type Execution = Selectable<ExecutionTable>;
 export type ExecutionAttempt = Selectable<ExecutionAttemptTable>;
 export type WorkerRow = Selectable<WorkerTable>;
+export type Call = Selectable<CallTable>;
+export type Campaign = Selectable<CampaignTable>;
+export type Recording = Selectable<RecordingTable>;
+export type WebhookLog = Selectable<WebhookLogTable>;
