@@ -66,6 +66,19 @@ const rateLimit = z
     }
   });
 
+const e164 = z
+  .string()
+  .trim()
+  .regex(/^\+[1-9]\d{7,14}$/, "expected an E.164 phone number such as +15551234567");
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
+    message: "expected an http:// or https:// URL",
+  })
+  .transform((value) => value.replace(/\/+$/, ""));
+
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
@@ -74,28 +87,75 @@ const withDefault = <T extends z.ZodType>(schema: T, fallback: string) =>
 
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-const environmentSchema = z.object({
-  DATABASE_URL: optional(postgresUrl),
-  DATABASE_POOL_SIZE: withDefault(integer(2, 500), "30"),
-  EMBEDDED_POSTGRES_DIR: withDefault(z.string().min(1), ".switchboard/postgres"),
-  EMBEDDED_POSTGRES_PORT: withDefault(integer(0, 65535), "0"),
-  HOST: withDefault(z.string().min(1), "127.0.0.1"),
-  PORT: withDefault(integer(0, 65535), "3000"),
-  LOG_LEVEL: withDefault(z.enum(logLevels), "info"),
-  WORKER_TYPE: withDefault(z.enum(workerTypes), "all"),
-  CRONTAB_FILE: withDefault(z.string().min(1), "crontab"),
-  SHUTDOWN_GRACE_MS: withDefault(integer(0, 3_600_000), "30000"),
-  WORKER_HEARTBEAT_MS: withDefault(integer(100, 600_000), "5000"),
-  WORKER_SILENT_AFTER_MS: withDefault(integer(1_000, 86_400_000), "30000"),
-  WORKER_MAX_JOBS: withDefault(integer(0, 1_000_000_000), "0"),
-  WORKER_MAX_RSS_MB: withDefault(integer(0, 1_000_000), "0"),
-  LANE_CONCURRENCY: withDefault(laneConcurrency, ""),
-  MIGRATE_ON_START: withDefault(boolean, "true"),
-  API_RATE_LIMIT: withDefault(rateLimit, "600/m"),
-  API_MAX_BODY_BYTES: withDefault(integer(1, 1_073_741_824), "1048576"),
-  METRICS_OPEN: withDefault(boolean, "false"),
-  API_DOCS_OPEN: withDefault(boolean, "false"),
-});
+const environmentSchema = z
+  .object({
+    DATABASE_URL: optional(postgresUrl),
+    DATABASE_POOL_SIZE: withDefault(integer(2, 500), "30"),
+    EMBEDDED_POSTGRES_DIR: withDefault(z.string().min(1), ".switchboard/postgres"),
+    EMBEDDED_POSTGRES_PORT: withDefault(integer(0, 65535), "0"),
+    HOST: withDefault(z.string().min(1), "127.0.0.1"),
+    PORT: withDefault(integer(0, 65535), "3000"),
+    LOG_LEVEL: withDefault(z.enum(logLevels), "info"),
+    WORKER_TYPE: withDefault(z.enum(workerTypes), "all"),
+    CRONTAB_FILE: withDefault(z.string().min(1), "crontab"),
+    SHUTDOWN_GRACE_MS: withDefault(integer(0, 3_600_000), "30000"),
+    WORKER_HEARTBEAT_MS: withDefault(integer(100, 600_000), "5000"),
+    WORKER_SILENT_AFTER_MS: withDefault(integer(1_000, 86_400_000), "30000"),
+    WORKER_MAX_JOBS: withDefault(integer(0, 1_000_000_000), "0"),
+    WORKER_MAX_RSS_MB: withDefault(integer(0, 1_000_000), "0"),
+    LANE_CONCURRENCY: withDefault(laneConcurrency, ""),
+    MIGRATE_ON_START: withDefault(boolean, "true"),
+    API_RATE_LIMIT: withDefault(rateLimit, "600/m"),
+    API_MAX_BODY_BYTES: withDefault(integer(1, 1_073_741_824), "1048576"),
+    METRICS_OPEN: withDefault(boolean, "false"),
+    API_DOCS_OPEN: withDefault(boolean, "false"),
+    BULK_ACTION_MAX: withDefault(integer(1, 100_000), "1000"),
+    TWILIO_ACCOUNT_SID: optional(
+      z.string().regex(/^AC[0-9a-fA-F]{32}$/, "expected AC followed by 32 hex digits"),
+    ),
+    TWILIO_AUTH_TOKEN: optional(z.string().min(16, "expected a Twilio auth token")),
+    TWILIO_PHONE_NUMBER: withDefault(e164, "+15005550006"),
+    TWILIO_SIMULATOR_URL: optional(httpUrl),
+    TWILIO_TIMEOUT_MS: withDefault(integer(100, 600_000), "30000"),
+    TWILIO_CALLS_PER_SECOND: withDefault(integer(1, 1000), "1"),
+    TWILIO_TRANSCRIPTION_SERVICE_SID: optional(z.string().min(1)),
+    PUBLIC_BASE_URL: optional(httpUrl),
+    ENABLE_TRANSCRIPTION: withDefault(boolean, "false"),
+    RECORDING_STORAGE_BACKEND: withDefault(z.enum(["local", "s3"]), "local"),
+    RECORDING_STORAGE_DIR: withDefault(z.string().min(1), ".switchboard/recordings"),
+    RECORDING_ENCRYPTION_KEY: optional(z.string().min(1)),
+    RECORDING_RETENTION_DAYS: withDefault(integer(1, 36_500), "365"),
+    RECORDING_DELETE_FROM_TWILIO: withDefault(boolean, "false"),
+    AWS_ACCESS_KEY_ID: optional(z.string().min(1)),
+    AWS_SECRET_ACCESS_KEY: optional(z.string().min(1)),
+    AWS_S3_REGION_NAME: withDefault(z.string().min(1), "us-east-1"),
+    AWS_STORAGE_BUCKET_NAME: optional(z.string().min(1)),
+    AWS_S3_ENDPOINT_URL: optional(httpUrl),
+  })
+  .superRefine((e, ctx) => {
+    if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [e.TWILIO_ACCOUNT_SID ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID"],
+        message:
+          "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN together, or neither (local simulator)",
+      });
+    }
+    if (e.RECORDING_STORAGE_BACKEND === "s3" && !e.AWS_STORAGE_BUCKET_NAME) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AWS_STORAGE_BUCKET_NAME"],
+        message: "required when RECORDING_STORAGE_BACKEND=s3",
+      });
+    }
+    if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AWS_SECRET_ACCESS_KEY"],
+        message: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY together",
+      });
+    }
+  });
 
 export type Environment = z.infer<typeof environmentSchema>;
 
@@ -124,6 +184,32 @@ export interface Config {
     metricsOpen: boolean;
     /** Serve the OpenAPI document and docs page without a token. */
     docsOpen: boolean;
+    bulkMaxBatch: number;
+  };
+  twilio: {
+    /** Unset: the local simulator stands in for Twilio. */
+    credentials: { accountSid: string; authToken: string } | undefined;
+    phoneNumber: string;
+    simulatorUrl: string | undefined;
+    timeoutMs: number;
+    callsPerSecond: number;
+    transcriptionServiceSid: string | undefined;
+    /** Where Twilio reaches this API; signatures are checked against it. Unset: this process. */
+    publicBaseUrl: string | undefined;
+  };
+  recordings: {
+    backend: "local" | "s3";
+    localDir: string;
+    encryptionKey: string | undefined;
+    retentionDays: number;
+    deleteFromTwilio: boolean;
+    enableTranscription: boolean;
+    s3: {
+      bucket: string | undefined;
+      region: string;
+      endpoint: string | undefined;
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
   };
 }
 
@@ -165,6 +251,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBodyBytes: e.API_MAX_BODY_BYTES,
       metricsOpen: e.METRICS_OPEN,
       docsOpen: e.API_DOCS_OPEN,
+      bulkMaxBatch: e.BULK_ACTION_MAX,
+    },
+    twilio: {
+      credentials:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN }
+          : undefined,
+      phoneNumber: e.TWILIO_PHONE_NUMBER,
+      simulatorUrl: e.TWILIO_SIMULATOR_URL,
+      timeoutMs: e.TWILIO_TIMEOUT_MS,
+      callsPerSecond: e.TWILIO_CALLS_PER_SECOND,
+      transcriptionServiceSid: e.TWILIO_TRANSCRIPTION_SERVICE_SID,
+      publicBaseUrl: e.PUBLIC_BASE_URL,
+    },
+    recordings: {
+      backend: e.RECORDING_STORAGE_BACKEND,
+      localDir: e.RECORDING_STORAGE_DIR,
+      encryptionKey: e.RECORDING_ENCRYPTION_KEY,
+      retentionDays: e.RECORDING_RETENTION_DAYS,
+      deleteFromTwilio: e.RECORDING_DELETE_FROM_TWILIO,
+      enableTranscription: e.ENABLE_TRANSCRIPTION,
+      s3: {
+        bucket: e.AWS_STORAGE_BUCKET_NAME,
+        region: e.AWS_S3_REGION_NAME,
+        endpoint: e.AWS_S3_ENDPOINT_URL,
+        credentials:
+          e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+            ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
+            : undefined,
+      },
     },
   };
 }

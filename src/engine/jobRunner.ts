@@ -8,6 +8,7 @@ import type { Task as GraphileTask, JobHelpers } from "graphile-worker";
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { Services } from "../services.ts";
 import { enqueue, type JobEnvelope } from "./enqueue.ts";
 import { PermanentError, SnoozeError, TimeLimitError } from "./errors.ts";
 import { defaultLanes } from "./lanes.ts";
@@ -40,6 +41,7 @@ export interface JobRunnerDependencies {
   /** Gives back what `admit` took (e.g. a concurrency lease). */
   release?: (task: AnyTask, payload: unknown, executionId: number) => Promise<void>;
   onJobDone?: () => void;
+  services?: Services;
 }
 
 interface CronPayload {
@@ -106,6 +108,10 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
         return logger;
       },
       db: deps.db,
+      get services(): Services {
+        if (!deps.services) throw new Error("this worker was started without services");
+        return deps.services;
+      },
       signal: controller.signal,
       attempt,
       executionId: envelope.u,

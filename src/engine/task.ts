@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { Db } from "../database/pool.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { Services } from "../services.ts";
 import type { EnqueueOptions } from "./enqueue.ts";
 import type { LaneName } from "./lanes.ts";
 import { parseRateLimit } from "./limits/rateLimit.ts";
@@ -21,6 +22,8 @@ export interface TaskContext {
   executionId: string;
   /** Records progress (0-100) for status lookups and live views; throttled and batched. */
   progress(percent: number, message?: string): void;
+  /** Twilio and the recording store; throws if the worker was started without them. */
+  services: Services;
   /** Enqueues a follow-up job whose parent is this execution. */
   enqueue<S extends z.ZodType>(
     task: TaskDefinition<S>,

@@ -14,6 +14,7 @@ import type pg from "pg";
 import { createDb, type Pool } from "../database/pool.ts";
 import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { Services } from "../services.ts";
 import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, pausedLanes } from "./control/laneState.ts";
 import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
@@ -59,6 +60,8 @@ export interface WorkerOptions {
   admission?: Pick<JobRunnerDependencies, "admit" | "release">;
   /** graphile-worker tuning (local queue, batched completion), passed through. */
   preset?: GraphileConfig.WorkerOptions;
+  /** Twilio and the recording store, for the tasks that need them. */
+  services?: Services;
   /** How often the ledger writer flushes, in ms. */
   ledgerFlushMs?: number;
 }
@@ -126,6 +129,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     logger: workerLogger,
     running,
     ...(options.admission ?? sharedLimitsAdmission(db)),
+    ...(options.services ? { services: options.services } : {}),
     onJobDone: () => {
       jobsDone++;
       recycleCheck();

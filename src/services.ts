@@ -1,0 +1,37 @@
+/**
+ * What tasks reach besides the database: Twilio (through the official SDK, pointed at the local
+ * simulator when no credentials are configured) and the recording store. A worker process
+ * builds one `Services` and hands it to every job as `ctx.services`.
+ */
+import type twilio from "twilio";
+import type { RecordingStore } from "./storage/recordingStore.ts";
+
+export interface TwilioService {
+  client: twilio.Twilio;
+  accountSid: string;
+  /** Signs and checks webhook signatures. */
+  authToken: string;
+  /** Default caller id (`from_number`). */
+  phoneNumber: string;
+  /** Where Twilio reaches our webhooks, e.g. `https://calls.example.com` (no trailing slash). */
+  publicBaseUrl: string;
+  /** The account's calls per second, shared by every worker (rate limit key `twilio.calls`). */
+  callsPerSecond: number;
+  /** Voice Intelligence service used for transcripts. */
+  transcriptionServiceSid: string;
+  /** True when `client` talks to the local simulator. */
+  simulated: boolean;
+}
+
+export interface RecordingsService {
+  store: RecordingStore;
+  retentionDays: number;
+  /** Delete the recording from Twilio once it is stored safely here. */
+  deleteFromTwilio: boolean;
+  enableTranscription: boolean;
+}
+
+export interface Services {
+  twilio: TwilioService;
+  recordings: RecordingsService;
+}

@@ -1,0 +1,69 @@
+/**
+ * Real services for call-center tests: the local Twilio simulator over real HTTP through the
+ * real SDK, and an encrypted recording store in a temporary folder. Stopped after the file.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll } from "vitest";
+import type { Services } from "../../src/services.ts";
+import { createRecordingStore } from "../../src/storage/createRecordingStore.ts";
+import { generateEncryptionKey, parseEncryptionKey } from "../../src/storage/encryption.ts";
+import { closeTwilioClient, createTwilioClient } from "../../src/twilio/client.ts";
+import type { SimulatorTiming } from "../../src/twilio/simulator/options.ts";
+import { TwilioSimulator } from "../../src/twilio/simulator/simulator.ts";
+
+export interface TestServices {
+  services: Services;
+  simulator: TwilioSimulator;
+  recordingsDir: string;
+  encryptionKey: string;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+export async function startTestServices(
+  options: { timing?: Partial<SimulatorTiming>; callsPerSecond?: number } = {},
+): Promise<TestServices> {
+  const simulator = new TwilioSimulator({ timing: options.timing ?? {} });
+  const { url } = await simulator.start();
+  const client = createTwilioClient({
+    accountSid: simulator.accountSid,
+    authToken: simulator.authToken,
+    simulatorUrl: url,
+  });
+  const recordingsDir = await mkdtemp(path.join(tmpdir(), "switchboard-recordings-"));
+  const encryptionKey = generateEncryptionKey();
+  const store = createRecordingStore({
+    backend: "local",
+    localDir: recordingsDir,
+    encryptionKey: parseEncryptionKey(encryptionKey),
+  });
+  cleanups.push(async () => {
+    closeTwilioClient(client);
+    await simulator.stop();
+    await rm(recordingsDir, { recursive: true, force: true });
+  });
+  return {
+    simulator,
+    recordingsDir,
+    encryptionKey,
+    services: {
+      twilio: {
+        client,
+        accountSid: simulator.accountSid,
+        authToken: simulator.authToken,
+        phoneNumber: "+15005550006",
+        // Set by the test once its API listens (see startTestApi in test/support/callCenter.ts).
+        publicBaseUrl: "http://127.0.0.1:9",
+        callsPerSecond: options.callsPerSecond ?? 100,
+        transcriptionServiceSid: "GA00000000000000000000000000000001",
+        simulated: true,
+      },
+      recordings: { store, retentionDays: 365, deleteFromTwilio: false, enableTranscription: true },
+    },
+  };
+}
