@@ -14,6 +14,7 @@ import { parseRateLimit, type RateLimit } from "../engine/limits/rateLimit.ts";
 import { TaskRegistry } from "../engine/registry.ts";
 import { defaultHealthThresholds } from "../monitoring/health.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { TwilioService } from "../services.ts";
 import type { AppEnv } from "./context.ts";
 import { errorBody, toErrorResponse, validationError } from "./errors.ts";
 import { EventHub } from "./events/eventHub.ts";
@@ -31,6 +32,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { probeRoutes } from "./routes/probes.ts";
 import { taskRoutes } from "./routes/tasks.ts";
+import { twilioWebhookRoutes } from "./routes/twilioWebhooks.ts";
 
 export interface ApiSettings {
   /** Requests per token. */
@@ -72,6 +74,11 @@ export interface AppDependencies {
    * Default: `pool`.
    */
   rateLimitPool?: Pool;
+  /**
+   * Twilio's side of the webhooks (auth token, public URL). Without it, or without the
+   * `process_webhook_callback` task in `registry`, the webhook routes are not served.
+   */
+  twilio?: Pick<TwilioService, "authToken" | "publicBaseUrl">;
 }
 
 export function createApp({
@@ -81,6 +88,7 @@ export function createApp({
   settings = {},
   hub,
   rateLimitPool = pool,
+  twilio,
 }: AppDependencies) {
   const s = { ...defaultApiSettings, ...settings };
   const db = createDb(pool);
@@ -95,6 +103,10 @@ export function createApp({
   app.use(secureHeaders());
   app.use(bodyLimit({ maxBytes: s.maxBodyBytes }));
   app.route("/", probeRoutes(pool));
+  const processWebhookTask = registry.get("process_webhook_callback");
+  if (twilio && processWebhookTask) {
+    app.route("/", twilioWebhookRoutes({ db, twilio, processWebhookTask }));
+  }
 
   const openPaths = ["/healthz", "/readyz", "/webhooks/*"];
   if (s.metricsOpen) openPaths.push("/metrics");

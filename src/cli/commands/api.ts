@@ -5,9 +5,15 @@ import { EventHub } from "../../api/events/eventHub.ts";
 import { listen } from "../../api/server.ts";
 import { createPool } from "../../database/pool.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
+import type { Services } from "../../services.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
+import { openServices } from "../services.ts";
 
-export async function startApi({ config, database, logger, lifecycle }: Runtime): Promise<void> {
+/** Serves the API; returns the port it listens on. */
+export async function startApi(
+  { config, database, logger, lifecycle }: Runtime,
+  services: Services,
+): Promise<number> {
   const hub = new EventHub({ logger });
   const rateLimitPool = createPool(database.url, 4, { synchronous_commit: "off" });
   lifecycle.onStop(() => rateLimitPool.end());
@@ -18,6 +24,7 @@ export async function startApi({ config, database, logger, lifecycle }: Runtime)
     registry: new TaskRegistry(tasks),
     hub,
     rateLimitPool,
+    twilio: services.twilio,
     settings: {
       ...config.api,
       aliveWithinMs: config.worker.silentAfterMs,
@@ -29,8 +36,11 @@ export async function startApi({ config, database, logger, lifecycle }: Runtime)
   // Registered last so it runs first: open event streams would hold the server's close open.
   lifecycle.onStop(() => hub.stop());
   logger.info({ url: `http://${config.http.host}:${server.port}` }, "API listening");
+  return server.port;
 }
 
-export const apiCommand = new Command("api")
-  .description("serve the HTTP API only")
-  .action(() => withRuntime("api", { migrate: false }, startApi));
+export const apiCommand = new Command("api").description("serve the HTTP API only").action(() =>
+  withRuntime("api", { migrate: false }, async (runtime) => {
+    await startApi(runtime, await openServices(runtime.config, runtime.logger, runtime.lifecycle));
+  }),
+);

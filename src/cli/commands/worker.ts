@@ -4,11 +4,13 @@ import { type WorkerType, workerTypes } from "../../engine/lanes.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
 import { loadCronItems } from "../../engine/scheduler.ts";
 import { startWorker } from "../../engine/worker.ts";
+import type { Services } from "../../services.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
+import { openServices } from "../services.ts";
 
 export async function startWorkerProcess(
   { config, database, logger, lifecycle }: Runtime,
-  options: { type: WorkerType; scheduler: boolean },
+  options: { type: WorkerType; scheduler: boolean; services: Services },
 ): Promise<void> {
   const registry = new TaskRegistry(tasks);
   const cronItems = options.scheduler
@@ -20,6 +22,7 @@ export async function startWorkerProcess(
     type: options.type,
     logger,
     cronItems,
+    services: options.services,
     shutdownGraceMs: config.shutdownGraceMs,
     heartbeatIntervalMs: config.worker.heartbeatIntervalMs,
     silentAfterMs: config.worker.silentAfterMs,
@@ -48,10 +51,11 @@ export const workerCommand = new Command("worker")
   )
   .option("--scheduler", "also run the crontab scheduler in this process", false)
   .action((options: { type?: WorkerType; scheduler: boolean }) =>
-    withRuntime("worker", { migrate: false }, (runtime) =>
+    withRuntime("worker", { migrate: false }, async (runtime) =>
       startWorkerProcess(runtime, {
         type: options.type ?? runtime.config.workerType,
         scheduler: options.scheduler,
+        services: await openServices(runtime.config, runtime.logger, runtime.lifecycle),
       }),
     ),
   );

@@ -1,0 +1,127 @@
+/**
+ * Builds the services tasks use from configuration: Twilio through the SDK — pointed at the
+ * local simulator (started in this process) when no credentials are configured — and the
+ * encrypted recording store.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Config } from "../config.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Services } from "../services.ts";
+import { createRecordingStore } from "../storage/createRecordingStore.ts";
+import { generateEncryptionKey, parseEncryptionKey } from "../storage/encryption.ts";
+import { closeTwilioClient, createTwilioClient } from "../twilio/client.ts";
+import { defaultAccountSid, defaultAuthToken } from "../twilio/simulator/options.ts";
+import { TwilioSimulator } from "../twilio/simulator/simulator.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+
+/** A simulated call rings, talks and hangs up at a human pace in the default run. */
+const demoTiming = {
+  stepMs: 300,
+  ringMs: 1_500,
+  talkMs: 4_000,
+  recordingMs: 500,
+  transcriptMs: 1_000,
+};
+
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  lifecycle: Lifecycle,
+): Promise<Services> {
+  const twilioConfig = config.twilio;
+  let accountSid = twilioConfig.credentials?.accountSid ?? defaultAccountSid;
+  let authToken = twilioConfig.credentials?.authToken ?? defaultAuthToken;
+  let simulatorUrl = twilioConfig.credentials ? undefined : twilioConfig.simulatorUrl;
+  if (!twilioConfig.credentials && !simulatorUrl) {
+    const simulator = new TwilioSimulator({
+      accountSid,
+      authToken,
+      timing: demoTiming,
+      logger: logger.child({ component: "twilio-simulator" }),
+    });
+    simulatorUrl = (await simulator.start()).url;
+    accountSid = simulator.accountSid;
+    authToken = simulator.authToken;
+    lifecycle.onStop(() => simulator.stop());
+  }
+  const client = createTwilioClient({
+    accountSid,
+    authToken,
+    simulatorUrl,
+    timeoutMs: twilioConfig.timeoutMs,
+  });
+  lifecycle.onStop(() => closeTwilioClient(client));
+  logger.info(
+    simulatorUrl ? { simulator: simulatorUrl } : { accountSid },
+    simulatorUrl
+      ? "Twilio: the local simulator (no TWILIO_ACCOUNT_SID set)"
+      : "Twilio: live account",
+  );
+
+  const store = createRecordingStore({
+    backend: config.recordings.backend,
+    localDir: config.recordings.localDir,
+    encryptionKey: parseEncryptionKey(await encryptionKey(config, logger)),
+    ...(config.recordings.backend === "s3"
+      ? {
+          s3: {
+            bucket: config.recordings.s3.bucket as string,
+            region: config.recordings.s3.region,
+            ...(config.recordings.s3.endpoint
+              ? { endpoint: config.recordings.s3.endpoint, forcePathStyle: true }
+              : {}),
+            ...(config.recordings.s3.credentials
+              ? { credentials: config.recordings.s3.credentials }
+              : {}),
+          },
+        }
+      : {}),
+  });
+  lifecycle.onStop(() => store.close());
+
+  const transcriptionServiceSid =
+    twilioConfig.transcriptionServiceSid ??
+    (simulatorUrl ? "GA00000000000000000000000000000001" : undefined);
+  const enableTranscription =
+    config.recordings.enableTranscription && transcriptionServiceSid !== undefined;
+  if (config.recordings.enableTranscription && !enableTranscription) {
+    logger.warn(
+      "ENABLE_TRANSCRIPTION is on but TWILIO_TRANSCRIPTION_SERVICE_SID is not set: transcription is off",
+    );
+  }
+  return {
+    twilio: {
+      client,
+      accountSid,
+      authToken,
+      phoneNumber: twilioConfig.phoneNumber,
+      publicBaseUrl: twilioConfig.publicBaseUrl ?? `http://${config.http.host}:${config.http.port}`,
+      callsPerSecond: twilioConfig.callsPerSecond,
+      transcriptionServiceSid: transcriptionServiceSid ?? "",
+      simulated: simulatorUrl !== undefined,
+    },
+    recordings: {
+      store,
+      retentionDays: config.recordings.retentionDays,
+      deleteFromTwilio: config.recordings.deleteFromTwilio,
+      enableTranscription,
+    },
+  };
+}
+
+/**
+ * `RECORDING_ENCRYPTION_KEY`, or — for a local run without one — a key generated once into
+ * `.switchboard/recording.key` (warned about: recordings are then only as safe as that file).
+ */
+async function encryptionKey(config: Config, logger: Logger): Promise<string> {
+  if (config.recordings.encryptionKey) return config.recordings.encryptionKey;
+  const file = path.resolve(path.dirname(config.embeddedPostgres.dataDir), "recording.key");
+  if (!existsSync(file)) {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, generateEncryptionKey(), { mode: 0o600 });
+  }
+  logger.warn({ file }, "RECORDING_ENCRYPTION_KEY is not set: using a generated local key");
+  return (await readFile(file, "utf8")).trim();
+}

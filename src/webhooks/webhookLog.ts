@@ -1,0 +1,64 @@
+/**
+ * Twilio webhooks are logged as received (form parameters verbatim) and processed by the
+ * `process_webhook_callback` task, so the HTTP response returns fast and a failure can be
+ * retried from the log.
+ */
+import { sql, type Transaction } from "kysely";
+import type { Db } from "../database/pool.ts";
+import type { Database, WebhookLog, WebhookLogTable } from "../database/schema.ts";
+
+export type WebhookKind = WebhookLogTable["kind"];
+
+/** One key per distinct callback: a repeat of the same callback gets the same key. */
+export function webhookDedupeKey(kind: WebhookKind, params: Record<string, string>): string {
+  switch (kind) {
+    case "call-status":
+      return `call-status:${params.CallSid}:${params.SequenceNumber ?? ""}:${params.CallStatus}`;
+    case "recording-status":
+      return `recording-status:${params.RecordingSid}:${params.RecordingStatus}`;
+    default:
+      return `transcription:${params.TranscriptSid ?? params.TranscriptionSid ?? ""}:${params.Status ?? params.TranscriptionStatus ?? ""}`;
+  }
+}
+
+export async function logWebhook(
+  trx: Transaction<Database>,
+  entry: { kind: WebhookKind; url: string; params: Record<string, string> },
+): Promise<WebhookLog> {
+  return trx
+    .insertInto("webhook_logs")
+    .values({
+      kind: entry.kind,
+      url: entry.url,
+      params: JSON.stringify(entry.params),
+      signature_valid: true,
+      dedupe_key: webhookDedupeKey(entry.kind, entry.params),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function markWebhookProcessed(trx: Transaction<Database>, id: number) {
+  await sql`update webhook_logs set processed_at = now(), attempts = attempts + 1, last_error = null
+            where id = ${id}`.execute(trx);
+}
+
+export async function markWebhookFailed(db: Db, id: number, error: unknown) {
+  await sql`update webhook_logs set attempts = attempts + 1,
+            last_error = ${error instanceof Error ? error.message : String(error)}
+            where id = ${id}`.execute(db);
+}
+
+/** Logged webhooks not processed after `olderThanMs`, with attempts left. */
+export async function listFailedWebhooks(db: Db, olderThanMs: number, maxAttempts: number, limit = 500) {
+  return db
+    .selectFrom("webhook_logs")
+    .select(["id", "kind", "attempts"])
+    .where("processed_at", "is", null)
+    .where("signature_valid", "=", true)
+    .where("attempts", "<", maxAttempts)
+    .where("received_at", "<", new Date(Date.now() - olderThanMs))
+    .orderBy("received_at")
+    .limit(limit)
+    .execute();
+}
