@@ -11,6 +11,8 @@ type NullableTimestamp = ColumnType<
   Date | string | null
 >;
 type Json = ColumnType<unknown, string, string>;
+/** A JSON column with a default: optional on insert. */
+type JsonWithDefault = ColumnType<unknown, string | undefined, string>;
 
 export interface SchemaMigrationTable {
   name: string;
@@ -152,7 +154,7 @@ export interface CampaignTable {
   max_concurrent_calls: number;
   delay_between_calls_ms: Generated<number>;
   total_calls: number;
-  metadata: Generated<Json>;
+  metadata: JsonWithDefault;
   created_at: Generated<Date>;
   finished_at: NullableTimestamp;
 }
@@ -171,7 +173,7 @@ export interface CallTable {
   call_queue_id: number | null;
   agent_id: number | null;
   campaign_id: number | null;
-  metadata: Generated<Json>;
+  metadata: JsonWithDefault;
   answered_by: string | null;
   error_code: number | null;
   error_message: string | null;

@@ -27,8 +27,31 @@ export class AbortReason extends Error {
   }
 }
 
+/**
+ * How a running job is stopped. The AbortController behind `signal` is only made if the task
+ * reads its signal (most short tasks never do); a reason given before that still applies.
+ */
+export class JobAbort {
+  #controller: AbortController | undefined;
+  reason: AbortReason | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.reason) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: AbortReason): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 /** Running jobs of this process by execution id, so a cancel request can reach them. */
-export type RunningJobs = Map<number, AbortController>;
+export type RunningJobs = Map<number, JobAbort>;
 
 export interface JobRunnerDependencies {
   db: Db;
@@ -88,7 +111,8 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
       });
       return;
     }
-    const wait = (await deps.admit?.(task, envelope.p, executionId)) ?? 0;
+    const limited = task.rateLimit !== undefined || task.concurrency !== undefined;
+    const wait = limited ? ((await deps.admit?.(task, envelope.p, executionId)) ?? 0) : 0;
     if (wait > 0) {
       await deps.ledger.take(executionId);
       await later(wait, null, attempt - 1, attempt - (helpers.job.attempts - 1));
@@ -96,7 +120,7 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
     }
 
     const startedAt = new Date();
-    const controller = new AbortController();
+    const controller = new JobAbort();
     watchShutdown(helpers.abortSignal, deps.running);
     deps.running.set(executionId, controller);
     deps.ledger.started(executionId, attempt, deps.workerId, startedAt);
@@ -141,7 +165,7 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
         }, limits.softMs);
         task.run(payload, ctx).then(resolve, reject);
       });
-      if (cancelRequested(controller)) throw controller.signal.reason;
+      if (cancelRequested(controller)) throw controller.reason;
       deps.ledger.finished({
         id: executionId,
         status: "succeeded",
@@ -169,8 +193,7 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
           error: record,
         });
       } else if (
-        controller.signal.reason instanceof AbortReason &&
-        controller.signal.reason.kind === "shutdown"
+        controller.reason?.kind === "shutdown"
       ) {
         await deps.ledger.take(executionId);
         // Stopped by shutdown: the attempt is not spent.
@@ -200,7 +223,7 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
     } finally {
       clearTimeout(timer);
       deps.running.delete(executionId);
-      await deps.release?.(task, envelope.p, executionId);
+      if (limited) await deps.release?.(task, envelope.p, executionId);
       deps.onJobDone?.();
     }
   };
@@ -228,8 +251,8 @@ function endedFields(id: number, attempt: number, workerId: string, startedAt: D
   return { id, attempt, workerId, startedAt };
 }
 
-function cancelRequested(controller: AbortController): boolean {
-  const reason = controller.signal.reason;
+function cancelRequested(controller: JobAbort): boolean {
+  const reason = controller.reason;
   return reason instanceof AbortReason && reason.kind === "cancelled";
 }
 
