@@ -124,6 +124,8 @@ create table webhook_logs (
   params jsonb not null,
   signature_valid boolean not null,
   dedupe_key text,
+  -- A repeat of a callback already logged is kept for the record but not processed again.
+  duplicate_of bigint references webhook_logs (id),
   received_at timestamptz not null default now(),
   processed_at timestamptz,
   attempts integer not null default 0,
@@ -131,3 +133,4 @@ create table webhook_logs (
 );
 
 create index webhook_logs_unprocessed on webhook_logs (received_at) where processed_at is null;
+create index webhook_logs_dedupe_key on webhook_logs (dedupe_key);

@@ -1,5 +1,37 @@
-/** Every task Switchboard runs; one file per task. */
+/** Every task Switchboard runs; one file per task, named as the seeds name it. */
 import type { AnyTask } from "../src/engine/task.ts";
+import archiveOldRecordings from "./archive_old_recordings.ts";
+import checkFailedWebhooks from "./check_failed_webhooks.ts";
+import cleanupStaleCalls from "./cleanup_stale_calls.ts";
+import endCall from "./end_call.ts";
+import getCallStatus from "./get_call_status.ts";
+import processCallRecording from "./process_call_recording.ts";
+import processPendingRecordings from "./process_pending_recordings.ts";
+import processWebhookCallback from "./process_webhook_callback.ts";
+import queueBulkCalls from "./queue_bulk_calls.ts";
+import queueOutboundCall from "./queue_outbound_call.ts";
+import retryFailedCall from "./retry_failed_call.ts";
+import retryFailedWebhook from "./retry_failed_webhook.ts";
+import scheduleCall from "./schedule_call.ts";
 import systemHealthCheck from "./system_health_check.ts";
+import transcribePendingRecordings from "./transcribe_pending_recordings.ts";
+import transcribeRecording from "./transcribe_recording.ts";
 
-export const tasks: AnyTask[] = [systemHealthCheck];
+export const tasks: AnyTask[] = [
+  systemHealthCheck,
+  processWebhookCallback,
+  retryFailedWebhook,
+  checkFailedWebhooks,
+  queueOutboundCall,
+  queueBulkCalls,
+  scheduleCall,
+  endCall,
+  getCallStatus,
+  retryFailedCall,
+  cleanupStaleCalls,
+  processCallRecording,
+  transcribeRecording,
+  processPendingRecordings,
+  transcribePendingRecordings,
+  archiveOldRecordings,
+];

@@ -14,7 +14,7 @@ import { parseRateLimit, type RateLimit } from "../engine/limits/rateLimit.ts";
 import { TaskRegistry } from "../engine/registry.ts";
 import { defaultHealthThresholds } from "../monitoring/health.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { TwilioService } from "../services.ts";
+import type { Services, TwilioService } from "../services.ts";
 import type { AppEnv } from "./context.ts";
 import { errorBody, toErrorResponse, validationError } from "./errors.ts";
 import { EventHub } from "./events/eventHub.ts";
@@ -24,6 +24,7 @@ import { rateLimitPerToken } from "./middleware/rateLimitPerToken.ts";
 import { requestLogger } from "./middleware/requestLogger.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { bulkActionRoutes } from "./routes/bulkActions.ts";
+import { callRoutes } from "./routes/calls.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { executionRoutes, taskStatusRoutes } from "./routes/executions.ts";
@@ -31,6 +32,7 @@ import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { probeRoutes } from "./routes/probes.ts";
+import { recordingRoutes } from "./routes/recordings.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { twilioWebhookRoutes } from "./routes/twilioWebhooks.ts";
 
@@ -79,6 +81,8 @@ export interface AppDependencies {
    * `process_webhook_callback` task in `registry`, the webhook routes are not served.
    */
   twilio?: Pick<TwilioService, "authToken" | "publicBaseUrl">;
+  /** Serves recording media when given. */
+  services?: Services;
 }
 
 export function createApp({
@@ -89,6 +93,7 @@ export function createApp({
   hub,
   rateLimitPool = pool,
   twilio,
+  services,
 }: AppDependencies) {
   const s = { ...defaultApiSettings, ...settings };
   const db = createDb(pool);
@@ -142,7 +147,9 @@ export function createApp({
     fleetRoutes({ db, aliveWithinMs: s.aliveWithinMs, laneConcurrency: s.laneConcurrency }),
   );
   api.route("/", taskRoutes({ db, registry }));
+  api.route("/", callRoutes({ db, registry }));
   api.route("/", auditRoutes(db));
+  if (services) api.route("/", recordingRoutes({ db, services }));
   app.route("/", api);
   app.route("/", docsRoutes(api, s.docsOpen ? [] : read));
 

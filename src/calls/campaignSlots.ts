@@ -20,5 +20,7 @@ export async function onCampaignCallFinished(db: Db, campaignId: number, callId:
     update campaigns set status = 'completed', finished_at = now()
     where id = ${campaignId} and status = 'running'
       and (select count(*) from calls where campaign_id = ${campaignId}
-             and status in ('completed', 'busy', 'no-answer', 'failed', 'canceled')) >= total_calls`.execute(db);
+             and status in ('completed', 'busy', 'no-answer', 'failed', 'canceled')) >= total_calls`.execute(
+    db,
+  );
 }

@@ -236,6 +236,7 @@ export interface WebhookLogTable {
   params: Json;
   signature_valid: boolean;
   dedupe_key: string | null;
+  duplicate_of: number | null;
   received_at: Generated<Date>;
   processed_at: NullableTimestamp;
   attempts: Generated<number>;

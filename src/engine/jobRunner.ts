@@ -192,9 +192,7 @@ export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): Grap
           outcome: "cancelled",
           error: record,
         });
-      } else if (
-        controller.reason?.kind === "shutdown"
-      ) {
+      } else if (controller.reason?.kind === "shutdown") {
         await deps.ledger.take(executionId);
         // Stopped by shutdown: the attempt is not spent.
         await later(0, ended("abandoned"), attempt - 1, attempt);
@@ -279,7 +277,8 @@ async function createCronExecution(
   helpers: JobHelpers,
   maxAttempts: number,
 ): Promise<JobEnvelope> {
-  const payload = raw ?? {};
+  // graphile-worker adds `_cron` (the scheduled time) to the crontab line's payload.
+  const { _cron, ...payload } = raw ?? {};
   const row = await sql<{ id: number; public_id: string }>`
     insert into executions (task_name, lane, status, payload, job_id, priority, max_attempts, run_at, correlation_id)
     values (${task.name}, ${task.lane}, 'queued', ${JSON.stringify(payload)}::jsonb, ${helpers.job.id},

@@ -7,15 +7,18 @@
  * Processing a log twice changes nothing the second time.
  */
 import { sql, type Transaction } from "kysely";
-import type { Db } from "../database/pool.ts";
-import type { Database } from "../database/schema.ts";
 import { applyCallStatusCallback, type CallStatusCallback } from "../calls/callStatus.ts";
 import { onCampaignCallFinished } from "../calls/campaignSlots.ts";
+import type { Db } from "../database/pool.ts";
+import type { Database } from "../database/schema.ts";
 import { PermanentError } from "../engine/errors.ts";
 import { markWebhookProcessed } from "./webhookLog.ts";
 
 export interface WebhookProcessingHooks {
-  onRecordingCompleted(trx: Transaction<Database>, recordingId: number): Promise<void>;
+  onRecordingCompleted(
+    trx: Transaction<Database>,
+    recording: { id: number; sid: string },
+  ): Promise<void>;
 }
 
 export async function processWebhook(db: Db, webhookLogId: number, hooks: WebhookProcessingHooks) {
@@ -27,7 +30,8 @@ export async function processWebhook(db: Db, webhookLogId: number, hooks: Webhoo
       .forUpdate()
       .executeTakeFirst();
     if (!log) throw new PermanentError(`no webhook log ${webhookLogId}`);
-    if (!log.signature_valid) throw new PermanentError(`webhook log ${webhookLogId} has no valid signature`);
+    if (!log.signature_valid)
+      throw new PermanentError(`webhook log ${webhookLogId} has no valid signature`);
     if (log.processed_at) return { webhookLogId, outcome: "already_processed" as const };
     const params = log.params as Record<string, string>;
     let outcome: string;
@@ -36,7 +40,11 @@ export async function processWebhook(db: Db, webhookLogId: number, hooks: Webhoo
       if (applied.finished && applied.campaignId !== null) {
         await onCampaignCallFinished(trx, applied.campaignId, applied.callId);
       }
-      outcome = applied.advanced ? `call ${applied.status}` : applied.recorded ? "call unchanged (late)" : "call unchanged (repeat)";
+      outcome = applied.advanced
+        ? `call ${applied.status}`
+        : applied.recorded
+          ? "call unchanged (late)"
+          : "call unchanged (repeat)";
     } else if (log.kind === "recording-status") {
       outcome = await applyRecordingStatus(trx, params, hooks);
     } else {
@@ -53,7 +61,8 @@ async function applyRecordingStatus(
   hooks: WebhookProcessingHooks,
 ): Promise<string> {
   const { RecordingSid: sid, CallSid: callSid, RecordingStatus: status } = params;
-  if (!sid || !callSid) throw new PermanentError("recording callback without RecordingSid or CallSid");
+  if (!sid || !callSid)
+    throw new PermanentError("recording callback without RecordingSid or CallSid");
   const duration = Number(params.RecordingDuration);
   const row = await sql<{ id: number; status: string; inserted: boolean }>`
     insert into recordings (sid, call_sid, call_id, media_url, duration_seconds, status)
@@ -66,7 +75,7 @@ async function applyRecordingStatus(
     returning id, status, (xmax = 0) as inserted`.execute(trx);
   const recording = row.rows[0] as { id: number; status: string; inserted: boolean };
   if (status === "completed" && recording.status === "pending") {
-    await hooks.onRecordingCompleted(trx, recording.id);
+    await hooks.onRecordingCompleted(trx, { id: recording.id, sid });
     return "recording completed; processing enqueued";
   }
   return `recording ${status}`;

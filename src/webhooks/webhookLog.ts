@@ -21,10 +21,22 @@ export function webhookDedupeKey(kind: WebhookKind, params: Record<string, strin
   }
 }
 
+/**
+ * Logs a verified webhook. A repeat of a callback already logged is recorded as a duplicate of
+ * the first (already processed, so nothing runs it again); `duplicate_of` says which.
+ */
 export async function logWebhook(
   trx: Transaction<Database>,
   entry: { kind: WebhookKind; url: string; params: Record<string, string> },
 ): Promise<WebhookLog> {
+  const dedupeKey = webhookDedupeKey(entry.kind, entry.params);
+  const first = await trx
+    .selectFrom("webhook_logs")
+    .select("id")
+    .where("dedupe_key", "=", dedupeKey)
+    .where("duplicate_of", "is", null)
+    .orderBy("id")
+    .executeTakeFirst();
   return trx
     .insertInto("webhook_logs")
     .values({
@@ -32,7 +44,9 @@ export async function logWebhook(
       url: entry.url,
       params: JSON.stringify(entry.params),
       signature_valid: true,
-      dedupe_key: webhookDedupeKey(entry.kind, entry.params),
+      dedupe_key: dedupeKey,
+      duplicate_of: first?.id ?? null,
+      processed_at: first ? new Date() : null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -50,7 +64,12 @@ export async function markWebhookFailed(db: Db, id: number, error: unknown) {
 }
 
 /** Logged webhooks not processed after `olderThanMs`, with attempts left. */
-export async function listFailedWebhooks(db: Db, olderThanMs: number, maxAttempts: number, limit = 500) {
+export async function listFailedWebhooks(
+  db: Db,
+  olderThanMs: number,
+  maxAttempts: number,
+  limit = 500,
+) {
   return db
     .selectFrom("webhook_logs")
     .select(["id", "kind", "attempts"])

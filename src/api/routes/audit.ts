@@ -3,7 +3,6 @@
  * pass the `next_cursor` of one page as `cursor` to get the next; it is opaque to clients.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
 import type { AppEnv } from "../context.ts";
 import { afterCursor, cursorKey, cursorParam, encodeCursor } from "../cursor.ts";

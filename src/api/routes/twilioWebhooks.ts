@@ -37,7 +37,9 @@ export function twilioWebhookRoutes({ db, twilio, processWebhookTask }: TwilioWe
     }
     const form = await c.req.parseBody();
     const params = Object.fromEntries(
-      Object.entries(form).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+      Object.entries(form).filter(
+        (entry): entry is [string, string] => typeof entry[1] === "string",
+      ),
     );
     const url = new URL(c.req.url);
     const valid = isValidTwilioSignature({
@@ -59,7 +61,13 @@ export function twilioWebhookRoutes({ db, twilio, processWebhookTask }: TwilioWe
       const { params, url } = await verified(c);
       await db.transaction().execute(async (trx) => {
         const log = await logWebhook(trx, { kind, url, params });
-        await enqueue(trx, processWebhookTask, { webhook_log_id: log.id }, { jobKey: `webhook:${log.dedupe_key}` });
+        if (log.duplicate_of !== null) return;
+        await enqueue(
+          trx,
+          processWebhookTask,
+          { webhook_log_id: log.id },
+          { jobKey: `webhook:${log.dedupe_key}` },
+        );
       });
       return c.body(null, 204);
     });

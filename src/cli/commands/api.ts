@@ -25,6 +25,7 @@ export async function startApi(
     hub,
     rateLimitPool,
     twilio: services.twilio,
+    services,
     settings: {
       ...config.api,
       aliveWithinMs: config.worker.silentAfterMs,

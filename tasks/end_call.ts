@@ -1,0 +1,11 @@
+import { endCall } from "../src/calls/callControl.ts";
+import { endCallPayload } from "../src/calls/payloads.ts";
+import { defineTask } from "../src/engine/task.ts";
+
+/** Seed 001: hang up an active call. */
+export default defineTask({
+  name: "end_call",
+  lane: "realtime",
+  payload: endCallPayload,
+  run: (payload, ctx) => endCall(ctx.db, ctx.services.twilio, payload.call_sid),
+});
