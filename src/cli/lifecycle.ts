@@ -9,8 +9,20 @@ type Cleanup = () => Promise<void> | void;
 export class Lifecycle {
   readonly #cleanups: Cleanup[] = [];
   #stopping: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
+  #markStarted: () => void = () => {};
+  // A signal during start-up waits for it to finish: a half-registered set of clean-ups
+  // would stop the database under runners that are still starting.
+  readonly #started = new Promise<void>((resolve) => {
+    this.#markStarted = resolve;
+  });
 
   constructor(private readonly logger: Logger) {}
+
+  /** Start-up is over (done or failed); signals stop the process from now on. */
+  started(): void {
+    this.#markStarted();
+  }
 
   onStop(cleanup: Cleanup): void {
     this.#cleanups.push(cleanup);
@@ -27,13 +39,14 @@ export class Lifecycle {
           process.exit(130);
         }
         this.logger.info({ signal }, "shutting down");
-        void this.stop().then(() => process.exit(0));
+        this.#stopping = this.#started.then(() => this.stop());
+        void this.#stopping.then(() => process.exit(0));
       });
     }
   }
 
   stop(): Promise<void> {
-    this.#stopping ??= (async () => {
+    return (this.#stopped ??= (async () => {
       for (const cleanup of this.#cleanups.reverse()) {
         try {
           await cleanup();
@@ -41,7 +54,6 @@ export class Lifecycle {
           this.logger.error({ err: error }, "error during shutdown");
         }
       }
-    })();
-    return this.#stopping;
+    })());
   }
 }

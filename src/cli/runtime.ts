@@ -40,9 +40,11 @@ export async function withRuntime(
     }
     await body({ config, logger, lifecycle, database });
   } catch (error) {
+    lifecycle.started();
     await lifecycle.stop();
     throw error;
   }
+  lifecycle.started();
   if (options.exitWhenDone) {
     await lifecycle.stop();
     // Exit explicitly: the embedded server's library exits with 0 on `beforeExit`, which

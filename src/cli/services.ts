@@ -117,7 +117,7 @@ export async function openServices(
  */
 async function encryptionKey(config: Config, logger: Logger): Promise<string> {
   if (config.recordings.encryptionKey) return config.recordings.encryptionKey;
-  const file = path.resolve(path.dirname(config.embeddedPostgres.dataDir), "recording.key");
+  const file = path.resolve(path.dirname(config.recordings.localDir), "recording.key");
   if (!existsSync(file)) {
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, generateEncryptionKey(), { mode: 0o600 });

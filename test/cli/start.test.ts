@@ -61,7 +61,7 @@ describe("switchboard start", () => {
     await reconnect.end();
     expect(rows).toEqual([{ note: "kept" }]);
     expect(await second.stop("SIGTERM")).toBe(0);
-  });
+  }, 90_000);
 });
 
 describe("switchboard migrate", () => {
