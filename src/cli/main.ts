@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { ConfigError } from "../config.ts";
 import { apiCommand } from "./commands/api.ts";
 import { cancelCommand, deadCommand, laneCommand, retryCommand } from "./commands/control.ts";
+import { demoCommand } from "./commands/demo.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
@@ -13,6 +14,7 @@ const program = new Command("switchboard")
   .addCommand(apiCommand)
   .addCommand(workerCommand)
   .addCommand(migrateCommand)
+  .addCommand(demoCommand)
   .addCommand(laneCommand)
   .addCommand(cancelCommand)
   .addCommand(retryCommand)
