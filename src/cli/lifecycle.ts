@@ -46,7 +46,7 @@ export class Lifecycle {
   }
 
   stop(): Promise<void> {
-    return (this.#stopped ??= (async () => {
+    this.#stopped ??= (async () => {
       for (const cleanup of this.#cleanups.reverse()) {
         try {
           await cleanup();
@@ -54,6 +54,7 @@ export class Lifecycle {
           this.logger.error({ err: error }, "error during shutdown");
         }
       }
-    })());
+    })();
+    return this.#stopped;
   }
 }
