@@ -37,7 +37,10 @@ export async function seedCallCenter(db: Db) {
     on conflict (email) do nothing`.execute(db);
 }
 
-/** Enqueues the demo campaign; resolves with its public id once it has finished. */
+/**
+ * Enqueues the demo campaign; resolves with its public id once every call has ended and the
+ * recordings of the answered ones are stored.
+ */
 export async function runDemoCampaign(
   db: Db,
   bulkCallsTask: AnyTask,
@@ -61,7 +64,20 @@ export async function runDemoCampaign(
     const campaign = row.rows[0];
     if (campaign)
       logger.info({ finished: campaign.finished, total: campaign.total }, "demo campaign progress");
-    if (campaign?.status === "completed") return taskId;
+    if (campaign?.status === "completed") break;
     await sleep(2_000);
   }
+  // Answered calls leave a recording; wait (a minute at most) for them to be stored too.
+  for (let waited = 0; waited < 60_000; waited += 1_000) {
+    const row = await sql<{ answered: number; stored: number }>`
+      select count(*) filter (where c.status = 'completed')::int as answered,
+             count(r.id) filter (where r.status = 'stored')::int as stored
+      from calls c join campaigns k on k.id = c.campaign_id
+      left join recordings r on r.call_id = c.id
+      where k.public_id = ${taskId}`.execute(db);
+    const counts = row.rows[0];
+    if (counts && counts.stored >= counts.answered) break;
+    await sleep(1_000);
+  }
+  return taskId;
 }

@@ -47,8 +47,8 @@ export async function withRuntime(
   lifecycle.started();
   if (options.exitWhenDone) {
     await lifecycle.stop();
-    // Exit explicitly: the embedded server's library exits with 0 on `beforeExit`, which
-    // would hide a failure code set by the command.
+    // Exit explicitly: open handles (pools, timers) of libraries must not keep a one-shot
+    // command alive.
     process.exit(process.exitCode ?? 0);
   }
 }

