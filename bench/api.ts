@@ -18,15 +18,7 @@ import { createApiToken } from "../src/api/auth/tokens.ts";
 import { createDb, createPool } from "../src/database/pool.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { openBenchDatabase } from "./database.ts";
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
+import { intFromEnv } from "./stats.ts";
 
 const EXECUTIONS = intFromEnv("BENCH_EXECUTIONS", 1_000_000);
 const RATE = intFromEnv("BENCH_RATE", 500);

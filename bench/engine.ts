@@ -38,17 +38,7 @@ import {
   resetJobs,
   succeededExecutions,
 } from "./database.ts";
-import { formatTable, median, percentile, type Row, round } from "./stats.ts";
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
+import { formatTable, intFromEnv, median, percentile, type Row, round } from "./stats.ts";
 
 const JOBS = intFromEnv("BENCH_JOBS", 50_000);
 const ROUNDS = intFromEnv("BENCH_ROUNDS", 2);

@@ -58,3 +58,14 @@ export function formatTable(rows: Row[]): string {
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(cells[0] as string[]), `${rule}  --------`, ...cells.slice(1).map(line)].join("\n");
 }
+
+/** A positive integer setting of the benchmark from the environment, or `fallback`. */
+export function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
