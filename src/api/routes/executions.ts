@@ -3,7 +3,9 @@
  * run in one transaction with their audit row.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
+import type { ExecutionStatus } from "../../database/schema.ts";
 import { cancelExecution } from "../../engine/control/cancel.ts";
 import { retryExecution } from "../../engine/control/retry.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
@@ -74,15 +76,31 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
     fixed: Partial<z.output<typeof ListQuery>> = {},
   ) {
     const filters = { ...query, ...fixed };
-    let select = applyExecutionFilters(
-      db.selectFrom("executions").selectAll().select(cursorKey("created_at").as("cursor_at")),
-      filters,
-    )
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(filters.limit + 1);
-    if (filters.cursor) select = select.where(afterCursor("created_at", filters.cursor));
-    const rows = await select.execute();
+    const newestFirst = (status: ExecutionStatus[] | undefined) => {
+      let select = applyExecutionFilters(
+        db.selectFrom("executions").selectAll().select(cursorKey("created_at").as("cursor_at")),
+        { ...filters, status },
+      )
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(filters.limit + 1);
+      if (filters.cursor) select = select.where(afterCursor("created_at", filters.cursor));
+      return select;
+    };
+    const statuses = filters.status ?? [];
+    // With several statuses no single index yields rows in page order: each status pages its
+    // own index range, and the page is the newest of those.
+    const rows =
+      statuses.length > 1
+        ? (
+            await sql<Awaited<ReturnType<ReturnType<typeof newestFirst>["execute"]>>[number]>`
+              select * from (${sql.join(
+                statuses.map((status) => newestFirst([status])),
+                sql` union all `,
+              )}) as pages
+              order by created_at desc, id desc limit ${filters.limit + 1}`.execute(db)
+          ).rows
+        : await newestFirst(filters.status).execute();
     const more = rows.length > filters.limit;
     const shown = more ? rows.slice(0, filters.limit) : rows;
     const last = shown.at(-1);
