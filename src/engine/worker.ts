@@ -213,13 +213,21 @@ async function listen(
 ): Promise<Listener> {
   let client: pg.PoolClient | undefined;
   let closed = false;
+  const onNotification = (message: pg.Notification) => handlers[message.channel]?.(message.payload);
+  // Each connection is released exactly once: by its error handler or by close().
+  const detach = (connection: pg.PoolClient, error?: Error) => {
+    connection.off("notification", onNotification);
+    connection.removeAllListeners("error");
+    connection.on("error", () => {}); // a late error on a released connection is not ours
+    if (client === connection) client = undefined;
+    connection.release(error);
+  };
   const connect = async (): Promise<void> => {
     const next = await pool.connect();
-    next.on("notification", (message) => handlers[message.channel]?.(message.payload));
+    next.on("notification", onNotification);
     next.on("error", (error) => {
       logger.warn({ err: error }, "listen connection lost; reconnecting");
-      next.release(error);
-      client = undefined;
+      detach(next, error);
       if (!closed) setTimeout(() => void connect().catch(() => {}), 1_000).unref();
     });
     for (const channel of Object.keys(handlers)) await next.query(`listen "${channel}"`);
@@ -229,9 +237,10 @@ async function listen(
   return {
     close: async () => {
       closed = true;
-      if (client) {
-        await client.query("unlisten *").catch(() => {});
-        client.release();
+      const connection = client;
+      if (connection) {
+        await connection.query("unlisten *").catch(() => {});
+        detach(connection);
       }
     },
   };

@@ -59,7 +59,8 @@ describe("worker lifecycle", () => {
     await waitFor(async () =>
       ids.every((id) => seen.some((e) => e.id === id && e.status === "succeeded")),
     );
-    expect(notifications).toBeLessThan(seen.length / 4);
+    // One notification per ledger flush, each carrying the events of many jobs.
+    expect(notifications).toBeLessThan(ids.length / 2);
   });
 
   it("stores progress while a job runs", async () => {
