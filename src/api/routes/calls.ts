@@ -189,14 +189,7 @@ export function callRoutes({ db, registry }: CallRoutesDependencies) {
         );
         return result;
       });
-      return c.json(
-        {
-          ...queued,
-          status_url: statusUrl(queued.task_id),
-          call_url: `/api/calls/${queued.call_id}`,
-        },
-        202,
-      );
+      return c.json(queuedCallView(queued), 202);
     },
   );
 
@@ -274,14 +267,7 @@ export function callRoutes({ db, registry }: CallRoutesDependencies) {
         );
         return result;
       });
-      return c.json(
-        {
-          ...queued,
-          status_url: statusUrl(queued.task_id),
-          call_url: `/api/calls/${queued.call_id}`,
-        },
-        202,
-      );
+      return c.json(queuedCallView(queued), 202);
     },
   );
 
@@ -363,4 +349,13 @@ export function callRoutes({ db, registry }: CallRoutesDependencies) {
 
 function notFound(sid: string) {
   return new ApiError(404, "not_found", `No call ${sid}`);
+}
+
+/** The 202 answer to a queued call: its ids and where to follow it. */
+function queuedCallView<T extends { task_id: string; call_id: string }>(queued: T) {
+  return {
+    ...queued,
+    status_url: statusUrl(queued.task_id),
+    call_url: `/api/calls/${queued.call_id}`,
+  };
 }
