@@ -33,7 +33,22 @@ describe("a campaign", () => {
     const campaign = await waitFor(async () => {
       const row = await findCampaign(db(), campaign_id);
       return row?.status === "completed" ? row : undefined;
-    }, 50_000);
+    }, 50_000).catch(async (error) => {
+      // Say what is stuck: calls short of a final status and unfinished executions.
+      const open = await db()
+        .selectFrom("calls")
+        .select(["sid", "status", "dial_attempts"])
+        .where("status", "not in", ["completed", "busy", "no-answer", "failed", "canceled"])
+        .execute();
+      const pending = await db()
+        .selectFrom("executions")
+        .select(["task_name", "status", "attempts", "error_message"])
+        .where("status", "!=", "succeeded")
+        .execute();
+      throw new Error(
+        `${(error as Error).message}; open calls ${JSON.stringify(open)}; unfinished executions ${JSON.stringify(pending)}`,
+      );
+    });
     const seconds = (Date.now() - started) / 1000;
     const stats = center.simulator.stats();
     process.stdout.write(

@@ -22,7 +22,7 @@ export const defaultTiming: SimulatorTiming = {
   talkMs: 60,
   recordingMs: 20,
   transcriptMs: 40,
-  callbackTimeoutMs: 5_000,
+  callbackTimeoutMs: 15_000,
 };
 
 export interface SimulatorOptions {
