@@ -2,7 +2,8 @@
  * A worker process serves the lanes of its worker type: one graphile-worker runner per lane,
  * with that lane's concurrency and only that lane's tasks, all over one shared pg Pool.
  * Around the runners it keeps the ledger writer, a heartbeat (which also sweeps up after
- * silent workers), a listener for cancel requests and lane pauses, and optional recycling.
+ * silent workers and, every `silentAfterMs`, ends executions whose job is gone), a listener
+ * for cancel requests and lane pauses, and optional recycling.
  * The scheduler (crontab) rides on the first runner when asked for.
  */
 
@@ -33,6 +34,7 @@ import {
   type WorkerType,
 } from "./lanes.ts";
 import { LedgerWriter } from "./ledger/ledgerWriter.ts";
+import { reconcileVanishedJobs } from "./ledger/reconcile.ts";
 import { sharedLimitsAdmission } from "./limits/admission.ts";
 import type { TaskRegistry } from "./registry.ts";
 
@@ -166,6 +168,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   const heartbeatMs = options.heartbeatIntervalMs ?? 5_000;
   const silentAfterMs = options.silentAfterMs ?? 30_000;
+  let reconciledAt = 0;
   const heartbeat = setInterval(() => {
     void (async () => {
       await beat(db, id, {
@@ -176,6 +179,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       const recovered = await recoverSilentWorkers(db, silentAfterMs);
       for (const worker of recovered)
         workerLogger.warn(worker, "freed the jobs of a silent worker");
+      if (Date.now() - reconciledAt >= silentAfterMs) {
+        reconciledAt = Date.now();
+        const ended = await reconcileVanishedJobs(db);
+        if (ended > 0)
+          workerLogger.warn({ executions: ended }, "ended executions whose job is gone");
+      }
       paused = await pausedLanes(db);
       recycleCheck();
     })().catch((error) => workerLogger.error({ err: error }, "heartbeat failed"));

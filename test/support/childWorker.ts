@@ -10,8 +10,11 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");
 });
 
-export function startChildWorker(): Promise<{ child: ChildProcess; workerId: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script, testDatabaseUrl(), "2000"], {
+export function startChildWorker(
+  options: { ledgerFlushMs?: number } = {},
+): Promise<{ child: ChildProcess; workerId: string }> {
+  const args = [script, testDatabaseUrl(), "2000", String(options.ledgerFlushMs ?? 10)];
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);

@@ -4,7 +4,11 @@
  * ~40 events (NOTIFY takes a database-wide lock at commit, so never one per job). A start and an
  * end of the same execution in one batch become a single row update.
  *
- * Writes that must be atomic with a job change (retry, snooze, cancel) do not come here.
+ * Batches commit with `synchronous_commit = off`: they hold starts, progress and successes only,
+ * and a success lost in a database crash is recovered from the job's absence (see
+ * `reconcile.ts`). Every other ending (dead, cancelled, expired) is written at once and
+ * durably by `finishedNow`, before the job is let go. Writes that must be atomic with a job
+ * change (retry, snooze, cancel of a queued job) do not come here.
  * `execution_attempts` gets a row for every attempt of an execution that did not succeed at
  * its first try; a first-try success is fully described by its execution row.
  */
@@ -21,13 +25,14 @@ export interface ErrorRecord {
   stack: string | null;
 }
 
+/** What is buffered for one execution; times are epoch milliseconds. */
 export interface PendingUpdate {
   id: number;
   status?: ExecutionStatus;
   attempts?: number;
   worker_id?: string;
-  started_at?: string;
-  finished_at?: string;
+  started_at?: number;
+  finished_at?: number;
   finishing?: boolean;
   result?: unknown;
   error_class?: string;
@@ -41,11 +46,24 @@ interface PendingAttempt {
   execution_id: number;
   attempt: number;
   worker_id: string;
-  started_at: string;
-  finished_at: string;
+  started_at: number;
+  finished_at: number;
   outcome: AttemptOutcome;
   error_class: string | null;
   error_message: string | null;
+}
+
+export interface Ending {
+  id: number;
+  status: "succeeded" | "dead" | "cancelled" | "expired";
+  attempt: number;
+  workerId: string;
+  startedAt: Date;
+  outcome: AttemptOutcome | null;
+  /** The execution has no earlier attempt (no retry, snooze, or crash before this one). */
+  firstTry?: boolean;
+  result?: unknown;
+  error?: ErrorRecord;
 }
 
 export interface LedgerWriterOptions {
@@ -79,61 +97,68 @@ export class LedgerWriter {
   }
 
   started(id: number, attempt: number, workerId: string, at: Date): void {
-    this.#merge({
-      id,
-      status: "running",
-      attempts: attempt,
-      worker_id: workerId,
-      started_at: at.toISOString(),
-    });
+    const update = this.#pending(id);
+    update.status = "running";
+    update.attempts = attempt;
+    update.worker_id = workerId;
+    update.started_at = at.getTime();
   }
 
-  finished(entry: {
-    id: number;
-    status: "succeeded" | "dead" | "cancelled" | "expired";
-    attempt: number;
-    workerId: string;
-    startedAt: Date;
-    outcome: AttemptOutcome | null;
-    /** The execution has no earlier attempt (no retry, snooze, or crash before this one). */
-    firstTry?: boolean;
-    result?: unknown;
-    error?: ErrorRecord;
-  }): void {
-    const finishedAt = new Date().toISOString();
-    this.#merge({
-      id: entry.id,
-      status: entry.status,
-      attempts: entry.attempt,
-      finished_at: finishedAt,
-      finishing: true,
-      ...(entry.result !== undefined ? { result: this.#capResult(entry.result) } : {}),
-      ...(entry.error
-        ? {
-            error_class: entry.error.class,
-            error_message: entry.error.message,
-            error_stack: entry.error.stack,
-          }
-        : {}),
-      ...(entry.status === "succeeded" ? { progress: 100 } : {}),
-    });
-    // A first attempt that succeeded adds nothing to what the execution row says.
-    if (entry.outcome && !(entry.outcome === "succeeded" && entry.firstTry)) {
-      this.#attempts.push({
-        execution_id: entry.id,
-        attempt: entry.attempt,
-        worker_id: entry.workerId,
-        started_at: entry.startedAt.toISOString(),
-        finished_at: finishedAt,
-        outcome: entry.outcome,
-        error_class: entry.error?.class ?? null,
-        error_message: entry.error?.message ?? null,
-      });
+  /** A success, buffered with the rest of the batch. */
+  succeeded(entry: Omit<Ending, "status" | "outcome" | "error">): void {
+    this.#end(this.#pending(entry.id), entry, "succeeded", "succeeded", Date.now());
+  }
+
+  /**
+   * Any other ending, written now and durably, together with what is buffered for the
+   * execution; resolves once committed and rejects if the write failed, so the caller can keep
+   * the job rather than lose the outcome.
+   */
+  async finishedNow(entry: Ending): Promise<void> {
+    const update = (await this.take(entry.id)) ?? { id: entry.id };
+    const attempts = this.#end(update, entry, entry.status, entry.outcome, Date.now());
+    await this.#write([update], attempts, { durable: true });
+  }
+
+  /** Fills in an ending; returns the attempt history row it adds, if any. */
+  #end(
+    update: PendingUpdate,
+    entry: Omit<Ending, "status" | "outcome">,
+    status: Ending["status"],
+    outcome: Ending["outcome"],
+    finishedAt: number,
+  ): PendingAttempt[] {
+    update.status = status;
+    update.attempts = entry.attempt;
+    update.finished_at = finishedAt;
+    update.finishing = true;
+    if (entry.result !== undefined) update.result = this.#capResult(entry.result);
+    if (entry.error) {
+      update.error_class = entry.error.class;
+      update.error_message = entry.error.message;
+      update.error_stack = entry.error.stack;
     }
+    if (status === "succeeded") update.progress = 100;
+    // A first attempt that succeeded adds nothing to what the execution row says.
+    if (!outcome || (outcome === "succeeded" && entry.firstTry)) return [];
+    const attempt: PendingAttempt = {
+      execution_id: entry.id,
+      attempt: entry.attempt,
+      worker_id: entry.workerId,
+      started_at: entry.startedAt.getTime(),
+      finished_at: finishedAt,
+      outcome,
+      error_class: entry.error?.class ?? null,
+      error_message: entry.error?.message ?? null,
+    };
+    if (status === "succeeded") this.#attempts.push(attempt);
+    return [attempt];
   }
 
   progress(id: number, percent: number, message: string | null): void {
-    this.#merge({ id, progress: Math.max(0, Math.min(100, percent)), progress_message: message });
+    const update = this.#pending(id);
+    update.progress = Math.max(0, Math.min(100, percent));
+    update.progress_message = message;
   }
 
   /**
@@ -166,13 +191,25 @@ export class LedgerWriter {
       const attempts = this.#attempts;
       this.#updates = new Map();
       this.#attempts = [];
-      await this.#write(updates, attempts);
+      await this.#write(updates, attempts, { durable: false }).catch((error: unknown) => {
+        // Lost starts and progress do no harm; lost successes are reconciled.
+        this.#logger.error({ err: error, executions: updates.length }, "ledger flush failed");
+      });
     }
   }
 
-  #merge(update: PendingUpdate): void {
-    const existing = this.#updates.get(update.id);
-    this.#updates.set(update.id, existing ? { ...existing, ...update } : update);
+  /** The buffered update of one execution, which the caller fills in; the flush is scheduled. */
+  #pending(id: number): PendingUpdate {
+    let update = this.#updates.get(id);
+    if (!update) {
+      update = { id };
+      this.#updates.set(id, update);
+      this.#schedule();
+    }
+    return update;
+  }
+
+  #schedule(): void {
     if (this.#draining) return; // the drain in flight picks it up
     if (this.#updates.size >= this.#maxBatch) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
@@ -184,13 +221,16 @@ export class LedgerWriter {
     return { truncated: true, bytes: json.length, preview: json.slice(0, 1024) };
   }
 
-  async #write(updates: PendingUpdate[], attempts: PendingAttempt[]): Promise<void> {
-    try {
-      await sql`
+  async #write(
+    updates: PendingUpdate[],
+    attempts: PendingAttempt[],
+    { durable }: { durable: boolean },
+  ): Promise<void> {
+    await sql`
         with input as (
           select * from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(
-            id bigint, status text, attempts int, worker_id text, started_at timestamptz,
-            finished_at timestamptz, finishing boolean, result jsonb, error_class text,
+            id bigint, status text, attempts int, worker_id text, started_at float8,
+            finished_at float8, finishing boolean, result jsonb, error_class text,
             error_message text, error_stack text, progress real, progress_message text)
         ),
         updated as (
@@ -199,8 +239,8 @@ export class LedgerWriter {
                           then e.status else coalesce(i.status, e.status) end,
             attempts = greatest(e.attempts, coalesce(i.attempts, e.attempts)),
             worker_id = coalesce(i.worker_id, e.worker_id),
-            started_at = coalesce(i.started_at, e.started_at),
-            finished_at = coalesce(e.finished_at, i.finished_at),
+            started_at = coalesce(to_timestamp(i.started_at / 1000), e.started_at),
+            finished_at = coalesce(e.finished_at, to_timestamp(i.finished_at / 1000)),
             job_id = case when i.finishing then null else e.job_id end,
             result = coalesce(i.result, e.result),
             error_class = coalesce(i.error_class, e.error_class),
@@ -216,22 +256,22 @@ export class LedgerWriter {
         attempts as (
           insert into execution_attempts (execution_id, attempt, worker_id, started_at,
                                           finished_at, outcome, error_class, error_message)
-          select * from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a(
-            execution_id bigint, attempt int, worker_id text, started_at timestamptz,
-            finished_at timestamptz, outcome text, error_class text, error_message text)
+          select a.execution_id, a.attempt, a.worker_id, to_timestamp(a.started_at / 1000),
+                 to_timestamp(a.finished_at / 1000), a.outcome, a.error_class, a.error_message
+          from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a(
+            execution_id bigint, attempt int, worker_id text, started_at float8,
+            finished_at float8, outcome text, error_class text, error_message text)
           on conflict do nothing
         ),
         numbered as (
           select u.*, (row_number() over () - 1) / 40 as chunk from updated u
+          -- set_config(…, true) lasts until the end of this statement's own transaction.
+          where ${durable ? sql`true` : sql`set_config('synchronous_commit', 'off', true) is not null`}
         )
         select pg_notify(${EVENTS_CHANNEL}, json_agg(json_build_object(
                  'id', public_id, 'task', task_name, 'lane', lane, 'status', status,
                  'progress', progress, 'message', progress_message))::text)
         from numbered group by chunk
       `.execute(this.#db);
-    } catch (error) {
-      // The rows stay unwritten; crash recovery and the next status change reconcile them.
-      this.#logger.error({ err: error, executions: updates.length }, "ledger flush failed");
-    }
   }
 }

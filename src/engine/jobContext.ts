@@ -1,0 +1,118 @@
+/**
+ * The `ctx` a task's `run` receives. One is made per job, so it is a class: its methods and
+ * getters live on the prototype instead of being fresh closures for every job, and what most
+ * jobs never touch (the logger, the AbortSignal) is only made on first use.
+ */
+import type { z } from "zod";
+import type { Db } from "../database/pool.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Services } from "../services.ts";
+import { type EnqueueOptions, enqueue } from "./enqueue.ts";
+import type { LedgerWriter } from "./ledger/ledgerWriter.ts";
+import type { TaskContext, TaskDefinition } from "./task.ts";
+
+export type AbortCause = "cancelled" | "soft_time_limit" | "shutdown";
+
+/** Why a running job's signal aborted. */
+export class AbortReason extends Error {
+  constructor(readonly kind: AbortCause) {
+    super(kind);
+    this.name = "AbortReason";
+  }
+}
+
+/**
+ * How a running job is stopped. The AbortController behind `signal` is only made if the task
+ * reads its signal (most short tasks never do); a reason given before that still applies.
+ */
+export class JobAbort {
+  #controller: AbortController | undefined;
+  reason: AbortReason | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.reason) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: AbortReason): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  get cancelled(): boolean {
+    return this.reason?.kind === "cancelled";
+  }
+}
+
+/** What every job of a worker shares. */
+export interface JobContextShared {
+  db: Db;
+  ledger: LedgerWriter;
+  logger: Logger;
+  services?: Services;
+}
+
+export class JobContext implements TaskContext {
+  readonly #shared: JobContextShared;
+  readonly #abort: JobAbort;
+  readonly #id: number;
+  readonly #taskName: string;
+  #logger: Logger | undefined;
+
+  constructor(
+    shared: JobContextShared,
+    abort: JobAbort,
+    job: { id: number; publicId: string; taskName: string; attempt: number },
+  ) {
+    this.#shared = shared;
+    this.#abort = abort;
+    this.#id = job.id;
+    this.#taskName = job.taskName;
+    this.executionId = job.publicId;
+    this.attempt = job.attempt;
+  }
+
+  readonly executionId: string;
+  readonly attempt: number;
+
+  get logger(): Logger {
+    this.#logger ??= this.#shared.logger.child({
+      task: this.#taskName,
+      executionId: this.executionId,
+      attempt: this.attempt,
+    });
+    return this.#logger;
+  }
+
+  get db(): Db {
+    return this.#shared.db;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get services(): Services {
+    if (!this.#shared.services) throw new Error("this worker was started without services");
+    return this.#shared.services;
+  }
+
+  progress(percent: number, message?: string): void {
+    this.#shared.ledger.progress(this.#id, percent, message ?? null);
+  }
+
+  enqueue<S extends z.ZodType>(
+    task: TaskDefinition<S>,
+    payload: z.input<S>,
+    options: EnqueueOptions = {},
+  ): Promise<string> {
+    return enqueue(this.#shared.db, task, payload, {
+      ...options,
+      parentId: options.parentId ?? this.executionId,
+    });
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Ends the executions whose job is gone. A job leaves graphile-worker's table in one
+ * transaction with its execution's change (cancel, retry, reschedule), or after the worker
+ * wrote its ending durably (dead, cancelled, expired) — all but successes, which the ledger
+ * writer commits in batches without waiting for the disk. So a live execution without its
+ * job succeeded and the write saying so was lost: its worker was killed between the job's
+ * completion and the next flush, or the database crashed before the batch reached the disk.
+ *
+ * One sweeper at a time (an advisory lock); a flush that lands after the sweep still adds what
+ * it knew (result, attempts, worker), without moving the status.
+ */
+import { sql } from "kysely";
+import type { Db } from "../../database/pool.ts";
+
+/** Most executions one sweep ends, so a sweep stays a short transaction. */
+const SWEEP_LIMIT = 10_000;
+
+export async function reconcileVanishedJobs(db: Db): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { rows: lock } = await sql<{ locked: boolean }>`
+      select pg_try_advisory_xact_lock(hashtext('switchboard.reconcile_vanished_jobs')) as locked
+    `.execute(trx);
+    if (!lock[0]?.locked) return 0;
+    const { rows } = await sql<{ id: number }>`
+      update executions e set
+        status = 'succeeded', job_id = null, progress = 100,
+        finished_at = coalesce(e.finished_at, now()), updated_at = now()
+      where e.id in (
+        select x.id from executions x
+        where x.status in ('queued', 'scheduled', 'running', 'retrying')
+          and x.job_id is not null
+          and not exists (select 1 from graphile_worker._private_jobs j where j.id = x.job_id)
+        limit ${SWEEP_LIMIT}
+      )
+      returning e.id`.execute(trx);
+    return rows.length;
+  });
+}
