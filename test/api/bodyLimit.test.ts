@@ -69,6 +69,38 @@ describe("bodyLimit", () => {
     }
   });
 
+  it("lets GET and HEAD through untouched: they carry no body to count", async () => {
+    const app = limitedApp(1);
+    app.get("/items", (c) => c.json({ items: [] }));
+    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const status = await new Promise<number>((resolve, reject) => {
+        // A GET that declares a body anyway: the server never reads it.
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port,
+            path: "/items",
+            method: "GET",
+            headers: { "Content-Length": 10 },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", reject);
+        req.end("0123456789");
+      });
+      expect(status).toBe(200);
+      expect((await app.request("/items", { method: "HEAD" })).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+    }
+  });
+
   it("reads its limit from API_MAX_BODY_BYTES", () => {
     expect(loadConfig({}).api.maxBodyBytes).toBe(1024 * 1024);
     expect(loadConfig({ API_MAX_BODY_BYTES: "2048" }).api.maxBodyBytes).toBe(2048);

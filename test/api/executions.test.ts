@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ErrorBody } from "../../src/api/errors.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
@@ -79,6 +80,91 @@ describe("execution lists", () => {
     );
     expect(third.body.executions.map((e: Json) => e.task_id)).toEqual([ids[0]]);
     expect(third.body.next_cursor).toBeNull();
+  });
+
+  it("lists summaries: each execution as the status route gives it, without payload or result", async () => {
+    const since = new Date(Date.now() - 1).toISOString();
+    const queued = await enqueue(db(), processCallRecording, { call_id: 41 });
+    const finished = await enqueue(db(), processCallRecording, { call_id: 42 });
+    // Microseconds the API does not show: timestamps are cut to milliseconds, as in JavaScript.
+    await sql`update executions set status = 'dead', attempts = 1,
+                started_at = '2026-03-01T10:00:00.123999Z', finished_at = '2026-03-01T10:00:02.050001Z',
+                error_class = 'TwilioRestException', error_message = 'Too many requests',
+                error_stack = 'at dial()', result = '{"ok": false}', cancel_requested_at = now()
+              where public_id = ${finished}`.execute(db());
+    const { status, body } = await get(
+      `/api/tasks/executions/?task_name=process_call_recording&created_after=${encodeURIComponent(since)}`,
+    );
+    expect(status).toBe(200);
+    expect(body.executions.map((e: Json) => e.task_id)).toEqual([finished, queued]);
+    for (const summary of body.executions) {
+      expect(summary).not.toHaveProperty("payload");
+      expect(summary).not.toHaveProperty("result");
+      const { payload, result, ...whole } = (await get(`/api/tasks/status/${summary.task_id}/`))
+        .body;
+      expect(payload).toEqual({ call_id: summary.task_id === queued ? 41 : 42 });
+      expect(summary).toEqual(whole);
+    }
+    expect(body.executions[0]).toMatchObject({
+      status: "dead",
+      celery_status: "FAILURE",
+      started_at: "2026-03-01T10:00:00.123Z",
+      finished_at: "2026-03-01T10:00:02.050Z",
+      duration_seconds: 1.927,
+      error: { class: "TwilioRestException", message: "Too many requests" },
+      cancel_requested: true,
+    });
+    expect(body.executions[1]).toMatchObject({
+      status: "queued",
+      started_at: null,
+      finished_at: null,
+      duration_seconds: null,
+      error: null,
+      cancel_requested: false,
+    });
+    expect(body.executions[1].created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it("pages several statuses in order of microseconds within one millisecond", async () => {
+    const at = (micros: number) => `2026-04-01T08:00:00.123${String(micros).padStart(3, "0")}Z`;
+    const rows = [
+      { status: "dead", micros: 900 },
+      { status: "cancelled", micros: 700 },
+      { status: "dead", micros: 500 },
+      { status: "cancelled", micros: 300 },
+      { status: "dead", micros: 100 },
+    ] as const;
+    const ids: string[] = [];
+    for (const row of rows) {
+      const inserted = await db()
+        .insertInto("executions")
+        .values({
+          task_name: "send_notification",
+          lane: "notifications",
+          status: row.status,
+          payload: "{}",
+          priority: 0,
+          max_attempts: 1,
+          created_at: sql<Date>`${at(row.micros)}::timestamptz`,
+        })
+        .returning("public_id")
+        .executeTakeFirstOrThrow();
+      ids.push(inserted.public_id);
+    }
+    const window = `created_after=${encodeURIComponent("2026-04-01T08:00:00Z")}&created_before=${encodeURIComponent("2026-04-01T08:00:01Z")}`;
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/api/tasks/executions/?status=dead,cancelled&limit=2&${window}${cursor ? `&cursor=${cursor}` : ""}`;
+      const page = await get(query);
+      expect(page.status).toBe(200);
+      for (const e of page.body.executions) {
+        expect(e.created_at).toBe("2026-04-01T08:00:00.123Z");
+        seen.push(e.task_id);
+      }
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(ids);
   });
 
   it("refuses unknown filters, unknown statuses, bad limits and cursors with 400", async () => {

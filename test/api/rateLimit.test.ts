@@ -1,12 +1,14 @@
 import { Hono } from "hono";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { Scope } from "../../src/api/auth/principal.ts";
-import { createApiToken } from "../../src/api/auth/tokens.ts";
+import { createApiToken, hashApiToken } from "../../src/api/auth/tokens.ts";
 import type { AppEnv } from "../../src/api/context.ts";
 import { type ErrorBody, toErrorResponse } from "../../src/api/errors.ts";
 import { authenticate } from "../../src/api/middleware/authenticate.ts";
 import { rateLimitPerToken } from "../../src/api/middleware/rateLimitPerToken.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
+import type { Database } from "../../src/database/schema.ts";
 import type { RateLimit } from "../../src/engine/limits/rateLimit.ts";
 import { testDb } from "../support/database.ts";
 
@@ -82,6 +84,33 @@ describe("rateLimitPerToken", () => {
     expect(refused.headers.get("retry-after")).toBe("1");
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await get(app, token)).status).toBe(200);
+  });
+
+  it("serves a busy token from batches of its bucket, never more than were taken", async () => {
+    let roundTrips = 0;
+    const { pool } = testDb();
+    const countingDb = new Kysely<Database>({
+      dialect: new PostgresDialect({
+        pool: { connect: () => pool.connect(), end: async () => {} },
+      }),
+      log: (event) => {
+        if (event.level === "query") roundTrips++;
+      },
+    });
+    const app = new Hono<AppEnv>();
+    app.use(authenticate({ db: db() }));
+    app.use(rateLimitPerToken({ db: countingDb, rateLimit: { limit: 60_000, perSeconds: 60 } }));
+    app.get("/ping", (c) => c.json({ pong: true }));
+    const token = await newToken();
+    const startedAt = Date.now();
+    for (let i = 0; i < 200; i++) expect((await get(app, token)).status).toBe(200);
+    const refilled = Math.ceil(((Date.now() - startedAt) / 1000) * 1000);
+    expect(roundTrips).toBeLessThan(40);
+    const { rows } = await sql<{ tokens: number }>`
+      select r.tokens from rate_limits r join api_tokens t on r.key = 'api:token:' || t.id
+      where t.token_hash = ${hashApiToken(token)}`.execute(db());
+    // The bucket refills 1000 tokens a second; whatever was served came out of it.
+    expect(rows[0]?.tokens).toBeLessThanOrEqual(60_000 - 200 + refilled);
   });
 
   it("does not limit open paths", async () => {

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  createLogger,
-  maskPhoneNumbers,
-  maskPhoneNumbersDeep,
-} from "../../src/observability/logger.ts";
+import { createLogger, maskPhoneNumbers, scrubForLog } from "../../src/observability/logger.ts";
 
 /** A logger writing into an array, one parsed JSON object per line. */
 function capture(bindings: Record<string, unknown> = {}) {
@@ -49,10 +45,40 @@ describe("log redaction", () => {
     });
   });
 
+  it("redacts secret-bearing keys at any depth, in arrays and in logged errors", () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error("Twilio refused"), {
+      config: { headers: { Authorization: "Basic tw-basic" } },
+      token: "sb_on_error",
+    });
+    logger.error(
+      { calls: [{ webhook: { auth: { password: "deep-pass" } } }], err: error },
+      "call failed",
+    );
+    const text = JSON.stringify(lines[0]);
+    for (const secret of ["tw-basic", "sb_on_error", "deep-pass"]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(lines[0]).toMatchObject({
+      calls: [{ webhook: { auth: { password: "[redacted]" } } }],
+      err: {
+        type: "Error",
+        message: "Twilio refused",
+        config: { headers: { Authorization: "[redacted]" } },
+        token: "[redacted]",
+      },
+    });
+  });
+
   it("redacts secrets bound on a child logger", () => {
     const { logger, lines } = capture();
     logger.child({ token: "sb_child" }).info("hello");
+    logger
+      .child({ requestId: "r1" })
+      .child({ headers: { cookie: "sb_grandchild" } })
+      .info("hi");
     expect(JSON.stringify(lines[0])).not.toContain("sb_child");
+    expect(lines[1]).toMatchObject({ requestId: "r1", headers: { cookie: "[redacted]" } });
   });
 });
 
@@ -75,12 +101,15 @@ describe("phone number masking", () => {
 
   it("does not change the caller's object", () => {
     const input = { to: "+15551234567", nested: { list: ["+15557654321", 3] } };
-    const masked = maskPhoneNumbersDeep(input);
+    const masked = scrubForLog(input);
     expect(masked).toEqual({ to: "+1555***4567", nested: { list: ["+1555***4321", 3] } });
     expect(input.to).toBe("+15551234567");
     expect(input.nested.list[0]).toBe("+15557654321");
+    const withSecret = { headers: { authorization: "Bearer sb_x" } };
+    expect(scrubForLog(withSecret)).toEqual({ headers: { authorization: "[redacted]" } });
+    expect(withSecret.headers.authorization).toBe("Bearer sb_x");
     const untouched = { a: "no numbers" };
-    expect(maskPhoneNumbersDeep(untouched)).toBe(untouched);
+    expect(scrubForLog(untouched)).toBe(untouched);
   });
 
   it("masks numbers in messages, format arguments, fields, bindings and errors", () => {

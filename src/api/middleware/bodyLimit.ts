@@ -24,6 +24,9 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<App
       ),
   });
   return async function limitBodySize(c, next) {
+    // A GET or HEAD request carries no body here (a Fetch Request refuses one), so there is
+    // nothing to count; asking for it would only build the request's body stream for nothing.
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     return limit(c, next);
   };
 }

@@ -3,10 +3,12 @@
  * (`api:token:<id>`) in Postgres. Over budget, the answer is 429 `rate_limited` with
  * `Retry-After` in whole seconds.
  *
- * Each request costs one round trip to the bucket. Once a bucket says "empty for N ms", this
- * process refuses that token's requests for those N ms without asking again (no token can be
- * there sooner), so a client hammering past its limit does not hammer the database too.
- * Requests without a principal (open paths) are not limited here.
+ * A token sending a few requests a second costs one round trip to its bucket per request; a busy
+ * one is served from this process's share of its bucket, taken in batches (see
+ * `RateLimitShares`). Once a bucket says "empty for N ms", this process refuses that token's
+ * requests for those N ms without asking again (no token can be there sooner), so a client
+ * hammering past its limit does not hammer the database too. Requests without a principal (open
+ * paths) are not limited here.
  *
  * @example
  * app.use(authenticate({ db }));
@@ -14,15 +16,18 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { Db } from "../../database/pool.ts";
-import { type RateLimit, takeRateLimitToken } from "../../engine/limits/rateLimit.ts";
+import type { RateLimit } from "../../engine/limits/rateLimit.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { AppEnv } from "../context.ts";
 import { errorBody } from "../errors.ts";
+import { RateLimitShares } from "../rateLimitShares.ts";
 
 export interface RateLimitPerTokenOptions {
   db: Db;
   /** Requests per token; `API_RATE_LIMIT` (default 600/m). */
   rateLimit: RateLimit;
+  /** How much of a busy token's traffic one batch of its tokens covers; default 100 ms. */
+  shareWindowMs?: number;
 }
 
 export const rateLimitKey = (tokenId: number) => `api:token:${tokenId}`;
@@ -30,6 +35,7 @@ export const rateLimitKey = (tokenId: number) => `api:token:${tokenId}`;
 /** Limits each authenticated token to `rateLimit` requests; 429 with `Retry-After` beyond. */
 export function rateLimitPerToken(options: RateLimitPerTokenOptions): MiddlewareHandler<AppEnv> {
   const { db, rateLimit } = options;
+  const shares = new RateLimitShares({ db, rateLimit, windowMs: options.shareWindowMs });
   const emptyUntil = new Map<number, number>();
 
   const refuse = (c: Context<AppEnv>, retryAfterMs: number) => {
@@ -47,7 +53,7 @@ export function rateLimitPerToken(options: RateLimitPerTokenOptions): Middleware
       if (until > now) return refuse(c, until - now);
       emptyUntil.delete(principal.tokenId);
     }
-    const decision = await takeRateLimitToken(db, rateLimitKey(principal.tokenId), rateLimit);
+    const decision = await shares.take(rateLimitKey(principal.tokenId));
     if (!decision.granted) {
       emptyUntil.set(principal.tokenId, now + decision.retryAfterMs);
       return refuse(c, decision.retryAfterMs);

@@ -1,6 +1,7 @@
 /**
- * Executions: the ledger over HTTP. Lists use keyset pagination (newest first); retry and cancel
- * run in one transaction with their audit row.
+ * Executions: the ledger over HTTP. Lists give summaries (no payload or result) with keyset
+ * pagination (newest first); one execution is given whole. Retry and cancel run in one
+ * transaction with their audit row.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "kysely";
@@ -18,9 +19,13 @@ import {
   AttemptSchema,
   ErrorSchema,
   ExecutionSchema,
+  ExecutionSummarySchema,
   errorResponses,
+  executionSelection,
+  executionSummarySelection,
   notFoundResponse,
   toAttemptView,
+  toExecutionSummary,
   toExecutionView,
 } from "../schemas/execution.ts";
 import { applyExecutionFilters, executionFilterFields } from "../schemas/executionFilters.ts";
@@ -45,7 +50,7 @@ const ListQuery = z
   .strict();
 
 const PageSchema = z
-  .object({ executions: z.array(ExecutionSchema), next_cursor: z.string().nullable() })
+  .object({ executions: z.array(ExecutionSummarySchema), next_cursor: z.string().nullable() })
   .openapi("ExecutionPage");
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -78,11 +83,15 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
     const filters = { ...query, ...fixed };
     const newestFirst = (status: ExecutionStatus[] | undefined) => {
       let select = applyExecutionFilters(
-        db.selectFrom("executions").selectAll().select(cursorKey("created_at").as("cursor_at")),
+        db
+          .selectFrom("executions")
+          .select(["id", ...executionSummarySelection])
+          .select(cursorKey("created_at").as("cursor_at")),
         { ...filters, status },
       )
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
+        // Qualified: a bare created_at here would mean the formatted text of the select list.
+        .orderBy("executions.created_at", "desc")
+        .orderBy("executions.id", "desc")
         .limit(filters.limit + 1);
       if (filters.cursor) select = select.where(afterCursor("created_at", filters.cursor));
       return select;
@@ -98,14 +107,14 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
                 statuses.map((status) => newestFirst([status])),
                 sql` union all `,
               )}) as pages
-              order by created_at desc, id desc limit ${filters.limit + 1}`.execute(db)
+              order by cursor_at::timestamptz desc, id desc limit ${filters.limit + 1}`.execute(db)
           ).rows
         : await newestFirst(filters.status).execute();
     const more = rows.length > filters.limit;
     const shown = more ? rows.slice(0, filters.limit) : rows;
     const last = shown.at(-1);
     return {
-      executions: shown.map((row) => toExecutionView(row)),
+      executions: shown.map(toExecutionSummary),
       next_cursor: more && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
     };
   }
@@ -258,7 +267,7 @@ export function taskStatusRoutes({ db }: Pick<ExecutionRoutesDependencies, "db">
 async function findExecution(db: Db, publicId: string) {
   const row = await db
     .selectFrom("executions")
-    .selectAll()
+    .select(["id", ...executionSelection])
     .where("public_id", "=", publicId)
     .executeTakeFirst();
   if (!row) throw notFound(publicId);

@@ -1,9 +1,12 @@
 /**
  * How an execution looks over HTTP. `task_id` is the execution's public id (Celery clients call
  * it the task id); `celery_status` gives the status in Celery's words for clients moving over.
+ * Lists give summaries: everything but the payload and the result, which can be large and are
+ * served by the routes for one execution.
  */
 import { z } from "@hono/zod-openapi";
-import type { Execution, ExecutionAttempt, ExecutionStatus } from "../../database/schema.ts";
+import { type RawBuilder, type Selection, sql } from "kysely";
+import type { Database, ExecutionAttempt, ExecutionStatus } from "../../database/schema.ts";
 
 export const celeryStatusOf: Record<ExecutionStatus, string> = {
   queued: "PENDING",
@@ -25,19 +28,17 @@ export const ExecutionErrorSchema = z
   .nullable()
   .openapi("ExecutionError");
 
-export const ExecutionSchema = z
+export const ExecutionSummarySchema = z
   .object({
     task_id: z.uuid(),
     task_name: z.string(),
     lane: z.string(),
     status: z.string(),
     celery_status: z.string(),
-    payload: z.unknown(),
     attempts: z.number().int(),
     max_attempts: z.number().int(),
     progress: z.number().nullable(),
     progress_message: z.string().nullable(),
-    result: z.unknown(),
     error: ExecutionErrorSchema,
     worker_id: z.string().nullable(),
     correlation_id: z.string().nullable(),
@@ -50,7 +51,12 @@ export const ExecutionSchema = z
     expires_at: z.string().nullable(),
     duration_seconds: z.number().nullable(),
   })
-  .openapi("Execution");
+  .openapi("ExecutionSummary");
+
+export const ExecutionSchema = ExecutionSummarySchema.extend({
+  payload: z.unknown(),
+  result: z.unknown(),
+}).openapi("Execution");
 
 export const AttemptSchema = z
   .object({
@@ -64,45 +70,95 @@ export const AttemptSchema = z
   })
   .openapi("ExecutionAttempt");
 
+export type ExecutionSummary = z.infer<typeof ExecutionSummarySchema>;
 export type ExecutionView = z.infer<typeof ExecutionSchema>;
 
-const iso = (value: Date | null) => (value ? value.toISOString() : null);
+/** `column` as `Date.toISOString()` writes it (UTC, milliseconds), formatted by Postgres. */
+function isoTimestamp<T extends string | null = string>(column: string): RawBuilder<T> {
+  return sql<T>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
 
-export function toExecutionView(row: Execution, options: { stack?: boolean } = {}): ExecutionView {
+/**
+ * What a summary is selected as. Postgres formats the timestamps and computes the duration, so
+ * a page of rows is read without making a Date per timestamp.
+ */
+export const executionSummarySelection = [
+  "public_id",
+  "task_name",
+  "lane",
+  "status",
+  "attempts",
+  "max_attempts",
+  "progress",
+  "progress_message",
+  "error_class",
+  "error_message",
+  "worker_id",
+  "correlation_id",
+  "parent_id",
+  sql<boolean>`cancel_requested_at is not null`.as("cancel_requested"),
+  isoTimestamp("created_at").as("created_at"),
+  isoTimestamp("run_at").as("run_at"),
+  isoTimestamp<string | null>("started_at").as("started_at"),
+  isoTimestamp<string | null>("finished_at").as("finished_at"),
+  isoTimestamp<string | null>("expires_at").as("expires_at"),
+  // Between the millisecond timestamps shown, as in JavaScript.
+  sql<number | null>`extract(epoch from date_trunc('milliseconds', finished_at)
+    - date_trunc('milliseconds', started_at))::float8`.as("duration_seconds"),
+] as const;
+
+/** What a whole execution is selected as. */
+export const executionSelection = [
+  ...executionSummarySelection,
+  "payload",
+  "result",
+  "error_stack",
+] as const;
+
+export type ExecutionSummaryRow = Selection<
+  Database,
+  "executions",
+  (typeof executionSummarySelection)[number]
+>;
+export type ExecutionRow = Selection<Database, "executions", (typeof executionSelection)[number]>;
+
+export function toExecutionSummary(row: ExecutionSummaryRow): ExecutionSummary {
   return {
     task_id: row.public_id,
     task_name: row.task_name,
     lane: row.lane,
     status: row.status,
     celery_status: celeryStatusOf[row.status],
-    payload: row.payload,
     attempts: row.attempts,
     max_attempts: row.max_attempts,
     progress: row.progress,
     progress_message: row.progress_message,
-    result: row.result,
-    error: row.error_class
-      ? {
-          class: row.error_class,
-          message: row.error_message,
-          ...(options.stack ? { stack: row.error_stack } : {}),
-        }
-      : null,
+    error: row.error_class ? { class: row.error_class, message: row.error_message } : null,
     worker_id: row.worker_id,
     correlation_id: row.correlation_id,
     parent_id: row.parent_id,
-    cancel_requested: row.cancel_requested_at !== null,
-    created_at: row.created_at.toISOString(),
-    run_at: row.run_at.toISOString(),
-    started_at: iso(row.started_at),
-    finished_at: iso(row.finished_at),
-    expires_at: iso(row.expires_at),
-    duration_seconds:
-      row.started_at && row.finished_at
-        ? (row.finished_at.getTime() - row.started_at.getTime()) / 1000
-        : null,
+    cancel_requested: row.cancel_requested,
+    created_at: row.created_at,
+    run_at: row.run_at,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+    expires_at: row.expires_at,
+    duration_seconds: row.duration_seconds,
   };
 }
+
+/** The whole execution; with `stack`, its last error's stack too. */
+export function toExecutionView(
+  row: ExecutionRow,
+  options: { stack?: boolean } = {},
+): ExecutionView {
+  const summary = toExecutionSummary(row);
+  const error =
+    summary.error && options.stack ? { ...summary.error, stack: row.error_stack } : summary.error;
+  return { ...summary, error, payload: row.payload, result: row.result };
+}
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
 export function toAttemptView(row: ExecutionAttempt): z.infer<typeof AttemptSchema> {
   return {

@@ -2,7 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../../src/database/pool.ts";
-import { parseRateLimit, takeRateLimitToken } from "../../../src/engine/limits/rateLimit.ts";
+import {
+  parseRateLimit,
+  takeRateLimitToken,
+  takeRateLimitTokens,
+} from "../../../src/engine/limits/rateLimit.ts";
 import { createTestPool, testDb } from "../../support/database.ts";
 
 const hourly = (limit: number) => ({ limit, perSeconds: 3600 });
@@ -117,6 +121,57 @@ describe("takeRateLimitToken", () => {
     const { rows } = await sql<{ n: number }>`
       select count(*)::int as n from rate_limits where key in ('bad', '')`.execute(db);
     expect(rows[0]?.n).toBe(0);
+  });
+});
+
+describe("takeRateLimitTokens", () => {
+  it("takes as many as wanted while the bucket holds them, then what is left, then none", async () => {
+    const { db } = testDb();
+    const limit = hourly(10);
+    expect(await takeRateLimitTokens(db, "batch", limit, 4)).toEqual({
+      granted: 4,
+      retryAfterMs: 0,
+    });
+    expect(await takeRateLimitTokens(db, "batch", limit, 4)).toEqual({
+      granted: 4,
+      retryAfterMs: 0,
+    });
+    expect(await takeRateLimitTokens(db, "batch", limit, 4)).toEqual({
+      granted: 2,
+      retryAfterMs: 0,
+    });
+    const empty = await takeRateLimitTokens(db, "batch", limit, 4);
+    expect(empty.granted).toBe(0);
+    // One token every 360 s.
+    expect(empty.retryAfterMs).toBeGreaterThan(350_000);
+    expect(empty.retryAfterMs).toBeLessThanOrEqual(360_000);
+  });
+
+  it("shares the bucket of takeRateLimitToken", async () => {
+    const { db } = testDb();
+    expect((await takeRateLimitTokens(db, "shared-bucket", hourly(3), 2)).granted).toBe(2);
+    expect((await takeRateLimitToken(db, "shared-bucket", hourly(3))).granted).toBe(true);
+    expect((await takeRateLimitToken(db, "shared-bucket", hourly(3))).granted).toBe(false);
+  });
+
+  it("never overdraws the bucket for concurrent batch takers on two pools", async () => {
+    const dbs = [createDb(createTestPool(10)), createDb(createTestPool(10))];
+    const batches = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        takeRateLimitTokens(dbs[i % 2] as (typeof dbs)[number], "contended-batches", hourly(25), 3),
+      ),
+    );
+    expect(batches.reduce((sum, batch) => sum + batch.granted, 0)).toBe(25);
+  });
+
+  it("refuses a batch of less than one token", async () => {
+    const { db } = testDb();
+    await expect(takeRateLimitTokens(db, "bad-batch", hourly(1), 0)).rejects.toThrow(
+      /wanted must be a whole number of at least 1/,
+    );
+    await expect(takeRateLimitTokens(db, "bad-batch", hourly(1), 1.5)).rejects.toThrow(
+      /wanted must be a whole number/,
+    );
   });
 });
 
