@@ -2,6 +2,10 @@
  * The benchmark's database: a fresh `switchboard_bench_<pid>` on the server named by
  * `BENCH_DATABASE_URL` or `DATABASE_URL`, or on a throwaway embedded server; migrated on
  * creation and dropped (with the embedded server) at the end.
+ *
+ * With `keep`, a named database on the given server is created if missing, migrated, and left
+ * in place at the end, so a benchmark can reuse data it seeded before (the embedded server is
+ * thrown away regardless).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -35,9 +39,29 @@ async function admin(adminUrl: string, statement: string): Promise<void> {
   }
 }
 
-export async function openBenchDatabase(logger: Logger): Promise<BenchDatabase> {
-  const name = `switchboard_bench_${process.pid}`;
+export interface BenchDatabaseOptions {
+  /** A database kept between runs on the given server, under this name. */
+  keep?: string;
+}
+
+async function databaseExists(adminUrl: string, name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("select 1 from pg_database where datname = $1", [name]);
+    return rowCount === 1;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function openBenchDatabase(
+  logger: Logger,
+  options: BenchDatabaseOptions = {},
+): Promise<BenchDatabase> {
   const given = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL;
+  const keep = Boolean(given && options.keep);
+  const name = keep ? (options.keep as string) : `switchboard_bench_${process.pid}`;
   let adminUrl: string;
   let server: string;
   let stopServer = async () => {};
@@ -55,8 +79,10 @@ export async function openBenchDatabase(logger: Logger): Promise<BenchDatabase> 
       await rm(dataDir, { recursive: true, force: true });
     };
   }
-  await admin(adminUrl, `drop database if exists "${name}" with (force)`);
-  await admin(adminUrl, `create database "${name}"`);
+  if (!keep) await admin(adminUrl, `drop database if exists "${name}" with (force)`);
+  if (!keep || !(await databaseExists(adminUrl, name))) {
+    await admin(adminUrl, `create database "${name}"`);
+  }
   const url = withDatabase(adminUrl, name);
   const pool = createPool(url, 2);
   try {
@@ -69,7 +95,7 @@ export async function openBenchDatabase(logger: Logger): Promise<BenchDatabase> 
     server,
     close: async () => {
       try {
-        await admin(adminUrl, `drop database if exists "${name}" with (force)`);
+        if (!keep) await admin(adminUrl, `drop database if exists "${name}" with (force)`);
       } finally {
         await stopServer();
       }
