@@ -57,7 +57,17 @@ describe("a campaign", () => {
 
     // The simulator's own view: paced and capped.
     expect(stats.callsCreated).toBe(50);
-    expect(stats.maxCallsCreatedPerSecond).toBeLessThanOrEqual(5);
+    // Dials are paced at 5 per 1.1 s. A request held up in transit longer than that 0.1 s
+    // margin can bring a sixth arrival into one second (as it can at Twilio, which holds such a
+    // call back), so one is allowed here; over the whole campaign the pace cannot be beaten.
+    expect(stats.maxCallsCreatedPerSecond).toBeLessThanOrEqual(6);
+    const createdAt = center.simulator
+      .eventLog()
+      .calls.map((call) => call.createdAt)
+      .sort((a, b) => a - b);
+    expect((createdAt.at(-1) as number) - (createdAt[0] as number)).toBeGreaterThanOrEqual(
+      (49 / 5) * 1000,
+    );
     expect(stats.maxConcurrentCalls).toBeLessThanOrEqual(3);
     expect(stats.maxConcurrentCalls).toBeGreaterThanOrEqual(2);
     // One call per number: no intent was dialed twice.
