@@ -168,7 +168,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   const heartbeatMs = options.heartbeatIntervalMs ?? 5_000;
   const silentAfterMs = options.silentAfterMs ?? 30_000;
-  let reconciledAt = 0;
+  // The first sweep comes one period after start, like every later one.
+  let reconciledAt = Date.now();
   const heartbeat = setInterval(() => {
     void (async () => {
       await beat(db, id, {

@@ -61,6 +61,37 @@ describe("ledger reconciliation", () => {
     expect((await execution(dead)).status).toBe("dead");
   });
 
+  it("skips an execution a ledger flush holds instead of waiting for it (no deadlock)", async () => {
+    const held = await enqueue(db(), quickEcho, { n: 4 });
+    const free = await enqueue(db(), quickEcho, { n: 5 });
+    await deleteJob(await jobIdOf(held));
+    await deleteJob(await jobIdOf(free));
+    let holding = () => {};
+    const rowHeld = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A transaction standing in for a flush: it holds the row until released.
+    const holder = db()
+      .transaction()
+      .execute(async (trx) => {
+        await sql`select 1 from executions where public_id = ${held} for update`.execute(trx);
+        holding();
+        await released;
+      });
+    await rowHeld;
+    expect(await reconcileVanishedJobs(db())).toBe(1);
+    expect((await execution(free)).status).toBe("succeeded");
+    expect((await execution(held)).status).toBe("queued");
+    release();
+    await holder;
+    expect(await reconcileVanishedJobs(db())).toBe(1);
+    expect((await execution(held)).status).toBe("succeeded");
+  });
+
   it("keeps the job when a failure's ending cannot be written, and records it once it can", async () => {
     const refuse = defineTask({
       name: "refuse_forever",

@@ -7,7 +7,9 @@
  * completion and the next flush, or the database crashed before the batch reached the disk.
  *
  * One sweeper at a time (an advisory lock); a flush that lands after the sweep still adds what
- * it knew (result, attempts, worker), without moving the status.
+ * it knew (result, attempts, worker), without moving the status. The sweep skips rows a ledger
+ * flush holds: it never waits on one, so the two cannot deadlock (the flush's executions are
+ * being ended anyway).
  */
 import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
@@ -31,6 +33,7 @@ export async function reconcileVanishedJobs(db: Db): Promise<number> {
           and x.job_id is not null
           and not exists (select 1 from graphile_worker._private_jobs j where j.id = x.job_id)
         limit ${SWEEP_LIMIT}
+        for update skip locked
       )
       returning e.id`.execute(trx);
     return rows.length;
