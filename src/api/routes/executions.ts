@@ -14,6 +14,7 @@ import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { afterCursor, cursorKey, cursorParam, encodeCursor } from "../cursor.ts";
 import { ApiError } from "../errors.ts";
+import { jsonText } from "../jsonText.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import {
   AttemptSchema,
@@ -22,10 +23,9 @@ import {
   ExecutionSummarySchema,
   errorResponses,
   executionSelection,
-  executionSummarySelection,
+  executionSummaryJson,
   notFoundResponse,
   toAttemptView,
-  toExecutionSummary,
   toExecutionView,
 } from "../schemas/execution.ts";
 import { applyExecutionFilters, executionFilterFields } from "../schemas/executionFilters.ts";
@@ -52,6 +52,7 @@ const ListQuery = z
 const PageSchema = z
   .object({ executions: z.array(ExecutionSummarySchema), next_cursor: z.string().nullable() })
   .openapi("ExecutionPage");
+type ExecutionPage = z.infer<typeof PageSchema>;
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -85,8 +86,11 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
       let select = applyExecutionFilters(
         db
           .selectFrom("executions")
-          .select(["id", ...executionSummarySelection])
-          .select(cursorKey("created_at").as("cursor_at")),
+          .select([
+            "id",
+            executionSummaryJson.as("summary"),
+            cursorKey("created_at").as("cursor_at"),
+          ]),
         { ...filters, status },
       )
         // Qualified: a bare created_at here would mean the formatted text of the select list.
@@ -113,28 +117,26 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
     const more = rows.length > filters.limit;
     const shown = more ? rows.slice(0, filters.limit) : rows;
     const last = shown.at(-1);
-    return {
-      executions: shown.map(toExecutionSummary),
-      next_cursor: more && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
-    };
+    const nextCursor = more && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null;
+    return `{"executions":[${shown.map((row) => row.summary).join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`;
   }
 
   app.openapi(listRoute("/api/tasks/executions", "List executions"), async (c) =>
-    c.json(await page(c.req.valid("query")), 200),
+    jsonText<ExecutionPage>(c, await page(c.req.valid("query"))),
   );
   app.openapi(
     listRoute("/api/tasks/executions/active", "Executions queued, scheduled, running or retrying"),
     async (c) =>
-      c.json(
+      jsonText<ExecutionPage>(
+        c,
         await page(c.req.valid("query"), {
           status: ["queued", "scheduled", "running", "retrying"],
         }),
-        200,
       ),
   );
   app.openapi(
     listRoute("/api/tasks/executions/failed", "The dead-letter queue: executions out of attempts"),
-    async (c) => c.json(await page(c.req.valid("query"), { status: ["dead"] }), 200),
+    async (c) => jsonText<ExecutionPage>(c, await page(c.req.valid("query"), { status: ["dead"] })),
   );
 
   app.openapi(
