@@ -14,7 +14,6 @@ import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { afterCursor, cursorKey, cursorParam, encodeCursor } from "../cursor.ts";
 import { ApiError } from "../errors.ts";
-import { jsonText } from "../jsonText.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import {
   AttemptSchema,
@@ -23,9 +22,10 @@ import {
   ExecutionSummarySchema,
   errorResponses,
   executionSelection,
-  executionSummaryJson,
+  executionSummarySelection,
   notFoundResponse,
   toAttemptView,
+  toExecutionSummary,
   toExecutionView,
 } from "../schemas/execution.ts";
 import { applyExecutionFilters, executionFilterFields } from "../schemas/executionFilters.ts";
@@ -52,7 +52,6 @@ const ListQuery = z
 const PageSchema = z
   .object({ executions: z.array(ExecutionSummarySchema), next_cursor: z.string().nullable() })
   .openapi("ExecutionPage");
-type ExecutionPage = z.infer<typeof PageSchema>;
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -86,11 +85,8 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
       let select = applyExecutionFilters(
         db
           .selectFrom("executions")
-          .select([
-            "id",
-            executionSummaryJson.as("summary"),
-            cursorKey("created_at").as("cursor_at"),
-          ]),
+          .select(["id", ...executionSummarySelection])
+          .select(cursorKey("created_at").as("cursor_at")),
         { ...filters, status },
       )
         // Qualified: a bare created_at here would mean the formatted text of the select list.
@@ -117,26 +113,28 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
     const more = rows.length > filters.limit;
     const shown = more ? rows.slice(0, filters.limit) : rows;
     const last = shown.at(-1);
-    const nextCursor = more && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null;
-    return `{"executions":[${shown.map((row) => row.summary).join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`;
+    return {
+      executions: shown.map(toExecutionSummary),
+      next_cursor: more && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
+    };
   }
 
   app.openapi(listRoute("/api/tasks/executions", "List executions"), async (c) =>
-    jsonText<ExecutionPage>(c, await page(c.req.valid("query"))),
+    c.json(await page(c.req.valid("query")), 200),
   );
   app.openapi(
     listRoute("/api/tasks/executions/active", "Executions queued, scheduled, running or retrying"),
     async (c) =>
-      jsonText<ExecutionPage>(
-        c,
+      c.json(
         await page(c.req.valid("query"), {
           status: ["queued", "scheduled", "running", "retrying"],
         }),
+        200,
       ),
   );
   app.openapi(
     listRoute("/api/tasks/executions/failed", "The dead-letter queue: executions out of attempts"),
-    async (c) => jsonText<ExecutionPage>(c, await page(c.req.valid("query"), { status: ["dead"] })),
+    async (c) => c.json(await page(c.req.valid("query"), { status: ["dead"] }), 200),
   );
 
   app.openapi(
