@@ -8,6 +8,7 @@ import { TaskRegistry } from "../../engine/registry.ts";
 import type { Services } from "../../services.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
 import { openServices } from "../services.ts";
+import { keepRequestGarbageYoung } from "../youngRequestGarbage.ts";
 
 /** Serves the API; returns the port it listens on. */
 export async function startApi(
@@ -40,8 +41,9 @@ export async function startApi(
   return server.port;
 }
 
-export const apiCommand = new Command("api").description("serve the HTTP API only").action(() =>
-  withRuntime("api", { migrate: false }, async (runtime) => {
+export const apiCommand = new Command("api").description("serve the HTTP API only").action(() => {
+  keepRequestGarbageYoung();
+  return withRuntime("api", { migrate: false }, async (runtime) => {
     await startApi(runtime, await openServices(runtime.config, runtime.logger, runtime.lifecycle));
-  }),
-);
+  });
+});
