@@ -17,6 +17,7 @@
  * 0, failJobBatchDelay 0 — graphile-worker's documented fastest settings, and within noise of the
  * best (48 gains nothing measurable on 2 cores and doubles the pool).
  * Rounds alternate baseline/engine after one small unreported warm-up of each; medians reported.
+ * Each timed run also reports its CPU per job, PostgreSQL's and this process's (see `cpu.ts`).
  *
  * Env: BENCH_DATABASE_URL or DATABASE_URL (else an embedded server), BENCH_JOBS (default 50000),
  * BENCH_ROUNDS (default 5: the machine is shared and single rounds vary by ±15%),
@@ -32,6 +33,7 @@ import { TaskRegistry } from "../src/engine/registry.ts";
 import { defineTask } from "../src/engine/task.ts";
 import { startWorker } from "../src/engine/worker.ts";
 import { createLogger } from "../src/observability/logger.ts";
+import { type CpuPerJob, describeCpu, startCpuCount } from "./cpu.ts";
 import {
   type BenchDatabase,
   openBenchDatabase,
@@ -155,6 +157,7 @@ interface ThroughputResult {
   enqueuePerSecond: number;
   runSeconds: number;
   perSecond: number;
+  cpu: CpuPerJob;
 }
 
 async function baselineRound(control: Pool, url: string, jobs: number): Promise<ThroughputResult> {
@@ -172,6 +175,7 @@ async function baselineRound(control: Pool, url: string, jobs: number): Promise<
   const pool = createPool(url, CONCURRENCY + 2);
   const done = counter.expect(jobs);
   const start = performance.now();
+  const cpuSince = startCpuCount();
   const runner = await run({
     pgPool: pool,
     taskList: { [TASK]: async () => counter.hit() },
@@ -184,7 +188,12 @@ async function baselineRound(control: Pool, url: string, jobs: number): Promise<
     await Promise.race([done, sleep(timeoutFor(jobs)).then(() => Promise.reject(stalled()))]);
     await settle(control, async () => (await pendingJobs(control)) === 0);
     const runSeconds = seconds(start);
-    return { enqueuePerSecond: jobs / enqueueSeconds, runSeconds, perSecond: jobs / runSeconds };
+    return {
+      enqueuePerSecond: jobs / enqueueSeconds,
+      runSeconds,
+      perSecond: jobs / runSeconds,
+      cpu: cpuSince(jobs),
+    };
   } finally {
     await runner.stop();
     await pool.end();
@@ -208,6 +217,7 @@ async function engineRound(control: Pool, url: string, jobs: number): Promise<Th
   const pool = createPool(url, CONCURRENCY + 2);
   const done = counter.expect(jobs);
   const start = performance.now();
+  const cpuSince = startCpuCount();
   const worker = await startWorker({
     pool,
     registry,
@@ -225,11 +235,24 @@ async function engineRound(control: Pool, url: string, jobs: number): Promise<Th
         (await succeededExecutions(control)) === jobs && (await pendingJobs(control)) === 0,
     );
     const runSeconds = seconds(start);
-    return { enqueuePerSecond: jobs / enqueueSeconds, runSeconds, perSecond: jobs / runSeconds };
+    return {
+      enqueuePerSecond: jobs / enqueueSeconds,
+      runSeconds,
+      perSecond: jobs / runSeconds,
+      cpu: cpuSince(jobs),
+    };
   } finally {
     await worker.stop();
     await pool.end();
   }
+}
+
+function medianCpu(results: ThroughputResult[]): CpuPerJob {
+  const postgres = results.flatMap((r) => (r.cpu.postgresUs === null ? [] : [r.cpu.postgresUs]));
+  return {
+    postgresUs: postgres.length > 0 ? median(postgres) : null,
+    benchUs: median(results.map((r) => r.cpu.benchUs)),
+  };
 }
 
 function stalled(): Error {
@@ -314,13 +337,13 @@ async function main() {
         baselineRound(control, database.url, JOBS),
       );
       baseline.push(b);
-      progress(`round ${round} baseline: ${Math.round(b.perSecond)} jobs/s`);
+      progress(`round ${round} baseline: ${Math.round(b.perSecond)} jobs/s; ${describeCpu(b.cpu)}`);
       const e = await measure(`round ${round} engine`, () =>
         engineRound(control, database.url, JOBS),
       );
       engine.push(e);
       progress(
-        `round ${round} engine: ${Math.round(e.perSecond)} jobs/s (${(e.perSecond / b.perSecond).toFixed(3)} of this round's baseline), enqueue ${Math.round(e.enqueuePerSecond)}/s`,
+        `round ${round} engine: ${Math.round(e.perSecond)} jobs/s (${(e.perSecond / b.perSecond).toFixed(3)} of this round's baseline), enqueue ${Math.round(e.enqueuePerSecond)}/s; ${describeCpu(e.cpu)}`,
       );
     }
     progress("latency at low load");
@@ -386,14 +409,14 @@ async function main() {
       jobs: JOBS,
       seconds: JOBS / result.baseline_jobs_per_s,
       perSecond: result.baseline_jobs_per_s,
-      settings: `median of ${baseline.length}`,
+      settings: `median of ${baseline.length}; ${describeCpu(medianCpu(baseline))}`,
     },
     {
       phase: "median engine run",
       jobs: JOBS,
       seconds: JOBS / result.engine_jobs_per_s,
       perSecond: result.engine_jobs_per_s,
-      settings: `median of ${engine.length}; ratio engine/baseline ${result.ratio}`,
+      settings: `median of ${engine.length}; ratio engine/baseline ${result.ratio}; ${describeCpu(medianCpu(engine))}`,
     },
     latencyRow("engine latency", engineLatency),
     latencyRow("baseline latency", baselineLatency),
