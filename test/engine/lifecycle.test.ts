@@ -37,7 +37,7 @@ describe("worker lifecycle", () => {
     const client = new pg.Client(testDatabaseUrl());
     listeners.push(client);
     await client.connect();
-    const seen: { id: string; status: string }[] = [];
+    const seen: Record<string, unknown>[] = [];
     let notifications = 0;
     client.on("notification", (message) => {
       notifications++;
@@ -54,6 +54,31 @@ describe("worker lifecycle", () => {
     );
     // One notification per ledger flush, each carrying the events of many jobs.
     expect(notifications).toBeLessThan(ids.length / 2);
+    expect(seen.find((e) => e.id === ids[0] && e.status === "succeeded")).toEqual({
+      id: ids[0],
+      task: "noop",
+      lane: "realtime",
+      status: "succeeded",
+      progress: 100,
+      message: null,
+    });
+  });
+
+  it("publishes a running job's progress with its message", async () => {
+    const client = new pg.Client(testDatabaseUrl());
+    listeners.push(client);
+    await client.connect();
+    const seen: Record<string, unknown>[] = [];
+    client.on("notification", (message) => seen.push(...JSON.parse(message.payload ?? "[]")));
+    await client.query(`listen ${EVENTS_CHANNEL}`);
+    await startTestWorker([patient]);
+    const id = await enqueue(db(), patient, { ms: 300 });
+    await waitForStatus(id, "succeeded");
+    await waitFor(async () => seen.some((e) => e.id === id && e.status === "succeeded"));
+    expect(seen.filter((e) => e.id === id).map((e) => [e.status, e.progress, e.message])).toEqual([
+      ["running", 40, "rendering"],
+      ["succeeded", 100, null],
+    ]);
   });
 
   it("stores progress while a job runs", async () => {
