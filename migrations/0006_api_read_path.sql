@@ -37,3 +37,15 @@ begin
   end if;
 end
 $$;
+
+-- One token is a batch of one: the refill rule lives in take_rate_limit_tokens only.
+create or replace function take_rate_limit_token(
+  p_key text,
+  p_capacity double precision,
+  p_refill_per_second double precision,
+  out granted boolean,
+  out retry_after_ms double precision
+) language sql volatile as $$
+  select t.granted = 1, t.retry_after_ms
+  from take_rate_limit_tokens(p_key, p_capacity, p_refill_per_second, 1) as t
+$$;
