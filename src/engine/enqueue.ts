@@ -191,7 +191,7 @@ async function insertPlain(db: Executor, rows: (PreparedRow & { n: number })[]) 
   const { rows: inserted } = await sql<{ n: number; public_id: string }>`
     with input as (
       select x.*, nextval(pg_get_serial_sequence('executions', 'id')) as id,
-             gen_random_uuid() as public_id
+             uuid_v7() as public_id
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
         n int, task_name text, lane text, status text, payload jsonb, ledger_payload jsonb,
         secrets jsonb,

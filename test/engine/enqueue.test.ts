@@ -150,6 +150,30 @@ describe("enqueue", () => {
     ]);
   });
 
+  it("gives executions UUIDv7 ids carrying their creation millisecond", async () => {
+    const before = Date.now();
+    const batch = await enqueueMany(
+      db(),
+      Array.from({ length: 3 }, (_, i) => ({
+        task: sendSms,
+        payload: { to: "+15551234567", body: `v${i}` },
+      })),
+    );
+    const keyed = await enqueue(
+      db(),
+      sendSms,
+      { to: "+15551234567", body: "v" },
+      { jobKey: `v7:${before}` },
+    );
+    const after = Date.now();
+    for (const id of [...batch, keyed]) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const millis = Number.parseInt(id.replaceAll("-", "").slice(0, 12), 16);
+      expect(millis).toBeGreaterThanOrEqual(before - 1);
+      expect(millis).toBeLessThanOrEqual(after + 1);
+    }
+  });
+
   it("takes part in the caller's transaction", async () => {
     const before = [await rows(), await jobCount()];
     await db()
