@@ -5,6 +5,7 @@
  */
 import { type RawBuilder, sql } from "kysely";
 import { z } from "zod";
+import { utcText } from "./timestamps.ts";
 
 export interface Cursor {
   /** ISO 8601 with six decimals, UTC: `2026-11-22T13:45:01.123456Z`. */
@@ -14,9 +15,12 @@ export interface Cursor {
 
 const AT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-/** Selects a timestamp column as a cursor key, e.g. `cursorKey("created_at").as("cursor_at")`. */
+/**
+ * Selects a timestamp column as a row's cursor key, e.g. `cursorKey("created_at").as("cursor_at")`:
+ * its UTC text, which `isoMicros` turns into a cursor's `at`.
+ */
 export function cursorKey(column: string): RawBuilder<string> {
-  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  return utcText(column);
 }
 
 /** Rows strictly after the cursor in (column desc, id desc) order. */

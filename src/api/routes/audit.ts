@@ -8,6 +8,7 @@ import type { AppEnv } from "../context.ts";
 import { afterCursor, cursorKey, cursorParam, encodeCursor } from "../cursor.ts";
 import { validationError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { isoMicros } from "../timestamps.ts";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -108,7 +109,9 @@ export function auditRoutes(db: Db) {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const nextCursor =
-      rows.length > limit && last ? encodeCursor({ at: last.at_key, id: last.id }) : null;
+      rows.length > limit && last
+        ? encodeCursor({ at: isoMicros(last.at_key), id: last.id })
+        : null;
     return c.json(
       {
         items: page.map((row) => ({

@@ -29,6 +29,7 @@ import {
   toExecutionView,
 } from "../schemas/execution.ts";
 import { applyExecutionFilters, executionFilterFields } from "../schemas/executionFilters.ts";
+import { isoMicros } from "../timestamps.ts";
 
 export interface ExecutionRoutesDependencies {
   db: Db;
@@ -107,7 +108,7 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
                 statuses.map((status) => newestFirst([status])),
                 sql` union all `,
               )}) as pages
-              order by cursor_at::timestamptz desc, id desc limit ${filters.limit + 1}`.execute(db)
+              order by cursor_at::timestamp desc, id desc limit ${filters.limit + 1}`.execute(db)
           ).rows
         : await newestFirst(filters.status).execute();
     const more = rows.length > filters.limit;
@@ -115,7 +116,8 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
     const last = shown.at(-1);
     return {
       executions: shown.map(toExecutionSummary),
-      next_cursor: more && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
+      next_cursor:
+        more && last ? encodeCursor({ at: isoMicros(last.cursor_at), id: last.id }) : null,
     };
   }
 

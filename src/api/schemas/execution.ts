@@ -5,8 +5,9 @@
  * served by the routes for one execution.
  */
 import { z } from "@hono/zod-openapi";
-import { type RawBuilder, type Selection, sql } from "kysely";
+import { type Selection, sql } from "kysely";
 import type { Database, ExecutionAttempt, ExecutionStatus } from "../../database/schema.ts";
+import { isoMillis, utcText } from "../timestamps.ts";
 
 export const celeryStatusOf: Record<ExecutionStatus, string> = {
   queued: "PENDING",
@@ -73,14 +74,9 @@ export const AttemptSchema = z
 export type ExecutionSummary = z.infer<typeof ExecutionSummarySchema>;
 export type ExecutionView = z.infer<typeof ExecutionSchema>;
 
-/** `column` as `Date.toISOString()` writes it (UTC, milliseconds), formatted by Postgres. */
-function isoTimestamp<T extends string | null = string>(column: string): RawBuilder<T> {
-  return sql<T>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
-
 /**
- * What a summary is selected as. Postgres formats the timestamps and computes the duration, so
- * a page of rows is read without making a Date per timestamp.
+ * What a summary is selected as. Timestamps come as UTC text (see `timestamps.ts`), so a page
+ * of rows is read without making a Date per timestamp.
  */
 export const executionSummarySelection = [
   "public_id",
@@ -97,14 +93,11 @@ export const executionSummarySelection = [
   "correlation_id",
   "parent_id",
   sql<boolean>`cancel_requested_at is not null`.as("cancel_requested"),
-  isoTimestamp("created_at").as("created_at"),
-  isoTimestamp("run_at").as("run_at"),
-  isoTimestamp<string | null>("started_at").as("started_at"),
-  isoTimestamp<string | null>("finished_at").as("finished_at"),
-  isoTimestamp<string | null>("expires_at").as("expires_at"),
-  // Between the millisecond timestamps shown, as in JavaScript.
-  sql<number | null>`extract(epoch from date_trunc('milliseconds', finished_at)
-    - date_trunc('milliseconds', started_at))::float8`.as("duration_seconds"),
+  utcText("created_at").as("created_at"),
+  utcText("run_at").as("run_at"),
+  utcText<string | null>("started_at").as("started_at"),
+  utcText<string | null>("finished_at").as("finished_at"),
+  utcText<string | null>("expires_at").as("expires_at"),
 ] as const;
 
 /** What a whole execution is selected as. */
@@ -123,6 +116,8 @@ export type ExecutionSummaryRow = Selection<
 export type ExecutionRow = Selection<Database, "executions", (typeof executionSelection)[number]>;
 
 export function toExecutionSummary(row: ExecutionSummaryRow): ExecutionSummary {
+  const startedAt = isoMillis(row.started_at);
+  const finishedAt = isoMillis(row.finished_at);
   return {
     task_id: row.public_id,
     task_name: row.task_name,
@@ -138,12 +133,14 @@ export function toExecutionSummary(row: ExecutionSummaryRow): ExecutionSummary {
     correlation_id: row.correlation_id,
     parent_id: row.parent_id,
     cancel_requested: row.cancel_requested,
-    created_at: row.created_at,
-    run_at: row.run_at,
-    started_at: row.started_at,
-    finished_at: row.finished_at,
-    expires_at: row.expires_at,
-    duration_seconds: row.duration_seconds,
+    created_at: isoMillis(row.created_at),
+    run_at: isoMillis(row.run_at),
+    started_at: startedAt,
+    finished_at: finishedAt,
+    expires_at: isoMillis(row.expires_at),
+    // Between the millisecond timestamps shown.
+    duration_seconds:
+      startedAt && finishedAt ? (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000 : null,
   };
 }
 

@@ -1,0 +1,34 @@
+/**
+ * Timestamps read as text. A page of executions holds hundreds of timestamps; reading each as a
+ * Date (parsed from Postgres' text) and writing it back as ISO text costs more than it should,
+ * and Postgres' `to_char` costs more than its plain text output. So a timestamp is selected as
+ * its UTC text (`utcText`), `2026-11-22 13:45:01.1234`, and reshaped here by string slicing.
+ * Postgres writes that text in the ISO date style, the one node-postgres itself requires.
+ */
+import { type RawBuilder, sql } from "kysely";
+
+/** Selects a timestamptz column as its UTC wall-clock text, e.g. `2026-11-22 13:45:01.1234`. */
+export function utcText<T extends string | null = string>(column: string): RawBuilder<T> {
+  return sql<T>`(${sql.ref(column)} at time zone 'UTC')::text`;
+}
+
+// `YYYY-MM-DD HH:MM:SS`, then `.` and 1–6 digits unless the fraction is zero.
+const UTC_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?$/;
+
+function reshape(text: string, digits: 3 | 6): string {
+  if (!UTC_TEXT.test(text)) throw new Error(`unexpected timestamp text from Postgres: ${text}`);
+  const fraction = text.slice(20, 20 + digits).padEnd(digits, "0");
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction}Z`;
+}
+
+/** UTC text as `Date.toISOString()` writes it: milliseconds, truncated. */
+export function isoMillis(text: string): string;
+export function isoMillis(text: string | null): string | null;
+export function isoMillis(text: string | null): string | null {
+  return text === null ? null : reshape(text, 3);
+}
+
+/** UTC text as ISO 8601 with microseconds, every digit Postgres holds. */
+export function isoMicros(text: string): string {
+  return reshape(text, 6);
+}
