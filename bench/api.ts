@@ -10,8 +10,9 @@
  *   page2    the same lists, following next_cursor once
  * Each scenario first runs unmeasured for BENCH_WARMUP_SECONDS (default 3), so the figures are
  * those of a server already serving that route (compiled code, open connections).
- * Reports p50 / p99 per scenario, from when each request was due; the last stdout line is one
- * JSON object.
+ * Reports p50 / p99 per scenario, from when each request was due, and the CPU each request cost
+ * PostgreSQL (when it runs on this machine), the API process and this process; the last stdout
+ * line is one JSON object.
  * On a given server the seeded database (`switchboard_bench_api`) is kept and reused while it
  * holds exactly BENCH_EXECUTIONS executions; otherwise it is emptied and seeded again.
  * Env: BENCH_DATABASE_URL or DATABASE_URL (else an embedded server), BENCH_EXECUTIONS,
@@ -22,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { createApiToken } from "../src/api/auth/tokens.ts";
 import { createDb, createPool, type Pool } from "../src/database/pool.ts";
 import { createLogger } from "../src/observability/logger.ts";
+import { describeCpu, startCpuCount } from "./cpu.ts";
 import { openBenchDatabase } from "./database.ts";
 import { pacedLoad } from "./pacedLoad.ts";
 import { intFromEnv } from "./stats.ts";
@@ -94,7 +96,12 @@ async function prepare(url: string) {
   }
 }
 
-function startApi(url: string): Promise<{ child: ChildProcess; base: string }> {
+interface Api {
+  child: ChildProcess;
+  base: string;
+}
+
+function startApi(url: string): Promise<Api> {
   const bin = fileURLToPath(new URL("../bin/switchboard.js", import.meta.url));
   const child = spawn(process.execPath, [bin, "api"], {
     env: {
@@ -127,9 +134,10 @@ interface Scenario {
   path: () => string;
 }
 
-async function drive(base: string, token: string, scenario: Scenario, seconds: number) {
+async function drive(api: Api, token: string, scenario: Scenario, seconds: number) {
+  const cpuSince = startCpuCount(api.child.pid);
   const result = await pacedLoad({
-    base,
+    base: api.base,
     rate: RATE,
     seconds,
     headers: { authorization: `Bearer ${token}` },
@@ -144,6 +152,7 @@ async function drive(base: string, token: string, scenario: Scenario, seconds: n
     max: result.max,
     non2xx: result.non2xx,
     errors: result.errors,
+    cpu: cpuSince(result.requests + result.errors),
   };
 }
 
@@ -182,9 +191,11 @@ try {
   const results = [];
   for (const scenario of scenarios) {
     progress(`warming up ${scenario.name} for ${WARMUP_SECONDS} s`);
-    await drive(started.base, token, scenario, WARMUP_SECONDS);
+    await drive(started, token, scenario, WARMUP_SECONDS);
     progress(`driving ${scenario.name} at ${RATE} requests/s for ${SECONDS} s`);
-    results.push(await drive(started.base, token, scenario, SECONDS));
+    const result = await drive(started, token, scenario, SECONDS);
+    progress(`${scenario.name}: ${describeCpu(result.cpu, "request", "API process")}`);
+    results.push(result);
   }
   const header = [
     "scenario",
@@ -195,9 +206,25 @@ try {
     "max ms",
     "non-2xx",
     "errors",
+    "CPU µs/req: PG",
+    "API",
+    "bench",
   ];
+  const micros = (value: number | null) => (value === null ? "n/a" : Math.round(value));
   const rows = results.map((r) =>
-    [r.scenario, r.requests, r.rps, r.p50, r.p99, r.max, r.non2xx, r.errors].map(String),
+    [
+      r.scenario,
+      r.requests,
+      r.rps,
+      r.p50,
+      r.p99,
+      r.max,
+      r.non2xx,
+      r.errors,
+      micros(r.cpu.postgresUs),
+      micros(r.cpu.childUs),
+      micros(r.cpu.benchUs),
+    ].map(String),
   );
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((row) => (row[i] as string).length)),

@@ -1,34 +1,74 @@
 /**
  * Where a timed phase spent its CPU: the PostgreSQL server's processes (read from /proc, so only
- * for a server on this machine, Linux) and this process. Shown per job, so a gap between the
- * baseline and the engine can be put on the database or on the worker.
+ * for a server on this machine, Linux), this process, and optionally a child process (the API
+ * server). Shown per job or request, so a gap can be put on the database or on the process.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** CPU seconds used so far by every process named `postgres` on this machine; null off Linux. */
-function postgresCpuSeconds(): number | null {
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on
+
+/** A process's name and CPU ticks (user + system) from /proc; undefined if it is gone. */
+function procStat(pid: string): { name: string; ticks: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const commEnd = stat.lastIndexOf(")");
+  // Fields after "pid (comm) ": state is the 1st, utime the 12th, stime the 13th.
+  const fields = stat.slice(commEnd + 2).split(" ");
+  return {
+    name: stat.slice(stat.indexOf("(") + 1, commEnd),
+    ticks: Number(fields[11]) + Number(fields[12]),
+  };
+}
+
+/** CPU ticks used so far by each process named `postgres` on this machine; null off Linux. */
+function postgresTicks(): Map<string, number> | null {
   let pids: string[];
   try {
     pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
   } catch {
     return null;
   }
-  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux this runs on
-  let ticks = 0;
+  const ticks = new Map<string, number>();
   for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue; // gone since the listing
-    }
-    const commEnd = stat.lastIndexOf(")");
-    if (!stat.slice(stat.indexOf("(") + 1, commEnd).startsWith("postgres")) continue;
-    // Fields after "pid (comm) ": state is the 1st, utime the 12th, stime the 13th.
-    const fields = stat.slice(commEnd + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]);
+    const stat = procStat(pid); // undefined: gone since the listing
+    if (stat?.name.startsWith("postgres")) ticks.set(pid, stat.ticks);
   }
-  return ticks / ticksPerSecond;
+  return ticks;
+}
+
+/**
+ * Counts the CPU of PostgreSQL's processes from now on. Backends come and go (a pool closes an
+ * idle connection), and an exited one takes its count with it, so the processes are sampled
+ * every 500 ms and each one's last sample is kept: at most 500 ms of a backend that exits is
+ * missed, instead of all it ever used. `stop` gives the CPU seconds used since the start.
+ */
+function countPostgresCpu(): { stop: () => number | null } {
+  const first = postgresTicks();
+  if (first === null) return { stop: () => null };
+  const last = new Map(first);
+  const sample = () => {
+    for (const [pid, ticks] of postgresTicks() ?? []) last.set(pid, ticks);
+  };
+  const timer = setInterval(sample, 500);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      let ticks = 0;
+      for (const [pid, used] of last) ticks += used - (first.get(pid) ?? 0);
+      return ticks / TICKS_PER_SECOND;
+    },
+  };
+}
+
+function childCpuSeconds(pid: number | undefined): number | null {
+  const stat = pid === undefined ? undefined : procStat(String(pid));
+  return stat ? stat.ticks / TICKS_PER_SECOND : null;
 }
 
 export interface CpuPerJob {
@@ -36,26 +76,33 @@ export interface CpuPerJob {
   postgresUs: number | null;
   /** µs of this process's CPU per job. */
   benchUs: number;
+  /** µs of the child process's CPU per job; null without one (or off Linux). */
+  childUs: number | null;
 }
 
-/** Starts counting; the returned function gives the CPU per job since then. */
-export function startCpuCount(): (jobs: number) => CpuPerJob {
-  const postgresStart = postgresCpuSeconds();
+const perUnit = (start: number | null, end: number | null, units: number) =>
+  start === null || end === null || end === start ? null : ((end - start) * 1e6) / units;
+
+/** Starts counting; the returned function gives the CPU per job (or request) since then. */
+export function startCpuCount(childPid?: number): (jobs: number) => CpuPerJob {
+  const postgres = countPostgresCpu();
+  const childStart = childCpuSeconds(childPid);
   const processStart = process.cpuUsage();
   return (jobs) => {
-    const postgresEnd = postgresCpuSeconds();
     const used = process.cpuUsage(processStart);
+    const postgresSeconds = postgres.stop();
     return {
       postgresUs:
-        postgresStart === null || postgresEnd === null || postgresEnd === postgresStart
-          ? null
-          : ((postgresEnd - postgresStart) * 1e6) / jobs,
+        postgresSeconds === null || postgresSeconds === 0 ? null : (postgresSeconds * 1e6) / jobs,
       benchUs: (used.user + used.system) / jobs,
+      childUs: perUnit(childStart, childCpuSeconds(childPid), jobs),
     };
   };
 }
 
-export function describeCpu(cpu: CpuPerJob): string {
-  const postgres = cpu.postgresUs === null ? "n/a" : `${Math.round(cpu.postgresUs)} µs`;
-  return `CPU per job: PostgreSQL ${postgres}, bench process ${Math.round(cpu.benchUs)} µs`;
+const micros = (value: number | null) => (value === null ? "n/a" : `${Math.round(value)} µs`);
+
+export function describeCpu(cpu: CpuPerJob, unit = "job", child = "child process"): string {
+  const childPart = cpu.childUs === null ? "" : `, ${child} ${micros(cpu.childUs)}`;
+  return `CPU per ${unit}: PostgreSQL ${micros(cpu.postgresUs)}${childPart}, bench process ${micros(cpu.benchUs)}`;
 }

@@ -252,6 +252,7 @@ function medianCpu(results: ThroughputResult[]): CpuPerJob {
   return {
     postgresUs: postgres.length > 0 ? median(postgres) : null,
     benchUs: median(results.map((r) => r.cpu.benchUs)),
+    childUs: null,
   };
 }
 
