@@ -1,8 +1,10 @@
 /**
- * Timestamps read as text. A page of executions holds hundreds of timestamps; reading each as a
- * Date (parsed from Postgres' text) and writing it back as ISO text costs more than it should,
- * and Postgres' `to_char` costs more than its plain text output. So a timestamp is selected as
- * its UTC text (`utcText`), `2026-11-22 13:45:01.1234`, and reshaped here by string slicing.
+ * Timestamps read as text. A page of executions holds hundreds of timestamps. Reading each as a
+ * Date (parsed from Postgres' text) and writing it back as ISO text is slow in the API, and
+ * `to_char` is slow in Postgres (about 2.5 µs a row for a summary's six, against 1 µs for their
+ * plain text output). So a timestamp is selected as its UTC text (`utcText`),
+ * `2026-11-22 13:45:01.1234`, and reshaped here by string slicing: the work leaves the database,
+ * which every worker and API process shares, for the API process, of which there can be many.
  * Postgres writes that text in the ISO date style, the one node-postgres itself requires.
  */
 import { type RawBuilder, sql } from "kysely";
