@@ -16,6 +16,7 @@
  * 12 + 200 → 10.4k; 24 + 100 → 6.7k. Kept: concurrency 24, localQueue 500, completeJobBatchDelay
  * 0, failJobBatchDelay 0 — graphile-worker's documented fastest settings, and within noise of the
  * best (48 gains nothing measurable on 2 cores and doubles the pool).
+ * Before each timed run, both sides analyze the tables it works on (see `analyzeQueuedJobs`).
  * Rounds alternate baseline/engine after one small unreported warm-up of each; medians reported.
  * Each timed run also reports its CPU per job, PostgreSQL's and this process's (see `cpu.ts`).
  *
@@ -35,6 +36,7 @@ import { startWorker } from "../src/engine/worker.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { type CpuPerJob, describeCpu, startCpuCount } from "./cpu.ts";
 import {
+  analyzeQueuedJobs,
   type BenchDatabase,
   openBenchDatabase,
   pendingJobs,
@@ -171,6 +173,7 @@ async function baselineRound(control: Pool, url: string, jobs: number): Promise<
   }
   const enqueueSeconds = seconds(enqueueStart);
   await utils.release();
+  await analyzeQueuedJobs(control);
 
   const pool = createPool(url, CONCURRENCY + 2);
   const done = counter.expect(jobs);
@@ -213,6 +216,7 @@ async function engineRound(control: Pool, url: string, jobs: number): Promise<Th
     );
   }
   const enqueueSeconds = seconds(enqueueStart);
+  await analyzeQueuedJobs(control);
 
   const pool = createPool(url, CONCURRENCY + 2);
   const done = counter.expect(jobs);
