@@ -10,19 +10,19 @@
  *   latency    an idle Switchboard worker; 200 single `enqueue` calls ~20 ms apart; the task
  *              records (start time - time before the enqueue call). p50 / p99.
  *
- * Both throughput phases use the same graphile-worker tuning and concurrency. Baseline settings
- * tried on this 2-core machine (30,000 jobs, median of 2, local PostgreSQL 15): concurrency 24 +
- * localQueue 500 → 14.6k jobs/s; 48 + 500 → 15.0k; 8 + 500 → 13.7k; 24 + 1000 → 14.3k;
- * 12 + 200 → 10.4k; 24 + 100 → 6.7k. Kept: concurrency 24, localQueue 500, completeJobBatchDelay
- * 0, failJobBatchDelay 0 — graphile-worker's documented fastest settings, and within noise of the
- * best (48 gains nothing measurable on 2 cores and doubles the pool).
+ * Both throughput phases use the same graphile-worker tuning and concurrency, chosen as raw
+ * graphile-worker's fastest on this 2-core machine (50,000 jobs, 3 rounds, local PostgreSQL 15,
+ * tables analyzed before each run; baseline jobs/s): concurrency 24 + localQueue 500 → 23–26k;
+ * 48 + 500 → 24–26k; 24 + 1000 → 27–34k; 48 + 1000 → 41k; 96 + 1000 → 39k; 24 + 2000 → 37k;
+ * 48 + 2000 → 36k. Kept: concurrency 48, localQueue 1000, completeJobBatchDelay 0,
+ * failJobBatchDelay 0. (The engine ran 24–27k in every one of these.)
  * Before each timed run, both sides analyze the tables it works on (see `analyzeQueuedJobs`).
  * Rounds alternate baseline/engine after one small unreported warm-up of each; medians reported.
  * Each timed run also reports its CPU per job, PostgreSQL's and this process's (see `cpu.ts`).
  *
  * Env: BENCH_DATABASE_URL or DATABASE_URL (else an embedded server), BENCH_JOBS (default 50000),
  * BENCH_ROUNDS (default 5: the machine is shared and single rounds vary by ±15%),
- * BENCH_CONCURRENCY (24), BENCH_LOCAL_QUEUE (500).
+ * BENCH_CONCURRENCY (48), BENCH_LOCAL_QUEUE (1000).
  * Progress goes to stderr; stdout is the table and, as its last line, one JSON object.
  */
 import { performance } from "node:perf_hooks";
@@ -47,8 +47,8 @@ import { formatTable, intFromEnv, median, percentile, type Row, round } from "./
 
 const JOBS = intFromEnv("BENCH_JOBS", 50_000);
 const ROUNDS = intFromEnv("BENCH_ROUNDS", 5);
-const CONCURRENCY = intFromEnv("BENCH_CONCURRENCY", 24);
-const LOCAL_QUEUE = intFromEnv("BENCH_LOCAL_QUEUE", 500);
+const CONCURRENCY = intFromEnv("BENCH_CONCURRENCY", 48);
+const LOCAL_QUEUE = intFromEnv("BENCH_LOCAL_QUEUE", 1000);
 const BATCH = 1_000;
 const WARMUP_JOBS = Math.min(JOBS, 2_000);
 const LATENCY_JOBS = 200;
