@@ -15,7 +15,7 @@
  * tables analyzed before each run; baseline jobs/s): concurrency 24 + localQueue 500 → 23–26k;
  * 48 + 500 → 24–26k; 24 + 1000 → 27–34k; 48 + 1000 → 41k; 96 + 1000 → 39k; 24 + 2000 → 37k;
  * 48 + 2000 → 36k. Kept: concurrency 48, localQueue 1000, completeJobBatchDelay 0,
- * failJobBatchDelay 0. (The engine ran 24–27k in every one of these.)
+ * failJobBatchDelay 0. (The engine ran 20–30k jobs/s in every one of these.)
  * Before each timed run, both sides analyze the tables it works on (see `analyzeQueuedJobs`).
  * Rounds alternate baseline/engine after one small unreported warm-up of each; medians reported.
  * Each timed run also reports its CPU per job, PostgreSQL's and this process's (see `cpu.ts`).
