@@ -80,8 +80,9 @@ export interface CpuPerJob {
   childUs: number | null;
 }
 
-const perUnit = (start: number | null, end: number | null, units: number) =>
-  start === null || end === null || end === start ? null : ((end - start) * 1e6) / units;
+/** µs per unit of `seconds` of CPU; null when nothing could be counted. */
+const perUnit = (seconds: number | null, units: number) =>
+  seconds === null || seconds === 0 ? null : (seconds * 1e6) / units;
 
 /** Starts counting; the returned function gives the CPU per job (or request) since then. */
 export function startCpuCount(childPid?: number): (jobs: number) => CpuPerJob {
@@ -90,12 +91,14 @@ export function startCpuCount(childPid?: number): (jobs: number) => CpuPerJob {
   const processStart = process.cpuUsage();
   return (jobs) => {
     const used = process.cpuUsage(processStart);
-    const postgresSeconds = postgres.stop();
+    const childEnd = childCpuSeconds(childPid);
     return {
-      postgresUs:
-        postgresSeconds === null || postgresSeconds === 0 ? null : (postgresSeconds * 1e6) / jobs,
+      postgresUs: perUnit(postgres.stop(), jobs),
       benchUs: (used.user + used.system) / jobs,
-      childUs: perUnit(childStart, childCpuSeconds(childPid), jobs),
+      childUs: perUnit(
+        childStart === null || childEnd === null ? null : childEnd - childStart,
+        jobs,
+      ),
     };
   };
 }

@@ -90,8 +90,7 @@ async function runJob(
   }
   const wait = settings.limited ? ((await deps.admit?.(task, envelope.p, executionId)) ?? 0) : 0;
   if (wait > 0) {
-    await deps.ledger.take(executionId);
-    await new Later(deps.db, settings, envelope).run(
+    await new Later(deps, settings, envelope).run(
       wait,
       null,
       attempt - 1,
@@ -140,12 +139,10 @@ async function runJob(
         ...ended("cancelled"),
       });
     } else if (abort.reason?.kind === "shutdown") {
-      await deps.ledger.take(executionId);
       // Stopped by shutdown: the attempt is not spent.
-      await new Later(deps.db, settings, envelope).run(0, ended("abandoned"), attempt - 1, attempt);
+      await new Later(deps, settings, envelope).run(0, ended("abandoned"), attempt - 1, attempt);
     } else if (error instanceof SnoozeError) {
-      await deps.ledger.take(executionId);
-      await new Later(deps.db, settings, envelope).run(
+      await new Later(deps, settings, envelope).run(
         error.delayMs,
         ended("snoozed"),
         attempt - 1,
@@ -158,8 +155,7 @@ async function runJob(
           : decideRetry(task.retry ?? taskDefaults.retry, error, attempt, maxAttempts);
       const outcome = error instanceof TimeLimitError ? "timed_out" : "failed";
       if (decision.retry) {
-        await deps.ledger.take(executionId);
-        await new Later(deps.db, settings, envelope).run(
+        await new Later(deps, settings, envelope).run(
           decision.delayMs,
           ended(outcome),
           attempt,
@@ -207,19 +203,22 @@ function withTimeLimits<T>(
   });
 }
 
-/** Puts the execution back in line (retry, snooze, a shared limit's wait, shutdown). */
+/**
+ * Puts the execution back in line (retry, snooze, a shared limit's wait, shutdown), after
+ * taking back what the ledger writer holds for it, so no buffered write overtakes this one.
+ */
 class Later {
-  readonly #db: Db;
+  readonly #shared: JobContextShared;
   readonly #settings: TaskSettings;
   readonly #envelope: JobEnvelope;
 
-  constructor(db: Db, settings: TaskSettings, envelope: JobEnvelope) {
-    this.#db = db;
+  constructor(shared: JobContextShared, settings: TaskSettings, envelope: JobEnvelope) {
+    this.#shared = shared;
     this.#settings = settings;
     this.#envelope = envelope;
   }
 
-  run(
+  async run(
     delayMs: number,
     ended: Parameters<typeof reschedule>[1]["endedAttempt"],
     spent: number,
@@ -227,7 +226,8 @@ class Later {
   ): Promise<void> {
     const { task, priority } = this.#settings;
     const maxAttempts = this.#envelope.m ?? this.#settings.maxAttempts;
-    return reschedule(this.#db, {
+    await this.#shared.ledger.take(this.#envelope.e);
+    return reschedule(this.#shared.db, {
       executionId: this.#envelope.e,
       taskName: task.name,
       lane: task.lane,

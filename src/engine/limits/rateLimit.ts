@@ -54,14 +54,10 @@ export async function takeRateLimitToken(
   key: string,
   rateLimit: RateLimit,
 ): Promise<RateLimitDecision> {
-  const { burst, refillPerSecond } = validated(key, rateLimit);
-  const { rows } = await sql<{ granted: boolean; retry_after_ms: number }>`
-    select granted, retry_after_ms
-    from take_rate_limit_token(${key}, ${burst}::float8, ${refillPerSecond}::float8)`.execute(db);
-  const row = rows[0];
-  if (!row) throw new Error(`take_rate_limit_token returned no row for ${key}`);
-  if (row.granted) return { granted: true };
-  return { granted: false, retryAfterMs: Math.max(1, Math.ceil(row.retry_after_ms)) };
+  const batch = await takeRateLimitTokens(db, key, rateLimit, 1);
+  return batch.granted > 0
+    ? { granted: true }
+    : { granted: false, retryAfterMs: batch.retryAfterMs };
 }
 
 export interface RateLimitBatch {
