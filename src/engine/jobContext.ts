@@ -8,6 +8,7 @@ import type { Db } from "../database/pool.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Services } from "../services.ts";
 import { type EnqueueOptions, enqueue } from "./enqueue.ts";
+import type { ExecutionRef } from "./ledger/executionEvents.ts";
 import type { LedgerWriter } from "./ledger/ledgerWriter.ts";
 import type { TaskContext, TaskDefinition } from "./task.ts";
 
@@ -59,21 +60,15 @@ export interface JobContextShared {
 export class JobContext implements TaskContext {
   readonly #shared: JobContextShared;
   readonly #abort: JobAbort;
-  readonly #id: number;
-  readonly #taskName: string;
+  readonly #execution: ExecutionRef;
   #logger: Logger | undefined;
 
-  constructor(
-    shared: JobContextShared,
-    abort: JobAbort,
-    job: { id: number; publicId: string; taskName: string; attempt: number },
-  ) {
+  constructor(shared: JobContextShared, abort: JobAbort, execution: ExecutionRef, attempt: number) {
     this.#shared = shared;
     this.#abort = abort;
-    this.#id = job.id;
-    this.#taskName = job.taskName;
-    this.executionId = job.publicId;
-    this.attempt = job.attempt;
+    this.#execution = execution;
+    this.executionId = execution.publicId;
+    this.attempt = attempt;
   }
 
   readonly executionId: string;
@@ -81,7 +76,7 @@ export class JobContext implements TaskContext {
 
   get logger(): Logger {
     this.#logger ??= this.#shared.logger.child({
-      task: this.#taskName,
+      task: this.#execution.task,
       executionId: this.executionId,
       attempt: this.attempt,
     });
@@ -102,7 +97,7 @@ export class JobContext implements TaskContext {
   }
 
   progress(percent: number, message?: string): void {
-    this.#shared.ledger.progress(this.#id, percent, message ?? null);
+    this.#shared.ledger.progress(this.#execution, percent, message ?? null);
   }
 
   enqueue<S extends z.ZodType>(

@@ -13,6 +13,7 @@ import type { JobEnvelope } from "./enqueue.ts";
 import { PermanentError, SnoozeError, TimeLimitError } from "./errors.ts";
 import { AbortReason, JobAbort, JobContext, type JobContextShared } from "./jobContext.ts";
 import { defaultLanes } from "./lanes.ts";
+import type { ExecutionRef } from "./ledger/executionEvents.ts";
 import type { ErrorRecord } from "./ledger/ledgerWriter.ts";
 import { reschedule } from "./reschedule.ts";
 import { decideRetry } from "./retryStrategies.ts";
@@ -73,13 +74,19 @@ async function runJob(
     ? raw
     : await createCronExecution(deps.db, task, raw as CronPayload, helpers, settings.maxAttempts);
   const executionId = envelope.e;
+  const execution: ExecutionRef = {
+    id: executionId,
+    publicId: envelope.u,
+    task: task.name,
+    lane: task.lane,
+  };
   // graphile-worker counts a crash re-run as an attempt of the same job.
   const attempt = envelope.a + helpers.job.attempts - 1;
   const maxAttempts = envelope.m ?? settings.maxAttempts;
 
   if (envelope.x !== undefined && Date.now() > envelope.x) {
     await deps.ledger.finishedNow({
-      id: executionId,
+      execution,
       status: "expired",
       attempt: attempt - 1,
       workerId: deps.workerId,
@@ -103,20 +110,15 @@ async function runJob(
   const abort = new JobAbort();
   watchShutdown(helpers.abortSignal, deps.running);
   deps.running.set(executionId, abort);
-  deps.ledger.started(executionId, attempt, deps.workerId, startedAt);
-  const ctx = new JobContext(deps, abort, {
-    id: executionId,
-    publicId: envelope.u,
-    taskName: task.name,
-    attempt,
-  });
+  deps.ledger.started(execution, attempt, deps.workerId, startedAt);
+  const ctx = new JobContext(deps, abort, execution, attempt);
 
   try {
     const payload = task.payload.parse(envelope.p);
     const result = await withTimeLimits(task.run(payload, ctx), abort, settings);
     if (abort.cancelled) throw abort.reason;
     deps.ledger.succeeded({
-      id: executionId,
+      execution,
       attempt,
       workerId: deps.workerId,
       startedAt,
@@ -134,7 +136,7 @@ async function runJob(
     });
     if (abort.cancelled) {
       await deps.ledger.finishedNow({
-        id: executionId,
+        execution,
         status: "cancelled",
         ...ended("cancelled"),
       });
@@ -162,7 +164,7 @@ async function runJob(
           attempt + 1,
         );
       } else {
-        await deps.ledger.finishedNow({ id: executionId, status: "dead", ...ended(outcome) });
+        await deps.ledger.finishedNow({ execution, status: "dead", ...ended(outcome) });
       }
       ctx.logger.warn({ err: error, retry: decision }, "task failed");
     }

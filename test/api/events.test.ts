@@ -11,7 +11,7 @@ import { toErrorResponse } from "../../src/api/errors.ts";
 import { EventHub } from "../../src/api/events/eventHub.ts";
 import { eventsRoutes } from "../../src/api/routes/events.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
-import { EVENTS_CHANNEL } from "../../src/engine/ledger/ledgerWriter.ts";
+import { EVENTS_CHANNEL } from "../../src/engine/ledger/executionEvents.ts";
 import { defineTask } from "../../src/engine/task.ts";
 import { testDb } from "../support/database.ts";
 import { db, silentLogger, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";

@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { enqueue, enqueueMany } from "../../src/engine/enqueue.ts";
-import { EVENTS_CHANNEL } from "../../src/engine/ledger/ledgerWriter.ts";
+import { EVENTS_CHANNEL } from "../../src/engine/ledger/executionEvents.ts";
 import { defineTask } from "../../src/engine/task.ts";
 import { testDatabaseUrl } from "../support/database.ts";
 import { db, execution, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
@@ -24,6 +24,16 @@ const patient = defineTask({
     ctx.progress(40, "rendering");
     await sleep(ms, undefined, { signal: ctx.signal });
     return "done";
+  },
+});
+
+const verbose = defineTask({
+  name: "verbose_import",
+  lane: "notifications",
+  payload: z.object({ n: z.number() }),
+  run: async (_payload, ctx) => {
+    ctx.progress(10, "x".repeat(6_000));
+    await sleep(500);
   },
 });
 
@@ -79,6 +89,30 @@ describe("worker lifecycle", () => {
       ["running", 40, "rendering"],
       ["succeeded", 100, null],
     ]);
+  });
+
+  it("keeps a long progress message whole in the ledger and cut short in its events", async () => {
+    const client = new pg.Client(testDatabaseUrl());
+    listeners.push(client);
+    await client.connect();
+    const seen: Record<string, unknown>[] = [];
+    client.on("notification", (message) => seen.push(...JSON.parse(message.payload ?? "[]")));
+    await client.query(`listen ${EVENTS_CHANNEL}`);
+    await startTestWorker([verbose]);
+    // Together far past PostgreSQL's 8000-byte NOTIFY limit, were they sent whole in one batch.
+    const ids = await enqueueMany(
+      db(),
+      Array.from({ length: 20 }, (_, n) => ({ task: verbose, payload: { n } })),
+    );
+    const running = await waitFor(async () => {
+      const current = await execution(ids[0] as string);
+      return current.status === "running" ? current : undefined;
+    });
+    expect(running.progress_message).toBe("x".repeat(6_000));
+    await Promise.all(ids.map((id) => waitForStatus(id, "succeeded")));
+    await waitFor(async () => ids.every((id) => seen.some((e) => e.id === id)));
+    const progress = seen.find((e) => e.id === ids[0] && e.status === "running");
+    expect(progress?.message).toBe("x".repeat(1_000));
   });
 
   it("stores progress while a job runs", async () => {

@@ -1,6 +1,6 @@
 /**
  * One LISTEN connection per API process for the ledger's events. Workers publish execution
- * changes as batched NOTIFYs on `switchboard_events` (see `ledgerWriter.ts`); the hub holds one
+ * changes as batched NOTIFYs on `switchboard_events` (see `executionEvents.ts`); the hub holds one
  * pool client listening there and hands each parsed event to every subscriber, however many
  * clients are streaming. A lost connection is replaced with backoff; events published while it
  * is down are not replayed (the ledger remains the source of truth).
@@ -9,7 +9,7 @@ import type { Notification, PoolClient } from "pg";
 import { z } from "zod";
 import type { Pool } from "../../database/pool.ts";
 import { executionStatuses } from "../../database/schema.ts";
-import { EVENTS_CHANNEL } from "../../engine/ledger/ledgerWriter.ts";
+import { EVENTS_CHANNEL } from "../../engine/ledger/executionEvents.ts";
 import type { Logger } from "../../observability/logger.ts";
 
 const executionEventSchema = z.object({

@@ -1,8 +1,9 @@
 /**
  * Batches the ledger writes of a worker process: job starts, ends and progress go into a buffer
- * that is flushed as one statement, which also publishes the batch's events with one NOTIFY per
- * ~40 events (NOTIFY takes a database-wide lock at commit, so never one per job). A start and an
- * end of the same execution in one batch become a single row update.
+ * that is flushed as one statement, which also publishes the batch's events in as few
+ * notifications as their size allows (NOTIFY takes a database-wide lock at commit, so never one
+ * per job; see `executionEvents.ts`). A start and an end of the same execution in one batch
+ * become a single row update.
  *
  * Batches commit with `synchronous_commit = off`: they hold starts, progress and successes only,
  * and a success lost in a database crash is recovered from the job's absence (see
@@ -16,8 +17,12 @@ import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
 import type { AttemptOutcome, ExecutionStatus } from "../../database/schema.ts";
 import type { Logger } from "../../observability/logger.ts";
-
-export const EVENTS_CHANNEL = "switchboard_events";
+import {
+  EVENTS_CHANNEL,
+  type ExecutionEvent,
+  type ExecutionRef,
+  notificationPayloads,
+} from "./executionEvents.ts";
 
 export interface ErrorRecord {
   class: string;
@@ -25,7 +30,7 @@ export interface ErrorRecord {
   stack: string | null;
 }
 
-/** What is buffered for one execution; times are epoch milliseconds. */
+/** What is buffered for one execution, as the flush sends it; times are epoch milliseconds. */
 export interface PendingUpdate {
   id: number;
   status?: ExecutionStatus;
@@ -53,8 +58,14 @@ interface PendingAttempt {
   error_message: string | null;
 }
 
+/** A buffered update and the execution it is for. */
+interface Pending {
+  execution: ExecutionRef;
+  update: PendingUpdate;
+}
+
 export interface Ending {
-  id: number;
+  execution: ExecutionRef;
   status: "succeeded" | "dead" | "cancelled" | "expired";
   attempt: number;
   workerId: string;
@@ -83,7 +94,7 @@ export class LedgerWriter {
   readonly #intervalMs: number;
   readonly #maxBatch: number;
   readonly #maxResultBytes: number;
-  #updates = new Map<number, PendingUpdate>();
+  #pending = new Map<number, Pending>();
   #attempts: PendingAttempt[] = [];
   #timer: NodeJS.Timeout | undefined;
   #draining: Promise<void> | undefined;
@@ -96,8 +107,8 @@ export class LedgerWriter {
     this.#maxResultBytes = options.maxResultBytes ?? 64 * 1024;
   }
 
-  started(id: number, attempt: number, workerId: string, at: Date): void {
-    const update = this.#pending(id);
+  started(execution: ExecutionRef, attempt: number, workerId: string, at: Date): void {
+    const { update } = this.#pendingFor(execution);
     update.status = "running";
     update.attempts = attempt;
     update.worker_id = workerId;
@@ -106,7 +117,8 @@ export class LedgerWriter {
 
   /** A success, buffered with the rest of the batch. */
   succeeded(entry: Omit<Ending, "status" | "outcome" | "error">): void {
-    this.#end(this.#pending(entry.id), entry, "succeeded", "succeeded", Date.now());
+    const { update } = this.#pendingFor(entry.execution);
+    this.#end(update, entry, "succeeded", "succeeded", Date.now());
   }
 
   /**
@@ -115,9 +127,10 @@ export class LedgerWriter {
    * the job rather than lose the outcome.
    */
   async finishedNow(entry: Ending): Promise<void> {
-    const update = (await this.take(entry.id)) ?? { id: entry.id };
+    const { execution } = entry;
+    const update = (await this.take(execution.id)) ?? { id: execution.id };
     const attempts = this.#end(update, entry, entry.status, entry.outcome, Date.now());
-    await this.#write([update], attempts, { durable: true });
+    await this.#write([{ execution, update }], attempts, { durable: true });
   }
 
   /** Fills in an ending; returns the attempt history row it adds, if any. */
@@ -142,7 +155,7 @@ export class LedgerWriter {
     // A first attempt that succeeded adds nothing to what the execution row says.
     if (!outcome || (outcome === "succeeded" && entry.firstTry)) return [];
     const attempt: PendingAttempt = {
-      execution_id: entry.id,
+      execution_id: entry.execution.id,
       attempt: entry.attempt,
       worker_id: entry.workerId,
       started_at: entry.startedAt.getTime(),
@@ -155,8 +168,8 @@ export class LedgerWriter {
     return [attempt];
   }
 
-  progress(id: number, percent: number, message: string | null): void {
-    const update = this.#pending(id);
+  progress(execution: ExecutionRef, percent: number, message: string | null): void {
+    const { update } = this.#pendingFor(execution);
     update.progress = Math.max(0, Math.min(100, percent));
     update.progress_message = message;
   }
@@ -166,10 +179,10 @@ export class LedgerWriter {
    * write that follows (retry, snooze) is not overtaken by an older buffered one.
    */
   async take(id: number): Promise<PendingUpdate | undefined> {
-    const pending = this.#updates.get(id);
-    this.#updates.delete(id);
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
     await this.#draining;
-    return pending;
+    return pending?.update;
   }
 
   /**
@@ -186,32 +199,32 @@ export class LedgerWriter {
   }
 
   async #drain(): Promise<void> {
-    while (this.#updates.size > 0 || this.#attempts.length > 0) {
-      const updates = [...this.#updates.values()];
+    while (this.#pending.size > 0 || this.#attempts.length > 0) {
+      const batch = [...this.#pending.values()];
       const attempts = this.#attempts;
-      this.#updates = new Map();
+      this.#pending = new Map();
       this.#attempts = [];
-      await this.#write(updates, attempts, { durable: false }).catch((error: unknown) => {
+      await this.#write(batch, attempts, { durable: false }).catch((error: unknown) => {
         // Lost starts and progress do no harm; lost successes are reconciled.
-        this.#logger.error({ err: error, executions: updates.length }, "ledger flush failed");
+        this.#logger.error({ err: error, executions: batch.length }, "ledger flush failed");
       });
     }
   }
 
-  /** The buffered update of one execution, which the caller fills in; the flush is scheduled. */
-  #pending(id: number): PendingUpdate {
-    let update = this.#updates.get(id);
-    if (!update) {
-      update = { id };
-      this.#updates.set(id, update);
+  /** What is buffered for one execution, which the caller fills in; the flush is scheduled. */
+  #pendingFor(execution: ExecutionRef): Pending {
+    let pending = this.#pending.get(execution.id);
+    if (!pending) {
+      pending = { execution, update: { id: execution.id } };
+      this.#pending.set(execution.id, pending);
       this.#schedule();
     }
-    return update;
+    return pending;
   }
 
   #schedule(): void {
     if (this.#draining) return; // the drain in flight picks it up
-    if (this.#updates.size >= this.#maxBatch) void this.flush();
+    if (this.#pending.size >= this.#maxBatch) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
   }
 
@@ -222,10 +235,12 @@ export class LedgerWriter {
   }
 
   async #write(
-    updates: PendingUpdate[],
+    batch: Pending[],
     attempts: PendingAttempt[],
     { durable }: { durable: boolean },
   ): Promise<void> {
+    const updates = batch.map((pending) => pending.update);
+    const notifications = notificationPayloads(batch.map(eventOf));
     await sql`
         with input as (
           select * from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(
@@ -251,7 +266,6 @@ export class LedgerWriter {
                                     else i.progress_message end,
             updated_at = now()
           from input i where e.id = i.id
-          returning e.public_id, e.task_name, e.lane, e.status, e.progress, e.progress_message
         ),
         attempts as (
           insert into execution_attempts (execution_id, attempt, worker_id, started_at,
@@ -262,16 +276,21 @@ export class LedgerWriter {
             execution_id bigint, attempt int, worker_id text, started_at float8,
             finished_at float8, outcome text, error_class text, error_message text)
           on conflict do nothing
-        ),
-        numbered as (
-          select u.*, (row_number() over () - 1) / 40 as chunk from updated u
-          -- set_config(…, true) lasts until the end of this statement's own transaction.
-          where ${durable ? sql`true` : sql`set_config('synchronous_commit', 'off', true) is not null`}
         )
-        select pg_notify(${EVENTS_CHANNEL}, json_agg(json_build_object(
-                 'id', public_id, 'task', task_name, 'lane', lane, 'status', status,
-                 'progress', progress, 'message', progress_message))::text)
-        from numbered group by chunk
+        select (select count(pg_notify(${EVENTS_CHANNEL}, payload))
+                from unnest(${notifications}::text[]) as payload) as notifications,
+               -- set_config(…, true) lasts until the end of this statement's own transaction.
+               ${durable ? sql`null` : sql`set_config('synchronous_commit', 'off', true)`}
       `.execute(this.#db);
   }
+}
+
+/** The event a buffered update publishes; an update without a status is progress of a running job. */
+function eventOf({ execution, update }: Pending): ExecutionEvent {
+  return {
+    execution,
+    status: update.status ?? "running",
+    progress: update.progress ?? null,
+    message: update.progress_message ?? null,
+  };
 }

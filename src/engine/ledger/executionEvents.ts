@@ -1,0 +1,62 @@
+/**
+ * The execution events the ledger writer publishes on `switchboard_events` for live views. The
+ * worker already knows everything an event says, so it writes the JSON itself and PostgreSQL only
+ * sends it: building the events in SQL (json_build_object, json_agg) cost more database CPU per
+ * job than the ledger row's update did.
+ */
+import type { ExecutionStatus } from "../../database/schema.ts";
+
+export const EVENTS_CHANNEL = "switchboard_events";
+
+/** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more. */
+const MAX_NOTIFICATION_BYTES = 7_900;
+/** Longest progress message an event carries; the ledger keeps the whole message. */
+const MAX_EVENT_MESSAGE_CHARS = 1_000;
+
+/** Who an execution is, as its events name it. */
+export interface ExecutionRef {
+  /** The ledger row's id. */
+  id: number;
+  publicId: string;
+  task: string;
+  lane: string;
+}
+
+/** One execution change, as published. */
+export interface ExecutionEvent {
+  execution: ExecutionRef;
+  status: ExecutionStatus;
+  progress: number | null;
+  message: string | null;
+}
+
+/**
+ * The payloads of the notifications that carry `events`: JSON arrays of
+ * `{id, task, lane, status, progress, message}` (`id` is the public id), as many events to each
+ * as fit under PostgreSQL's payload limit.
+ */
+export function notificationPayloads(events: Iterable<ExecutionEvent>): string[] {
+  const payloads: string[] = [];
+  let batch: string[] = [];
+  let bytes = 2;
+  for (const { execution, status, progress, message } of events) {
+    const json = JSON.stringify({
+      id: execution.publicId,
+      task: execution.task,
+      lane: execution.lane,
+      status,
+      progress,
+      message: message === null ? null : message.slice(0, MAX_EVENT_MESSAGE_CHARS),
+    });
+    const size = Buffer.byteLength(json) + 1;
+    if (batch.length > 0 && bytes + size > MAX_NOTIFICATION_BYTES) {
+      payloads.push(`[${batch.join(",")}]`);
+      batch = [];
+      bytes = 2;
+    }
+    batch.push(json);
+    bytes += size;
+  }
+  if (batch.length > 0) payloads.push(`[${batch.join(",")}]`);
+  return payloads;
+}
