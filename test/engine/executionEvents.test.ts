@@ -19,11 +19,15 @@ function event(n: number, message: string | null = null): ExecutionEvent {
 }
 
 describe("execution event notifications", () => {
-  it("packs events into as few payloads as PostgreSQL's 8000-byte limit allows, in order", () => {
+  it("packs events into as few payloads as PostgreSQL's 8000-byte limit allows, one per line", () => {
     const events = Array.from({ length: 500 }, (_, n) => event(n));
-    const payloads = notificationPayloads(events);
+    const payloads = notificationPayloads(events).split("\n");
     expect(payloads.length).toBeGreaterThan(1);
     expect(payloads.length).toBeLessThan(15);
+    // Full but for the last: no payload would have taken the next one's first event.
+    for (const payload of payloads.slice(0, -1)) {
+      expect(Buffer.byteLength(payload)).toBeGreaterThan(7_700);
+    }
     for (const payload of payloads) expect(Buffer.byteLength(payload)).toBeLessThan(8000);
     const published = payloads.flatMap((payload) => JSON.parse(payload));
     expect(published.map((e: { id: string }) => e.id)).toEqual(
@@ -41,13 +45,17 @@ describe("execution event notifications", () => {
 
   it("cuts long progress messages so that every event fits, counting bytes, not characters", () => {
     const long = "é".repeat(5_000);
-    const payloads = notificationPayloads([event(1, long), event(2, long), event(3, "short")]);
+    const payloads = notificationPayloads([
+      event(1, long),
+      event(2, long),
+      event(3, "short"),
+    ]).split("\n");
     for (const payload of payloads) expect(Buffer.byteLength(payload)).toBeLessThan(8000);
     const published = payloads.flatMap((payload) => JSON.parse(payload));
     expect(published.map((e: { message: string }) => e.message.length)).toEqual([1000, 1000, 5]);
   });
 
   it("publishes nothing for no events", () => {
-    expect(notificationPayloads([])).toEqual([]);
+    expect(notificationPayloads([])).toBe("");
   });
 });

@@ -31,32 +31,39 @@ export interface ExecutionEvent {
 }
 
 /**
- * The payloads of the notifications that carry `events`: JSON arrays of
+ * The payloads of the notifications that carry `events`, one per line: JSON arrays of
  * `{id, task, lane, status, progress, message}` (`id` is the public id), as many events to each
- * as fit under PostgreSQL's payload limit.
+ * as fit under PostgreSQL's payload limit. One string, as it is sent: a text[] parameter would
+ * have the driver escape every quote of every event. JSON has no raw line breaks to confuse
+ * with the separator.
  */
-export function notificationPayloads(events: Iterable<ExecutionEvent>): string[] {
-  const payloads: string[] = [];
-  let batch: string[] = [];
-  let bytes = 2;
+export function notificationPayloads(events: Iterable<ExecutionEvent>): string {
+  let payloads = "";
+  let batch = "";
+  let bytes = 0;
   for (const { execution, status, progress, message } of events) {
+    const shortMessage = message === null ? null : message.slice(0, MAX_EVENT_MESSAGE_CHARS);
     const json = JSON.stringify({
       id: execution.publicId,
       task: execution.task,
       lane: execution.lane,
       status,
       progress,
-      message: message === null ? null : message.slice(0, MAX_EVENT_MESSAGE_CHARS),
+      message: shortMessage,
     });
-    const size = Buffer.byteLength(json) + 1;
-    if (batch.length > 0 && bytes + size > MAX_NOTIFICATION_BYTES) {
-      payloads.push(`[${batch.join(",")}]`);
-      batch = [];
-      bytes = 2;
+    // Only the message can hold characters outside ASCII (task names are snake_case).
+    const size =
+      json.length +
+      1 +
+      (shortMessage === null ? 0 : Buffer.byteLength(shortMessage) - shortMessage.length);
+    if (bytes > 0 && bytes + size > MAX_NOTIFICATION_BYTES) {
+      payloads += `${payloads ? "\n" : ""}[${batch}]`;
+      batch = "";
+      bytes = 0;
     }
-    batch.push(json);
+    batch += bytes > 0 ? `,${json}` : json;
     bytes += size;
   }
-  if (batch.length > 0) payloads.push(`[${batch.join(",")}]`);
+  if (bytes > 0) payloads += `${payloads ? "\n" : ""}[${batch}]`;
   return payloads;
 }

@@ -278,7 +278,8 @@ export class LedgerWriter {
           on conflict do nothing
         )
         select (select count(pg_notify(${EVENTS_CHANNEL}, payload))
-                from unnest(${notifications}::text[]) as payload) as notifications,
+                from unnest(string_to_array(${notifications}::text, E'\n')) as payload)
+                 as notifications,
                -- set_config(…, true) lasts until the end of this statement's own transaction.
                ${durable ? sql`null` : sql`set_config('synchronous_commit', 'off', true)`}
       `.execute(this.#db);
