@@ -42,18 +42,29 @@ afterEach(async () => {
   await Promise.all(listeners.splice(0).map((client) => client.end()));
 });
 
+interface Heard {
+  events: Record<string, unknown>[];
+  notifications: number;
+}
+
+/** Collects the execution events published from now on. */
+async function listenForEvents(): Promise<Heard> {
+  const client = new pg.Client(testDatabaseUrl());
+  listeners.push(client);
+  await client.connect();
+  const heard: Heard = { events: [], notifications: 0 };
+  client.on("notification", (message) => {
+    heard.notifications++;
+    heard.events.push(...JSON.parse(message.payload ?? "[]"));
+  });
+  await client.query(`listen ${EVENTS_CHANNEL}`);
+  return heard;
+}
+
 describe("worker lifecycle", () => {
   it("publishes job events in batches, far fewer notifications than events", async () => {
-    const client = new pg.Client(testDatabaseUrl());
-    listeners.push(client);
-    await client.connect();
-    const seen: Record<string, unknown>[] = [];
-    let notifications = 0;
-    client.on("notification", (message) => {
-      notifications++;
-      seen.push(...JSON.parse(message.payload ?? "[]"));
-    });
-    await client.query(`listen ${EVENTS_CHANNEL}`);
+    const heard = await listenForEvents();
+    const seen = heard.events;
     await startTestWorker([noop]);
     const ids = await enqueueMany(
       db(),
@@ -63,7 +74,7 @@ describe("worker lifecycle", () => {
       ids.every((id) => seen.some((e) => e.id === id && e.status === "succeeded")),
     );
     // One notification per ledger flush, each carrying the events of many jobs.
-    expect(notifications).toBeLessThan(ids.length / 2);
+    expect(heard.notifications).toBeLessThan(ids.length / 2);
     expect(seen.find((e) => e.id === ids[0] && e.status === "succeeded")).toEqual({
       id: ids[0],
       task: "noop",
@@ -75,12 +86,7 @@ describe("worker lifecycle", () => {
   });
 
   it("publishes a running job's progress with its message", async () => {
-    const client = new pg.Client(testDatabaseUrl());
-    listeners.push(client);
-    await client.connect();
-    const seen: Record<string, unknown>[] = [];
-    client.on("notification", (message) => seen.push(...JSON.parse(message.payload ?? "[]")));
-    await client.query(`listen ${EVENTS_CHANNEL}`);
+    const seen = (await listenForEvents()).events;
     await startTestWorker([patient]);
     const id = await enqueue(db(), patient, { ms: 300 });
     await waitForStatus(id, "succeeded");
@@ -92,12 +98,7 @@ describe("worker lifecycle", () => {
   });
 
   it("keeps a long progress message whole in the ledger and cut short in its events", async () => {
-    const client = new pg.Client(testDatabaseUrl());
-    listeners.push(client);
-    await client.connect();
-    const seen: Record<string, unknown>[] = [];
-    client.on("notification", (message) => seen.push(...JSON.parse(message.payload ?? "[]")));
-    await client.query(`listen ${EVENTS_CHANNEL}`);
+    const seen = (await listenForEvents()).events;
     await startTestWorker([verbose]);
     // Together far past PostgreSQL's 8000-byte NOTIFY limit, were they sent whole in one batch.
     const ids = await enqueueMany(
