@@ -286,7 +286,12 @@ export class LedgerWriter {
   }
 }
 
-/** The event a buffered update publishes; an update without a status is progress of a running job. */
+/**
+ * The event a buffered update publishes; an update without a status is progress of a running job.
+ * It says what this worker wrote: in the rare case that the row had already ended (a sweep in
+ * `reconcile.ts` got there first), the row keeps its ending and the event is stale — live views
+ * are hints, the ledger is the record.
+ */
 function eventOf({ execution, update }: Pending): ExecutionEvent {
   return {
     execution,
