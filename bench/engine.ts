@@ -18,15 +18,19 @@
  * failJobBatchDelay 0. (The engine ran 20–30k jobs/s in every one of these.)
  * Before each timed run, both sides analyze the tables it works on (see `analyzeQueuedJobs`).
  * Rounds alternate baseline/engine after one small unreported warm-up of each; medians reported.
- * Each timed run also reports its CPU per job, PostgreSQL's and this process's (see `cpu.ts`).
+ * Each timed run also reports its CPU per job, PostgreSQL's and this process's (see `cpu.ts`), and
+ * how long its workers sat idle waiting for graphile-worker to fetch jobs (see `fetchWait.ts`):
+ * with no-op jobs, the fetch of each batch of 1,000 takes most of the run on both sides, so the
+ * engine's ledger work slows it by competing for the machine's two cores while it runs.
  *
  * Env: BENCH_DATABASE_URL or DATABASE_URL (else an embedded server), BENCH_JOBS (default 50000),
  * BENCH_ROUNDS (default 5: the machine is shared and single rounds vary by ±15%),
  * BENCH_CONCURRENCY (48), BENCH_LOCAL_QUEUE (1000).
  * Progress goes to stderr; stdout is the table and, as its last line, one JSON object.
  */
+import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
-import { Logger as GraphileLogger, makeWorkerUtils, run } from "graphile-worker";
+import { Logger as GraphileLogger, makeWorkerUtils, run, type WorkerEvents } from "graphile-worker";
 import { z } from "zod";
 import { createDb, createPool, type Pool } from "../src/database/pool.ts";
 import { enqueue, enqueueMany } from "../src/engine/enqueue.ts";
@@ -43,6 +47,7 @@ import {
   resetJobs,
   succeededExecutions,
 } from "./database.ts";
+import { countFetchWaits } from "./fetchWait.ts";
 import { formatTable, intFromEnv, median, percentile, type Row, round } from "./stats.ts";
 
 const JOBS = intFromEnv("BENCH_JOBS", 50_000);
@@ -160,6 +165,8 @@ interface ThroughputResult {
   runSeconds: number;
   perSecond: number;
   cpu: CpuPerJob;
+  /** Milliseconds per 1,000 jobs that the workers waited for a job fetch (see `fetchWait.ts`). */
+  fetchWaitMs: number;
 }
 
 async function baselineRound(control: Pool, url: string, jobs: number): Promise<ThroughputResult> {
@@ -179,16 +186,20 @@ async function baselineRound(control: Pool, url: string, jobs: number): Promise<
   const done = counter.expect(jobs);
   const start = performance.now();
   const cpuSince = startCpuCount();
+  const events: WorkerEvents = new EventEmitter();
+  const fetchWaitSince = countFetchWaits(events);
   const runner = await run({
     pgPool: pool,
     taskList: { [TASK]: async () => counter.hit() },
     concurrency: CONCURRENCY,
     noHandleSignals: true,
+    events,
     logger: graphileLogger,
     preset: { worker: preset },
   });
   try {
     await Promise.race([done, sleep(timeoutFor(jobs)).then(() => Promise.reject(stalled()))]);
+    const fetchWaitMs = (fetchWaitSince() * 1_000) / jobs;
     await settle(control, async () => (await pendingJobs(control)) === 0);
     const runSeconds = seconds(start);
     return {
@@ -196,6 +207,7 @@ async function baselineRound(control: Pool, url: string, jobs: number): Promise<
       runSeconds,
       perSecond: jobs / runSeconds,
       cpu: cpuSince(jobs),
+      fetchWaitMs,
     };
   } finally {
     await runner.stop();
@@ -222,6 +234,8 @@ async function engineRound(control: Pool, url: string, jobs: number): Promise<Th
   const done = counter.expect(jobs);
   const start = performance.now();
   const cpuSince = startCpuCount();
+  const events: WorkerEvents = new EventEmitter();
+  const fetchWaitSince = countFetchWaits(events);
   const worker = await startWorker({
     pool,
     registry,
@@ -230,9 +244,11 @@ async function engineRound(control: Pool, url: string, jobs: number): Promise<Th
     lanes: { realtime: { concurrency: CONCURRENCY } },
     preset,
     shutdownGraceMs: 1_000,
+    events,
   });
   try {
     await Promise.race([done, sleep(timeoutFor(jobs)).then(() => Promise.reject(stalled()))]);
+    const fetchWaitMs = (fetchWaitSince() * 1_000) / jobs;
     await settle(
       control,
       async () =>
@@ -244,6 +260,7 @@ async function engineRound(control: Pool, url: string, jobs: number): Promise<Th
       runSeconds,
       perSecond: jobs / runSeconds,
       cpu: cpuSince(jobs),
+      fetchWaitMs,
     };
   } finally {
     await worker.stop();
@@ -258,6 +275,20 @@ function medianCpu(results: ThroughputResult[]): CpuPerJob {
     benchUs: median(results.map((r) => r.cpu.benchUs)),
     childUs: null,
   };
+}
+
+/** CPU per job, and the job fetch wait per 1,000 jobs with its share of the run's time. */
+function describeRun(run: Pick<ThroughputResult, "cpu" | "fetchWaitMs" | "perSecond">): string {
+  const share = Math.round((run.fetchWaitMs * run.perSecond) / 10_000);
+  return `${describeCpu(run.cpu)}; job fetch wait ${Math.round(run.fetchWaitMs)} ms per 1,000 jobs (${share}% of the run)`;
+}
+
+function describeMedians(results: ThroughputResult[]): string {
+  return describeRun({
+    cpu: medianCpu(results),
+    fetchWaitMs: median(results.map((r) => r.fetchWaitMs)),
+    perSecond: median(results.map((r) => r.perSecond)),
+  });
 }
 
 function stalled(): Error {
@@ -342,13 +373,13 @@ async function main() {
         baselineRound(control, database.url, JOBS),
       );
       baseline.push(b);
-      progress(`round ${round} baseline: ${Math.round(b.perSecond)} jobs/s; ${describeCpu(b.cpu)}`);
+      progress(`round ${round} baseline: ${Math.round(b.perSecond)} jobs/s; ${describeRun(b)}`);
       const e = await measure(`round ${round} engine`, () =>
         engineRound(control, database.url, JOBS),
       );
       engine.push(e);
       progress(
-        `round ${round} engine: ${Math.round(e.perSecond)} jobs/s (${(e.perSecond / b.perSecond).toFixed(3)} of this round's baseline), enqueue ${Math.round(e.enqueuePerSecond)}/s; ${describeCpu(e.cpu)}`,
+        `round ${round} engine: ${Math.round(e.perSecond)} jobs/s (${(e.perSecond / b.perSecond).toFixed(3)} of this round's baseline), enqueue ${Math.round(e.enqueuePerSecond)}/s; ${describeRun(e)}`,
       );
     }
     progress("latency at low load");
@@ -414,14 +445,14 @@ async function main() {
       jobs: JOBS,
       seconds: JOBS / result.baseline_jobs_per_s,
       perSecond: result.baseline_jobs_per_s,
-      settings: `median of ${baseline.length}; ${describeCpu(medianCpu(baseline))}`,
+      settings: `median of ${baseline.length}; ${describeMedians(baseline)}`,
     },
     {
       phase: "median engine run",
       jobs: JOBS,
       seconds: JOBS / result.engine_jobs_per_s,
       perSecond: result.engine_jobs_per_s,
-      settings: `median of ${engine.length}; ratio engine/baseline ${result.ratio}; ${describeCpu(medianCpu(engine))}`,
+      settings: `median of ${engine.length}; ratio engine/baseline ${result.ratio}; ${describeMedians(engine)}`,
     },
     latencyRow("engine latency", engineLatency),
     latencyRow("baseline latency", baselineLatency),

@@ -66,6 +66,8 @@ export interface WorkerOptions {
   services?: Services;
   /** How often the ledger writer flushes, in ms. */
   ledgerFlushMs?: number;
+  /** graphile-worker's event emitter for this worker's runners, to observe them; made if not given. */
+  events?: WorkerEvents;
 }
 
 export interface Worker {
@@ -94,7 +96,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   await registerWorker(db, id, type, lanes);
 
-  const events: WorkerEvents = new EventEmitter();
+  const events: WorkerEvents = options.events ?? new EventEmitter();
   events.on("pool:create", ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
   events.on("worker:create", ({ worker }) => graphileWorkerIds.add(worker.workerId));
 

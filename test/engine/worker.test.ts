@@ -1,4 +1,6 @@
+import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { WorkerEvents } from "graphile-worker";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { cancelExecution } from "../../src/engine/control/cancel.ts";
@@ -131,6 +133,19 @@ describe("worker", () => {
     // A first-try success is described by the execution row alone.
     expect(await attemptsOf(row.id)).toEqual([]);
     await waitFor(async () => (await jobCount()) === 0);
+  });
+
+  it("reports graphile-worker's events of its runners to an emitter it is given", async () => {
+    const events: WorkerEvents = new EventEmitter();
+    const fetched: number[] = [];
+    events.on("localQueue:getJobs:complete", ({ jobs }) => fetched.push(jobs.length));
+    const started: string[] = [];
+    events.on("job:start", ({ job }) => started.push(job.task_identifier));
+    await startTestWorker([add], { events, preset: { localQueue: { size: 10 } } });
+    const id = await enqueue(db(), add, { a: 1, b: 1 });
+    await waitForStatus(id, "succeeded");
+    expect(started).toEqual(["add_numbers"]);
+    expect(fetched.some((count) => count > 0)).toBe(true);
   });
 
   it("retries by the task's strategy and succeeds on a later attempt", async () => {
