@@ -16,6 +16,10 @@ export const callLeaseHolder = (callId: number) => `call:${callId}`;
  */
 export async function onCampaignCallFinished(db: Db, campaignId: number, callId: number) {
   await releaseLease(db, campaignLeaseKey(campaignId), callLeaseHolder(callId));
+  // Callers end the call in the same transaction. Without this lock, two calls ending at once
+  // would each count the other as still open, and the campaign would never complete; with it,
+  // the second waits for the first to commit, and its count (a new statement) sees that call.
+  await sql`select 1 from campaigns where id = ${campaignId} for update`.execute(db);
   await sql`
     update campaigns set status = 'completed', finished_at = now()
     where id = ${campaignId} and status = 'running'
