@@ -278,9 +278,9 @@ function medianCpu(results: ThroughputResult[]): CpuPerJob {
 }
 
 /** CPU per job, and the job fetch wait per 1,000 jobs with its share of the run's time. */
-function describeRun(run: Pick<ThroughputResult, "cpu" | "fetchWaitMs" | "perSecond">): string {
-  const share = Math.round((run.fetchWaitMs * run.perSecond) / 10_000);
-  return `${describeCpu(run.cpu)}; job fetch wait ${Math.round(run.fetchWaitMs)} ms per 1,000 jobs (${share}% of the run)`;
+function describeRun(result: Pick<ThroughputResult, "cpu" | "fetchWaitMs" | "perSecond">): string {
+  const share = Math.round((result.fetchWaitMs * result.perSecond) / 10_000);
+  return `${describeCpu(result.cpu)}; job fetch wait ${Math.round(result.fetchWaitMs)} ms per 1,000 jobs (${share}% of the run)`;
 }
 
 function describeMedians(results: ThroughputResult[]): string {
