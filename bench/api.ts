@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { createApiToken } from "../src/api/auth/tokens.ts";
 import { createDb, createPool, type Pool } from "../src/database/pool.ts";
 import { createLogger } from "../src/observability/logger.ts";
-import { describeCpu, startCpuCount } from "./cpu.ts";
+import { describeCpu, roundedMicros, startCpuCount } from "./cpu.ts";
 import { openBenchDatabase } from "./database.ts";
 import { pacedLoad } from "./pacedLoad.ts";
 import { intFromEnv } from "./stats.ts";
@@ -210,7 +210,6 @@ try {
     "API",
     "bench",
   ];
-  const micros = (value: number | null) => (value === null ? "n/a" : Math.round(value));
   const rows = results.map((r) =>
     [
       r.scenario,
@@ -221,9 +220,9 @@ try {
       r.max,
       r.non2xx,
       r.errors,
-      micros(r.cpu.postgresUs),
-      micros(r.cpu.childUs),
-      micros(r.cpu.benchUs),
+      roundedMicros(r.cpu.postgresUs),
+      roundedMicros(r.cpu.childUs),
+      roundedMicros(r.cpu.benchUs),
     ].map(String),
   );
   const widths = header.map((h, i) =>

@@ -103,7 +103,11 @@ export function startCpuCount(childPid?: number): (jobs: number) => CpuPerJob {
   };
 }
 
-const micros = (value: number | null) => (value === null ? "n/a" : `${Math.round(value)} µs`);
+/** Whole microseconds, or "n/a" when the CPU could not be counted. */
+export const roundedMicros = (value: number | null) =>
+  value === null ? "n/a" : String(Math.round(value));
+
+const micros = (value: number | null) => (value === null ? "n/a" : `${roundedMicros(value)} µs`);
 
 export function describeCpu(cpu: CpuPerJob, unit = "job", child = "child process"): string {
   const childPart = cpu.childUs === null ? "" : `, ${child} ${micros(cpu.childUs)}`;
