@@ -1,9 +1,7 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.ts";
-
-// bigint (int8) columns come back as JS numbers; counts and ids here stay far below 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+import { typeParsers } from "./typeParsers.ts";
 
 export type Pool = pg.Pool;
 export type Db = Kysely<Database>;
@@ -24,6 +22,7 @@ export function createPool(
     connectionString,
     max,
     application_name: "switchboard",
+    types: typeParsers,
     ...(options ? { options } : {}),
   });
   // A client that loses its connection must not crash the process: the pool replaces idle ones,
