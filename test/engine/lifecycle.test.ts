@@ -16,12 +16,16 @@ const noop = defineTask({
   run: async () => null,
 });
 
+/** Quotes, a line break and characters outside ASCII, to be carried through unchanged. */
+const RENDERING = 'rendering "page 1"\nof 2 — ½';
+
 const patient = defineTask({
   name: "patient_report",
   lane: "reports",
   payload: z.object({ ms: z.number() }),
   run: async ({ ms }, ctx) => {
-    ctx.progress(40, "rendering");
+    ctx.progress(40, RENDERING);
+    ctx.progress(Number.NaN, "a report without a number is ignored");
     await sleep(ms, undefined, { signal: ctx.signal });
     return "done";
   },
@@ -92,7 +96,7 @@ describe("worker lifecycle", () => {
     await waitForStatus(id, "succeeded");
     await waitFor(async () => seen.some((e) => e.id === id && e.status === "succeeded"));
     expect(seen.filter((e) => e.id === id).map((e) => [e.status, e.progress, e.message])).toEqual([
-      ["running", 40, "rendering"],
+      ["running", 40, RENDERING],
       ["succeeded", 100, null],
     ]);
   });
@@ -123,7 +127,7 @@ describe("worker lifecycle", () => {
       const current = await execution(id);
       return current.progress === 40 ? current : undefined;
     });
-    expect(row).toMatchObject({ status: "running", progress_message: "rendering" });
+    expect(row).toMatchObject({ status: "running", progress_message: RENDERING });
   });
 
   it("lets a running job finish within the shutdown grace", async () => {

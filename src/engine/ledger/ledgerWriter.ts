@@ -169,6 +169,7 @@ export class LedgerWriter {
   }
 
   progress(execution: ExecutionRef, percent: number, message: string | null): void {
+    if (Number.isNaN(percent)) return; // says nothing; the last progress stands
     const { update } = this.#pendingFor(execution);
     update.progress = Math.max(0, Math.min(100, percent));
     update.progress_message = message;
@@ -240,13 +241,26 @@ export class LedgerWriter {
     { durable }: { durable: boolean },
   ): Promise<void> {
     const updates = batch.map((pending) => pending.update);
+    const workers = [...new Set(updates.flatMap((u) => (u.worker_id ? [u.worker_id] : [])))];
+    const column = (value: (update: PendingUpdate) => ArrayElement) =>
+      arrayLiteral(updates.map(value));
     const notifications = notificationPayloads(batch.map(eventOf));
     await sql`
         with input as (
-          select * from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(
-            id bigint, status text, attempts int, worker_id text, started_at float8,
-            finished_at float8, finishing boolean, result jsonb, error_class text,
-            error_message text, error_stack text, progress real, progress_message text)
+          select x.id, x.status, x.attempts, (${workers}::text[])[x.worker] as worker_id,
+                 x.started_at, x.finished_at, x.finishing, x.progress, r.result, r.error_class,
+                 r.error_message, r.error_stack, r.progress_message
+          from unnest(${column((u) => u.id)}::bigint[], ${column((u) => u.status)}::text[],
+                      ${column((u) => u.attempts)}::int[],
+                      ${column((u) => (u.worker_id ? workers.indexOf(u.worker_id) + 1 : null))}::int[],
+                      ${column((u) => u.started_at)}::float8[],
+                      ${column((u) => u.finished_at)}::float8[],
+                      ${column((u) => u.finishing)}::boolean[], ${column((u) => u.progress)}::real[])
+                 as x(id, status, attempts, worker, started_at, finished_at, finishing, progress)
+          left join jsonb_to_recordset(${JSON.stringify(updates.filter(hasText).map(textOf))}::jsonb)
+                 as r(id bigint, result jsonb, error_class text, error_message text,
+                      error_stack text, progress_message text)
+                 on r.id = x.id
         ),
         updated as (
           update executions e set
@@ -284,6 +298,43 @@ export class LedgerWriter {
                ${durable ? sql`null` : sql`set_config('synchronous_commit', 'off', true)`}
       `.execute(this.#db);
   }
+}
+
+/** A value of one of the flush's array columns: numbers, flags and statuses, never free text. */
+type ArrayElement = number | boolean | string | null | undefined;
+
+/**
+ * The text form of a PostgreSQL array of numbers, booleans or status words. The flush sends its
+ * columns this way: the driver's own array encoding escapes and quotes every element, and a JSON
+ * object per row makes both this process and PostgreSQL handle every column's name as well.
+ */
+function arrayLiteral(values: ArrayElement[]): string {
+  let literal = "";
+  for (const value of values) {
+    const element = value === null || value === undefined ? "NULL" : String(value);
+    literal += literal ? `,${element}` : element;
+  }
+  return `{${literal}}`;
+}
+
+/** The free-text and JSON fields of an update, which travel as JSON, one object per update that has any. */
+function hasText(update: PendingUpdate): boolean {
+  return (
+    update.result !== undefined ||
+    update.error_class !== undefined ||
+    update.progress_message !== undefined
+  );
+}
+
+function textOf(update: PendingUpdate) {
+  return {
+    id: update.id,
+    result: update.result,
+    error_class: update.error_class,
+    error_message: update.error_message,
+    error_stack: update.error_stack,
+    progress_message: update.progress_message,
+  };
 }
 
 /**
