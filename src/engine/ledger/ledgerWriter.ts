@@ -82,7 +82,7 @@ export interface LedgerWriterOptions {
   logger: Logger;
   /** Longest a write waits in the buffer. */
   flushIntervalMs?: number;
-  /** Flush at once when this many executions are pending. */
+  /** Flush, once the jobs in hand have run, when this many executions are pending. */
   maxBatch?: number;
   /** Largest stored result, in bytes of JSON; larger ones are replaced by a note. */
   maxResultBytes?: number;
@@ -97,6 +97,7 @@ export class LedgerWriter {
   #pending = new Map<number, Pending>();
   #attempts: PendingAttempt[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #fullBatch: NodeJS.Immediate | undefined;
   #draining: Promise<void> | undefined;
 
   constructor(options: LedgerWriterOptions) {
@@ -192,7 +193,9 @@ export class LedgerWriter {
    */
   flush(): Promise<void> {
     clearTimeout(this.#timer);
+    clearImmediate(this.#fullBatch);
     this.#timer = undefined;
+    this.#fullBatch = undefined;
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
     });
@@ -225,7 +228,11 @@ export class LedgerWriter {
 
   #schedule(): void {
     if (this.#draining) return; // the drain in flight picks it up
-    if (this.#pending.size >= this.#maxBatch) void this.flush();
+    // A full batch goes out once the jobs in hand have run, not in the middle of them: a
+    // worker fetches its next jobs only when it has handed out all it holds, so the time spent
+    // building the batch there would delay that fetch.
+    if (this.#pending.size >= this.#maxBatch)
+      this.#fullBatch ??= setImmediate(() => void this.flush());
     else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
   }
 
