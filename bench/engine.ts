@@ -16,6 +16,8 @@
  * 48 + 500 → 24–26k; 24 + 1000 → 27–34k; 48 + 1000 → 41k; 96 + 1000 → 39k; 24 + 2000 → 37k;
  * 48 + 2000 → 36k. Kept: concurrency 48, localQueue 1000, completeJobBatchDelay 0,
  * failJobBatchDelay 0. (The engine ran 20–30k jobs/s in every one of these.)
+ * Both sides run over pools made by `createPool`, with Switchboard's type parsers: the hand
+ * timestamptz parser speeds up graphile-worker's job fetch (four timestamps a job) for both.
  * Before each timed run, both sides analyze the tables it works on (see `analyzeQueuedJobs`).
  * Rounds alternate baseline/engine after one small unreported warm-up of each; medians reported.
  * Each timed run also reports its CPU per job, PostgreSQL's and this process's (see `cpu.ts`), and
