@@ -55,6 +55,16 @@ describe("execution event notifications", () => {
     expect(published.map((e: { message: string }) => e.message.length)).toEqual([1000, 1000, 5]);
   });
 
+  it("escapes quotes, backslashes and line breaks in a message, and only there", () => {
+    const message = 'step "2" of C:\\imports\nnext line\tand a tab';
+    const payloads = notificationPayloads([event(1, message), event(2)]);
+    expect(payloads.split("\n")).toHaveLength(1);
+    expect(JSON.parse(payloads)).toEqual([
+      expect.objectContaining({ id: event(1).execution.publicId, progress: 50, message }),
+      expect.objectContaining({ id: event(2).execution.publicId, message: null }),
+    ]);
+  });
+
   it("publishes nothing for no events", () => {
     expect(notificationPayloads([])).toBe("");
   });

@@ -45,7 +45,9 @@ export function notificationPayloads(events: Iterable<ExecutionEvent>): string {
     const shortMessage = message === null ? null : message.slice(0, MAX_EVENT_MESSAGE_CHARS);
     // Written out by hand (0.05 µs an event, against 0.4 for JSON.stringify of an object): every
     // field but the message is a UUID, a snake_case name, a status word or a finite number.
-    const json = `{"id":"${execution.publicId}","task":"${execution.task}","lane":"${execution.lane}","status":"${status}","progress":${progress},"message":${shortMessage === null ? null : JSON.stringify(shortMessage)}}`;
+    const json =
+      `{"id":"${execution.publicId}","task":"${execution.task}","lane":"${execution.lane}",` +
+      `"status":"${status}","progress":${progress},"message":${JSON.stringify(shortMessage)}}`;
     // Only the message can hold characters outside ASCII (task names are snake_case).
     const size =
       json.length +

@@ -316,15 +316,13 @@ type ArrayElement = number | boolean | string | null | undefined;
  * object per row makes both this process and PostgreSQL handle every column's name as well.
  */
 function arrayLiteral(values: ArrayElement[]): string {
-  let literal = "";
-  for (const value of values) {
-    const element = value === null || value === undefined ? "NULL" : String(value);
-    literal += literal ? `,${element}` : element;
-  }
-  return `{${literal}}`;
+  return `{${values.map((value) => value ?? "NULL").join(",")}}`;
 }
 
-/** The free-text and JSON fields of an update, which travel as JSON, one object per update that has any. */
+/**
+ * Whether an update carries a result or free text, which travel as JSON (`textOf`) and only for
+ * the updates that have them. An error's message and stack come with its class.
+ */
 function hasText(update: PendingUpdate): boolean {
   return (
     update.result !== undefined ||
