@@ -16,7 +16,8 @@ const TIMESTAMPS = `
     '9999-12-31 23:59:59.999999+00', '2000-03-26 01:30:00+00'
   ]::timestamptz[]) as t
   union all
-  select (timestamptz '2020-01-01 00:00:00+00' + g * interval '1 day 3 hours 7 minutes 11.123457 seconds')::text
+  select (timestamptz '2020-01-01 00:00:00+00'
+          + g * interval '1 day 3 hours 7 minutes 11.123457 seconds')::text
   from generate_series(0, 2000) as g`;
 
 async function serverText(timeZone: string, query: string): Promise<string[]> {

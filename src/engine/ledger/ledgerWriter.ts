@@ -251,20 +251,25 @@ export class LedgerWriter {
     const workers = [...new Set(updates.flatMap((u) => (u.worker_id ? [u.worker_id] : [])))];
     const column = (value: (update: PendingUpdate) => ArrayElement) =>
       arrayLiteral(updates.map(value));
+    const workerNumber = (u: PendingUpdate) =>
+      u.worker_id ? workers.indexOf(u.worker_id) + 1 : null;
+    const texts = JSON.stringify(updates.filter(hasText).map(textOf));
     const notifications = notificationPayloads(batch.map(eventOf));
     await sql`
         with input as (
           select x.id, x.status, x.attempts, (${workers}::text[])[x.worker] as worker_id,
                  x.started_at, x.finished_at, x.finishing, x.progress, r.result, r.error_class,
                  r.error_message, r.error_stack, r.progress_message
-          from unnest(${column((u) => u.id)}::bigint[], ${column((u) => u.status)}::text[],
+          from unnest(${column((u) => u.id)}::bigint[],
+                      ${column((u) => u.status)}::text[],
                       ${column((u) => u.attempts)}::int[],
-                      ${column((u) => (u.worker_id ? workers.indexOf(u.worker_id) + 1 : null))}::int[],
+                      ${column(workerNumber)}::int[],
                       ${column((u) => u.started_at)}::float8[],
                       ${column((u) => u.finished_at)}::float8[],
-                      ${column((u) => u.finishing)}::boolean[], ${column((u) => u.progress)}::real[])
+                      ${column((u) => u.finishing)}::boolean[],
+                      ${column((u) => u.progress)}::real[])
                  as x(id, status, attempts, worker, started_at, finished_at, finishing, progress)
-          left join jsonb_to_recordset(${JSON.stringify(updates.filter(hasText).map(textOf))}::jsonb)
+          left join jsonb_to_recordset(${texts}::jsonb)
                  as r(id bigint, result jsonb, error_class text, error_message text,
                       error_stack text, progress_message text)
                  on r.id = x.id
