@@ -434,6 +434,9 @@ async function main() {
     latency_p99_ms: round(percentile(engineLatency, 99), 1),
   };
   result.ratio = round(result.engine_jobs_per_s / result.baseline_jobs_per_s, 3);
+  // How far a single round's ratio strays from the medians' on this machine.
+  const ratios = engine.map((e, i) => e.perSecond / (baseline[i]?.perSecond ?? Number.NaN));
+  const roundRatios = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
   const latencyRow = (phase: string, samples: number[]): Row => ({
     phase,
     jobs: samples.length,
@@ -454,7 +457,7 @@ async function main() {
       jobs: JOBS,
       seconds: JOBS / result.engine_jobs_per_s,
       perSecond: result.engine_jobs_per_s,
-      settings: `median of ${engine.length}; ratio engine/baseline ${result.ratio}; ${describeMedians(engine)}`,
+      settings: `median of ${engine.length}; ratio engine/baseline ${result.ratio} (single rounds ${roundRatios}); ${describeMedians(engine)}`,
     },
     latencyRow("engine latency", engineLatency),
     latencyRow("baseline latency", baselineLatency),
