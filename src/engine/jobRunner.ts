@@ -89,7 +89,6 @@ async function runJob(
       execution,
       status: "expired",
       attempt: attempt - 1,
-      workerId: deps.workerId,
       startedAt: new Date(),
       outcome: null,
     });
@@ -110,7 +109,7 @@ async function runJob(
   const abort = new JobAbort();
   watchShutdown(helpers.abortSignal, deps.running);
   deps.running.set(executionId, abort);
-  deps.ledger.started(execution, attempt, deps.workerId, startedAt);
+  deps.ledger.started(execution, attempt, startedAt);
   const ctx = new JobContext(deps, abort, execution, attempt);
 
   try {
@@ -120,7 +119,6 @@ async function runJob(
     deps.ledger.succeeded({
       execution,
       attempt,
-      workerId: deps.workerId,
       startedAt,
       firstTry: envelope.h === undefined && helpers.job.attempts === 1,
       result,

@@ -85,6 +85,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const lanes = lanesByWorkerType[type].filter((lane) => registry.inLane(lane).length > 0);
   const ledger = new LedgerWriter({
     db,
+    workerId: id,
     logger: workerLogger,
     flushIntervalMs: options.ledgerFlushMs,
   });

@@ -35,7 +35,6 @@ export interface PendingUpdate {
   id: number;
   status?: ExecutionStatus;
   attempts?: number;
-  worker_id?: string;
   started_at?: number;
   finished_at?: number;
   finishing?: boolean;
@@ -68,7 +67,6 @@ export interface Ending {
   execution: ExecutionRef;
   status: "succeeded" | "dead" | "cancelled" | "expired";
   attempt: number;
-  workerId: string;
   startedAt: Date;
   outcome: AttemptOutcome | null;
   /** The execution has no earlier attempt (no retry, snooze, or crash before this one). */
@@ -79,6 +77,8 @@ export interface Ending {
 
 export interface LedgerWriterOptions {
   db: Db;
+  /** The worker whose jobs it records. */
+  workerId: string;
   logger: Logger;
   /** Longest a write waits in the buffer. */
   flushIntervalMs?: number;
@@ -91,6 +91,7 @@ export interface LedgerWriterOptions {
 export class LedgerWriter {
   readonly #db: Db;
   readonly #logger: Logger;
+  readonly #workerId: string;
   readonly #intervalMs: number;
   readonly #maxBatch: number;
   readonly #maxResultBytes: number;
@@ -103,16 +104,16 @@ export class LedgerWriter {
   constructor(options: LedgerWriterOptions) {
     this.#db = options.db;
     this.#logger = options.logger;
+    this.#workerId = options.workerId;
     this.#intervalMs = options.flushIntervalMs ?? 10;
     this.#maxBatch = options.maxBatch ?? 500;
     this.#maxResultBytes = options.maxResultBytes ?? 64 * 1024;
   }
 
-  started(execution: ExecutionRef, attempt: number, workerId: string, at: Date): void {
+  started(execution: ExecutionRef, attempt: number, at: Date): void {
     const { update } = this.#pendingFor(execution);
     update.status = "running";
     update.attempts = attempt;
-    update.worker_id = workerId;
     update.started_at = at.getTime();
   }
 
@@ -158,7 +159,7 @@ export class LedgerWriter {
     const attempt: PendingAttempt = {
       execution_id: entry.execution.id,
       attempt: entry.attempt,
-      worker_id: entry.workerId,
+      worker_id: this.#workerId,
       started_at: entry.startedAt.getTime(),
       finished_at: finishedAt,
       outcome,
@@ -248,27 +249,22 @@ export class LedgerWriter {
     { durable }: { durable: boolean },
   ): Promise<void> {
     const updates = batch.map((pending) => pending.update);
-    const workers = [...new Set(updates.flatMap((u) => (u.worker_id ? [u.worker_id] : [])))];
     const column = (value: (update: PendingUpdate) => ArrayElement) =>
       arrayLiteral(updates.map(value));
-    const workerNumber = (u: PendingUpdate) =>
-      u.worker_id ? workers.indexOf(u.worker_id) + 1 : null;
     const texts = JSON.stringify(updates.filter(hasText).map(textOf));
     const notifications = notificationPayloads(batch.map(eventOf));
     await sql`
         with input as (
-          select x.id, x.status, x.attempts, (${workers}::text[])[x.worker] as worker_id,
-                 x.started_at, x.finished_at, x.finishing, x.progress, r.result, r.error_class,
-                 r.error_message, r.error_stack, r.progress_message
+          select x.id, x.status, x.attempts, x.started_at, x.finished_at, x.finishing, x.progress,
+                 r.result, r.error_class, r.error_message, r.error_stack, r.progress_message
           from unnest(${column((u) => u.id)}::bigint[],
                       ${column((u) => u.status)}::text[],
                       ${column((u) => u.attempts)}::int[],
-                      ${column(workerNumber)}::int[],
                       ${column((u) => u.started_at)}::float8[],
                       ${column((u) => u.finished_at)}::float8[],
                       ${column((u) => u.finishing)}::boolean[],
                       ${column((u) => u.progress)}::real[])
-                 as x(id, status, attempts, worker, started_at, finished_at, finishing, progress)
+                 as x(id, status, attempts, started_at, finished_at, finishing, progress)
           left join jsonb_to_recordset(${texts}::jsonb)
                  as r(id bigint, result jsonb, error_class text, error_message text,
                       error_stack text, progress_message text)
@@ -279,7 +275,8 @@ export class LedgerWriter {
             status = case when e.status in ('succeeded', 'dead', 'cancelled', 'expired')
                           then e.status else coalesce(i.status, e.status) end,
             attempts = greatest(e.attempts, coalesce(i.attempts, e.attempts)),
-            worker_id = coalesce(i.worker_id, e.worker_id),
+            -- A start in the batch was made by this writer's worker.
+            worker_id = case when i.started_at is null then e.worker_id else ${this.#workerId} end,
             started_at = coalesce(to_timestamp(i.started_at / 1000), e.started_at),
             finished_at = coalesce(e.finished_at, to_timestamp(i.finished_at / 1000)),
             job_id = case when i.finishing then null else e.job_id end,
