@@ -3,6 +3,7 @@
  * types are derived from these interfaces, never copied by hand.
  */
 import type { ColumnType, Generated, Selectable } from "kysely";
+import type { ExecutionStatus } from "../engine/executionStatus.ts";
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<
@@ -19,19 +20,6 @@ export interface SchemaMigrationTable {
   checksum: string;
   applied_at: Generated<Date>;
 }
-
-export const executionStatuses = [
-  "queued",
-  "scheduled",
-  "running",
-  "retrying",
-  "succeeded",
-  "dead",
-  "cancelled",
-  "expired",
-] as const;
-export type ExecutionStatus = (typeof executionStatuses)[number];
-export const terminalStatuses = ["succeeded", "dead", "cancelled", "expired"] as const;
 
 export interface ExecutionTable {
   id: Generated<number>;

@@ -8,7 +8,7 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
-import type { ExecutionStatus } from "../database/schema.ts";
+import type { ExecutionStatus } from "../engine/executionStatus.ts";
 
 /** Window of the terminal-status counts and of the error counts. */
 export const FINISHED_WINDOW_SECONDS = 24 * 60 * 60;

@@ -1,7 +1,8 @@
 /** Helpers for engine tests: a worker over this file's database and ways to wait on the ledger. */
 import { afterEach } from "vitest";
 import { createDb, createPool, type Db, type Pool } from "../../src/database/pool.ts";
-import type { Execution, ExecutionStatus } from "../../src/database/schema.ts";
+import type { Execution } from "../../src/database/schema.ts";
+import type { ExecutionStatus } from "../../src/engine/executionStatus.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
 import type { AnyTask } from "../../src/engine/task.ts";
 import { startWorker, type Worker, type WorkerOptions } from "../../src/engine/worker.ts";

@@ -8,7 +8,7 @@
 import type { Notification, PoolClient } from "pg";
 import { z } from "zod";
 import type { Pool } from "../../database/pool.ts";
-import { executionStatuses } from "../../database/schema.ts";
+import { executionStatuses } from "../../engine/executionStatus.ts";
 import { EVENTS_CHANNEL } from "../../engine/ledger/executionEvents.ts";
 import type { Logger } from "../../observability/logger.ts";
 

@@ -18,7 +18,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { Pool } from "../../database/pool.ts";
-import type { ExecutionStatus } from "../../database/schema.ts";
+import type { ExecutionStatus } from "../../engine/executionStatus.ts";
 import type { AppEnv } from "../context.ts";
 import { validationError } from "../errors.ts";
 import type { EventHub, ExecutionEvent } from "../events/eventHub.ts";

@@ -6,9 +6,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
-import type { ExecutionStatus } from "../../database/schema.ts";
 import { cancelExecution } from "../../engine/control/cancel.ts";
 import { retryExecution } from "../../engine/control/retry.ts";
+import type { ExecutionStatus } from "../../engine/executionStatus.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
 import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";

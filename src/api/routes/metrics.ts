@@ -15,7 +15,7 @@ import {
   Registry,
 } from "prom-client";
 import { createDb, type Db, type Pool } from "../../database/pool.ts";
-import { executionStatuses } from "../../database/schema.ts";
+import { executionStatuses } from "../../engine/executionStatus.ts";
 import { laneNames, workerTypes } from "../../engine/lanes.ts";
 import {
   executionCountsByStatus,

@@ -6,7 +6,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { type Selection, sql } from "kysely";
-import type { Database, ExecutionAttempt, ExecutionStatus } from "../../database/schema.ts";
+import type { Database, ExecutionAttempt } from "../../database/schema.ts";
+import type { ExecutionStatus } from "../../engine/executionStatus.ts";
 import { isoMillis, utcText } from "../timestamps.ts";
 
 export const celeryStatusOf: Record<ExecutionStatus, string> = {

@@ -5,7 +5,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { SelectQueryBuilder } from "kysely";
-import { type Database, type ExecutionStatus, executionStatuses } from "../../database/schema.ts";
+import type { Database } from "../../database/schema.ts";
+import { type ExecutionStatus, executionStatuses } from "../../engine/executionStatus.ts";
 import { laneNames } from "../../engine/lanes.ts";
 
 export const celeryAliases: Record<string, ExecutionStatus[]> = {

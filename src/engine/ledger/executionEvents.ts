@@ -4,7 +4,7 @@
  * sends it: building the events in SQL (json_build_object, json_agg) cost the database 6–8 µs of
  * CPU per job, a third of what the ledger row's update costs.
  */
-import type { ExecutionStatus } from "../../database/schema.ts";
+import type { ExecutionStatus } from "../executionStatus.ts";
 
 export const EVENTS_CHANNEL = "switchboard_events";
 

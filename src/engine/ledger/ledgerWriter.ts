@@ -15,8 +15,9 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
-import type { AttemptOutcome, ExecutionStatus } from "../../database/schema.ts";
+import type { AttemptOutcome } from "../../database/schema.ts";
 import type { Logger } from "../../observability/logger.ts";
+import type { ExecutionStatus } from "../executionStatus.ts";
 import {
   EVENTS_CHANNEL,
   type ExecutionEvent,
