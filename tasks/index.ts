@@ -3,6 +3,7 @@ import type { AnyTask } from "../src/engine/task.ts";
 import archiveOldRecordings from "./archive_old_recordings.ts";
 import checkFailedWebhooks from "./check_failed_webhooks.ts";
 import cleanupStaleCalls from "./cleanup_stale_calls.ts";
+import debugTask from "./debug_task.ts";
 import endCall from "./end_call.ts";
 import getCallStatus from "./get_call_status.ts";
 import processCallRecording from "./process_call_recording.ts";
@@ -34,4 +35,5 @@ export const tasks: AnyTask[] = [
   processPendingRecordings,
   transcribePendingRecordings,
   archiveOldRecordings,
+  debugTask,
 ];
