@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { enqueue } from "../../src/engine/enqueue.ts";
@@ -6,6 +7,7 @@ import { runCli } from "../support/cli.ts";
 import { testDatabaseUrl } from "../support/database.ts";
 import { db, execution } from "../support/engine.ts";
 
+const actor = `cli:${userInfo().username}`;
 const env = () => ({ DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: "silent" });
 const parseLines = (stdout: string) =>
   stdout
@@ -24,7 +26,7 @@ describe("operator commands", () => {
       .selectAll()
       .where("lane", "=", "reports")
       .executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ paused: true, changed_by: "cli" });
+    expect(row).toMatchObject({ paused: true, changed_by: actor });
     expect((await runCli(["lane", "resume", "reports"], env())).code).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 /** Seed 000's health endpoints: overall verdict, per-lane metrics, slow tasks, failures. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Db } from "../../database/pool.ts";
-import { pausedLanes } from "../../engine/control/laneState.ts";
+import { laneListPaused } from "../../engine/control/laneState.ts";
 import { defaultLanes, laneNames } from "../../engine/lanes.ts";
 import { failureAnalysis } from "../../monitoring/failures.ts";
 import { laneStats, laneThroughput, listWorkers } from "../../monitoring/fleet.ts";
@@ -51,7 +51,7 @@ export function healthRoutes({ db, thresholds, laneConcurrency }: HealthRoutesDe
       const [stats, throughput, paused, workers] = await Promise.all([
         laneStats(db),
         laneThroughput(db),
-        pausedLanes(db),
+        laneListPaused(db),
         listWorkers(db, thresholds.aliveWithinMs),
       ]);
       const alive = workers.filter((worker) => worker.alive);
