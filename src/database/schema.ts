@@ -108,7 +108,7 @@ export interface ApiTokenTable {
 export interface AuditLogTable {
   id: Generated<number>;
   at: Generated<Date>;
-  /** The API token's name, or "cli". */
+  /** The API token's name, or `cli:<os user>` from the CLI. */
   actor: string;
   action: string;
   target_ids: ColumnType<string[], string[] | undefined, string[]>;

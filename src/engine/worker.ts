@@ -17,7 +17,7 @@ import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Services } from "../services.ts";
 import { CANCEL_CHANNEL } from "./control/cancel.ts";
-import { LANES_CHANNEL, pausedLanes } from "./control/laneState.ts";
+import { LANES_CHANNEL, laneListPaused } from "./control/laneState.ts";
 import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
 import {
@@ -92,7 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const running: RunningJobs = new Map();
   const graphileWorkerIds = new Set<string>();
   let jobsDone = 0;
-  let paused = await pausedLanes(db);
+  let paused = await laneListPaused(db);
   let stopping: Promise<void> | undefined;
 
   await registerWorker(db, id, type, lanes);
@@ -106,7 +106,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       running.get(Number(payload))?.abort(new AbortReason("cancelled"));
     },
     [LANES_CHANNEL]: () => {
-      void pausedLanes(db).then((next) => {
+      void laneListPaused(db).then((next) => {
         paused = next;
       });
     },
@@ -189,7 +189,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         if (ended > 0)
           workerLogger.warn({ executions: ended }, "ended executions whose job is gone");
       }
-      paused = await pausedLanes(db);
+      paused = await laneListPaused(db);
       recycleCheck();
     })().catch((error) => workerLogger.error({ err: error }, "heartbeat failed"));
   }, heartbeatMs);

@@ -5,7 +5,7 @@ import type { Db } from "../database/pool.ts";
  * Failed attempts of the last `hours`, grouped by task and error class, with the task's failure
  * rate (failed attempts over all attempts of the task in the window).
  */
-export async function failureAnalysis(db: Db, hours: number) {
+export async function failureListByTask(db: Db, hours: number) {
   const { rows } = await sql<{
     task_name: string;
     error_class: string;

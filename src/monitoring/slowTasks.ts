@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
 
 /** Running executions past `thresholdSeconds`, and per task the finished ones of the last 24 h. */
-export async function slowTasks(db: Db, thresholdSeconds: number, limit = 50) {
+export async function executionListSlow(db: Db, thresholdSeconds: number, limit = 50) {
   const [running, byTask] = await Promise.all([
     sql<{
       task_id: string;

@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { beforeEach, describe, expect, it } from "vitest";
-import { recordAudit } from "../../src/api/audit.ts";
 import type { Scope } from "../../src/api/auth/principal.ts";
 import { createApiToken } from "../../src/api/auth/tokens.ts";
 import type { AppEnv } from "../../src/api/context.ts";
@@ -9,6 +8,7 @@ import { encodeCursor } from "../../src/api/cursor.ts";
 import { type ErrorBody, toErrorResponse } from "../../src/api/errors.ts";
 import { authenticate } from "../../src/api/middleware/authenticate.ts";
 import { auditRoutes } from "../../src/api/routes/audit.ts";
+import { recordAudit } from "../../src/control/audit.ts";
 import { testDb, withRollback } from "../support/database.ts";
 
 const db = () => testDb().db;

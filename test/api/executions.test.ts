@@ -224,8 +224,18 @@ describe("retry and cancel", () => {
     expect(audit.map((row) => row.target_ids)).toContainEqual([dead]);
 
     const queued = await enqueue(db(), processCallRecording, { call_id: 1 }, { delayMs: 60_000 });
+    const before = await execution(queued);
     const conflict = await post(`/api/tasks/executions/${queued}/retry/`);
     expect(conflict.status).toBe(409);
+    expect(await execution(queued)).toEqual(before);
+    const refused = await db()
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "execution.retry")
+      .where(sql<boolean>`target_ids = array[${queued}]::text[]`)
+      .execute();
+    expect(refused).toMatchObject([{ outcome: "not_retryable", actor: expect.any(String) }]);
+    expect(refused[0]?.request_id).toBeTruthy();
   });
 
   it("cancels a queued execution; needs the operate scope", async () => {
@@ -245,5 +255,16 @@ describe("retry and cancel", () => {
       "/api/tasks/executions/4a0f0f0f-0000-4000-8000-000000000000/cancel/",
     );
     expect(missing.status).toBe(404);
+    const audit = await db()
+      .selectFrom("audit_log")
+      .select(["target_ids", "outcome"])
+      .where("action", "=", "execution.cancel")
+      .orderBy("id")
+      .execute();
+    expect(audit).toEqual([
+      { target_ids: [id], outcome: "cancelled" },
+      { target_ids: [id], outcome: "already_finished" },
+      { target_ids: ["4a0f0f0f-0000-4000-8000-000000000000"], outcome: "not_found" },
+    ]);
   });
 });

@@ -1,8 +1,21 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { enqueue } from "../../src/engine/enqueue.ts";
+import { defineTask } from "../../src/engine/task.ts";
 import { apiRegistry, failsForGood, processCallRecording } from "../fixtures/apiTasks.ts";
 import { authHeaders, testApp } from "../support/app.ts";
-import { db, startTestWorker, waitForStatus } from "../support/engine.ts";
+import { db, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
+
+/** Runs until cancelled: an execution that stays running for as long as a test needs. */
+const waitsForCancel = defineTask({
+  name: "long_running_task",
+  lane: "reports",
+  payload: z.object({}),
+  run: (_payload, ctx) =>
+    new Promise((_, reject) =>
+      ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
+    ),
+});
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field.
 type Json = any;
@@ -84,7 +97,7 @@ describe("health", () => {
   });
 
   it("groups failures by task and error class; lists slow tasks; validates the query", async () => {
-    await startTestWorker(apiRegistry().all());
+    await startTestWorker([...apiRegistry().all(), waitsForCancel]);
     const id = await enqueue(db(), failsForGood, {});
     await waitForStatus(id, "dead");
     const failures = await call("/api/tasks/health/failures/?hours=1");
@@ -95,9 +108,23 @@ describe("health", () => {
         sample_message: "no such call",
       }),
     );
-    const slow = await call("/api/tasks/health/slow/?threshold=0.001");
+    const running = await enqueue(db(), waitsForCancel, {});
+    await waitForStatus(running, "running");
+    const slow = await waitFor(async () => {
+      const listed = await call("/api/tasks/health/slow/?threshold=0.001");
+      return listed.body.running.length > 0 && listed;
+    });
     expect(slow.status).toBe(200);
     expect(slow.body.threshold_seconds).toBe(0.001);
+    expect(slow.body.running).toEqual([
+      expect.objectContaining({
+        task_id: running,
+        task_name: "long_running_task",
+        lane: "reports",
+      }),
+    ]);
+    const patient = await call("/api/tasks/health/slow/?threshold=3600");
+    expect(patient.body.running).toEqual([]);
     expect((await call("/api/tasks/health/slow/?threshold=-1")).status).toBe(400);
     expect((await call("/api/tasks/health/failures/?hours=abc")).status).toBe(400);
   });

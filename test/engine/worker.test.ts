@@ -4,7 +4,6 @@ import type { WorkerEvents } from "graphile-worker";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { cancelExecution } from "../../src/engine/control/cancel.ts";
-import { listDeadExecutions } from "../../src/engine/control/deadLetter.ts";
 import { setLanePaused } from "../../src/engine/control/laneState.ts";
 import { retryExecution } from "../../src/engine/control/retry.ts";
 import { enqueue, enqueueMany } from "../../src/engine/enqueue.ts";
@@ -309,25 +308,5 @@ describe("worker", () => {
     const counts = Object.fromEntries(byStatus.map((row) => [row.status, Number(row.n)]));
     expect(counts).toEqual({ succeeded: 15 + 8 + 15, dead: 7 + 15 });
     await waitFor(async () => (await jobCount()) === 0);
-  });
-});
-
-describe("dead-letter queue", () => {
-  it("lists dead executions newest first, page by page", async () => {
-    await startTestWorker(all);
-    const ids = [];
-    for (let i = 0; i < 3; i++) {
-      const id = await enqueue(db(), permanent, {});
-      await waitForStatus(id, "dead");
-      ids.push(id);
-    }
-    const first = await listDeadExecutions(db(), { limit: 2, taskName: "permanent_failure" });
-    expect(first.map((row) => row.public_id)).toEqual([ids[2], ids[1]]);
-    const last = first.at(-1);
-    const second = await listDeadExecutions(db(), {
-      limit: 2,
-      after: { finishedAt: last?.finished_at as Date, id: last?.id as number },
-    });
-    expect(second[0]?.public_id).toBe(ids[0]);
   });
 });

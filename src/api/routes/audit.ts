@@ -3,12 +3,12 @@
  * pass the `next_cursor` of one page as `cursor` to get the next; it is opaque to clients.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { auditList } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
 import type { AppEnv } from "../context.ts";
-import { afterCursor, cursorKey, cursorParam, encodeCursor } from "../cursor.ts";
+import { cursorParam, encodeCursor } from "../cursor.ts";
 import { validationError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { isoMicros } from "../timestamps.ts";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -84,37 +84,10 @@ export function auditRoutes(db: Db) {
   });
   return app.openapi(listAuditRoute, async (c) => {
     const { limit, cursor, action, actor } = c.req.valid("query");
-    let query = db
-      .selectFrom("audit_log")
-      .select([
-        "id",
-        "at",
-        "actor",
-        "action",
-        "target_ids",
-        "details",
-        "outcome",
-        "request_id",
-        cursorKey("at").as("at_key"),
-      ])
-      .orderBy("at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit + 1);
-    if (action) query = query.where("action", "=", action);
-    if (actor) query = query.where("actor", "=", actor);
-    if (cursor) {
-      query = query.where(afterCursor("at", cursor));
-    }
-    const rows = await query.execute();
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last
-        ? encodeCursor({ at: isoMicros(last.at_key), id: last.id })
-        : null;
+    const page = await auditList(db, { limit, after: cursor, action, actor });
     return c.json(
       {
-        items: page.map((row) => ({
+        items: page.entries.map((row) => ({
           id: row.id,
           at: row.at.toISOString(),
           actor: row.actor,
@@ -124,7 +97,7 @@ export function auditRoutes(db: Db) {
           outcome: row.outcome,
           request_id: row.request_id,
         })),
-        next_cursor: nextCursor,
+        next_cursor: page.next ? encodeCursor(page.next) : null,
       },
       200,
     );

@@ -1,20 +1,19 @@
 /**
  * `POST /api/tasks/bulk-actions/`: retry or cancel many executions in ONE transaction — every
- * selected execution changes or none does. A filter that matches more than the batch limit is
- * refused (422) rather than truncated. `dry_run` reports the outcomes and changes nothing.
+ * selected execution changes or none does (see `control/bulkAction.ts`). A filter that matches
+ * more than the batch limit is refused (422) rather than truncated. `dry_run` reports the
+ * outcomes and changes nothing.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { BulkSelectionTooLarge, executionBulkAction } from "../../control/bulkAction.ts";
 import type { Db } from "../../database/pool.ts";
-import { cancelExecution } from "../../engine/control/cancel.ts";
-import { retryExecution } from "../../engine/control/retry.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
-import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { operatorOf } from "../operator.ts";
 import { ErrorSchema, errorResponses } from "../schemas/execution.ts";
-import { applyExecutionFilters, ExecutionFiltersSchema } from "../schemas/executionFilters.ts";
-import { auditEntry } from "./executions.ts";
+import { ExecutionFiltersSchema } from "../schemas/executionFilters.ts";
 
 export interface BulkActionDependencies {
   db: Db;
@@ -50,8 +49,6 @@ const BulkResultSchema = z
   })
   .openapi("BulkActionResult");
 
-class DryRun extends Error {}
-
 export function bulkActionRoutes({ db, registry, maxBatch }: BulkActionDependencies) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(
@@ -78,63 +75,31 @@ export function bulkActionRoutes({ db, registry, maxBatch }: BulkActionDependenc
     }),
     async (c) => {
       const body = c.req.valid("json");
-      if (body.task_ids && body.task_ids.length > maxBatch) {
-        throw tooMany(body.task_ids.length, maxBatch);
-      }
-      let report: z.infer<typeof BulkResultSchema> | undefined;
-      try {
-        await db.transaction().execute(async (trx) => {
-          const ids = body.task_ids
-            ? [...new Set(body.task_ids)]
-            : await selectByFilters(trx, body.filters ?? {}, maxBatch);
-          const results: { task_id: string; outcome: string }[] = [];
-          for (const id of ids) {
-            const outcome =
-              body.action === "retry"
-                ? await retryExecution(trx, registry, id)
-                : await cancelExecution(trx, id);
-            results.push({ task_id: id, outcome });
-          }
-          const summary: Record<string, number> = {};
-          for (const { outcome } of results) summary[outcome] = (summary[outcome] ?? 0) + 1;
-          report = {
-            action: body.action,
-            dry_run: body.dry_run,
-            matched: ids.length,
-            results,
-            summary,
-          };
-          if (body.dry_run) throw new DryRun();
-          await recordAudit(
-            trx,
-            auditEntry(c, `execution.bulk_${body.action}`, ids, "applied", {
-              summary,
-              filters: body.filters ?? null,
-            }),
-          );
-        });
-      } catch (error) {
-        if (!(error instanceof DryRun)) throw error;
-      }
-      return c.json(report as z.infer<typeof BulkResultSchema>, 200);
+      const report = await executionBulkAction(db, registry, {
+        action: body.action,
+        publicIds: body.task_ids,
+        filters: body.filters,
+        dryRun: body.dry_run,
+        maxBatch,
+        ...operatorOf(c),
+      }).catch((error) => {
+        throw error instanceof BulkSelectionTooLarge
+          ? tooMany(error.selected, error.maxBatch)
+          : error;
+      });
+      return c.json(
+        {
+          action: report.action,
+          dry_run: report.dryRun,
+          matched: report.matched,
+          results: report.results.map(({ publicId, outcome }) => ({ task_id: publicId, outcome })),
+          summary: report.summary,
+        },
+        200,
+      );
     },
   );
   return app;
-}
-
-async function selectByFilters(
-  db: Db,
-  filters: z.output<typeof ExecutionFiltersSchema>,
-  maxBatch: number,
-) {
-  const rows = await applyExecutionFilters(db.selectFrom("executions").select("public_id"), filters)
-    .orderBy("created_at")
-    .orderBy("id")
-    .limit(maxBatch + 1)
-    .forUpdate()
-    .execute();
-  if (rows.length > maxBatch) throw tooMany(`more than ${maxBatch}`, maxBatch);
-  return rows.map((row) => row.public_id);
 }
 
 function tooMany(count: number | string, maxBatch: number) {

@@ -17,17 +17,17 @@ import {
   scheduleCallFields,
 } from "../../calls/payloads.ts";
 import { scheduleCall } from "../../calls/scheduling.ts";
+import { recordAudit } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
 import { enqueue } from "../../engine/enqueue.ts";
 import { EnqueueError } from "../../engine/errors.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
 import type { AnyTask } from "../../engine/task.ts";
-import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { auditEntry } from "../operator.ts";
 import { errorResponses, notFoundResponse } from "../schemas/execution.ts";
-import { auditEntry } from "./executions.ts";
 
 export interface CallRoutesDependencies {
   db: Db;

@@ -1,35 +1,39 @@
 /**
  * Executions: the ledger over HTTP. Lists give summaries (no payload or result) with keyset
- * pagination (newest first); one execution is given whole. Retry and cancel run in one
- * transaction with their audit row.
+ * pagination (newest first; the dead-letter queue newest failure first); one execution is
+ * given whole. Retry and cancel are the audited operator actions of `src/control`.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { sql } from "kysely";
+import { executionCancel } from "../../control/cancel.ts";
+import { executionRetry } from "../../control/retry.ts";
 import type { Db } from "../../database/pool.ts";
-import { cancelExecution } from "../../engine/control/cancel.ts";
-import { retryExecution } from "../../engine/control/retry.ts";
-import type { ExecutionStatus } from "../../engine/executionStatus.ts";
+import { liveStatuses } from "../../engine/executionStatus.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
-import { recordAudit } from "../audit.ts";
+import {
+  type ExecutionPage,
+  type ExecutionPageQuery,
+  executionGetById,
+  executionList,
+  executionListAttempts,
+  executionListDead,
+} from "../../executions/queries.ts";
 import type { AppEnv } from "../context.ts";
-import { afterCursor, cursorKey, cursorParam, encodeCursor } from "../cursor.ts";
+import { cursorParam, encodeCursor } from "../cursor.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { operatorOf } from "../operator.ts";
 import {
   AttemptSchema,
   ErrorSchema,
   ExecutionSchema,
   ExecutionSummarySchema,
   errorResponses,
-  executionSelection,
-  executionSummarySelection,
   notFoundResponse,
   toAttemptView,
   toExecutionSummary,
   toExecutionView,
 } from "../schemas/execution.ts";
-import { applyExecutionFilters, executionFilterFields } from "../schemas/executionFilters.ts";
-import { isoMicros } from "../timestamps.ts";
+import { executionFilterFields } from "../schemas/executionFilters.ts";
 
 export interface ExecutionRoutesDependencies {
   db: Db;
@@ -77,66 +81,29 @@ const ActionOutcomeSchema = z
 export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
   const app = new OpenAPIHono<AppEnv>();
 
-  async function page(
-    query: z.output<typeof ListQuery>,
-    fixed: Partial<z.output<typeof ListQuery>> = {},
-  ) {
-    const filters = { ...query, ...fixed };
-    const newestFirst = (status: ExecutionStatus[] | undefined) => {
-      let select = applyExecutionFilters(
-        db
-          .selectFrom("executions")
-          .select(["id", ...executionSummarySelection])
-          .select(cursorKey("created_at").as("cursor_at")),
-        { ...filters, status },
-      )
-        // Qualified: a bare created_at here would mean the formatted text of the select list.
-        .orderBy("executions.created_at", "desc")
-        .orderBy("executions.id", "desc")
-        .limit(filters.limit + 1);
-      if (filters.cursor) select = select.where(afterCursor("created_at", filters.cursor));
-      return select;
-    };
-    const statuses = filters.status ?? [];
-    // With several statuses no single index yields rows in page order: each status pages its
-    // own index range, and the page is the newest of those.
-    const rows =
-      statuses.length > 1
-        ? (
-            await sql<Awaited<ReturnType<ReturnType<typeof newestFirst>["execute"]>>[number]>`
-              select * from (${sql.join(
-                statuses.map((status) => newestFirst([status])),
-                sql` union all `,
-              )}) as pages
-              order by cursor_at::timestamp desc, id desc limit ${filters.limit + 1}`.execute(db)
-          ).rows
-        : await newestFirst(filters.status).execute();
-    const more = rows.length > filters.limit;
-    const shown = more ? rows.slice(0, filters.limit) : rows;
-    const last = shown.at(-1);
-    return {
-      executions: shown.map(toExecutionSummary),
-      next_cursor:
-        more && last ? encodeCursor({ at: isoMicros(last.cursor_at), id: last.id }) : null,
-    };
-  }
+  const pageQuery = (query: z.output<typeof ListQuery>): ExecutionPageQuery => {
+    const { limit, cursor, ...filters } = query;
+    return { filters, limit, after: cursor };
+  };
 
   app.openapi(listRoute("/api/tasks/executions", "List executions"), async (c) =>
-    c.json(await page(c.req.valid("query")), 200),
+    c.json(pageView(await executionList(db, pageQuery(c.req.valid("query")))), 200),
   );
   app.openapi(
     listRoute("/api/tasks/executions/active", "Executions queued, scheduled, running or retrying"),
-    async (c) =>
-      c.json(
-        await page(c.req.valid("query"), {
-          status: ["queued", "scheduled", "running", "retrying"],
-        }),
-        200,
-      ),
+    async (c) => {
+      const query = pageQuery(c.req.valid("query"));
+      query.filters = { ...query.filters, status: [...liveStatuses] };
+      return c.json(pageView(await executionList(db, query)), 200);
+    },
   );
   app.openapi(
-    listRoute("/api/tasks/executions/failed", "The dead-letter queue: executions out of attempts"),
-    async (c) => c.json(await page(c.req.valid("query"), { status: ["dead"] }), 200),
+    listRoute(
+      "/api/tasks/executions/failed",
+      "The dead-letter queue: executions out of attempts, newest failure first",
+    ),
+    async (c) =>
+      c.json(pageView(await executionListDead(db, pageQuery(c.req.valid("query")))), 200),
   );
 
   app.openapi(
@@ -159,12 +126,7 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
     async (c) => {
       const { public_id } = c.req.valid("param");
       const row = await findExecution(db, public_id);
-      const attempts = await db
-        .selectFrom("execution_attempts")
-        .selectAll()
-        .where("execution_id", "=", row.id)
-        .orderBy("started_at")
-        .execute();
+      const attempts = await executionListAttempts(db, row.id);
       return c.json(
         { ...toExecutionView(row, { stack: true }), attempts_history: attempts.map(toAttemptView) },
         200,
@@ -194,42 +156,28 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
 
   app.openapi(action("retry"), async (c) => {
     const { public_id } = c.req.valid("param");
-    const outcome = await db.transaction().execute(async (trx) => {
-      const result = await retryExecution(trx, registry, public_id);
-      if (result === "not_found") throw notFound(public_id);
-      if (result !== "retried") {
-        throw new ApiError(
-          409,
-          "conflict",
-          result === "unknown_task"
-            ? "The execution's task is not registered in this process"
-            : "Only dead, cancelled or expired executions can be retried",
-        );
-      }
-      await recordAudit(trx, auditEntry(c, "execution.retry", [public_id], result));
-      return result;
-    });
-    return c.json(
-      {
-        task_id: public_id,
-        outcome,
-        execution: toExecutionView(await findExecution(db, public_id)),
-      },
-      200,
-    );
+    const outcome = await executionRetry(db, registry, { publicId: public_id, ...operatorOf(c) });
+    if (outcome === "not_found") throw notFound(public_id);
+    if (outcome !== "retried") {
+      throw new ApiError(
+        409,
+        "conflict",
+        outcome === "unknown_task"
+          ? "The execution's task is not registered in this process"
+          : "Only dead, cancelled or expired executions can be retried",
+      );
+    }
+    const execution = toExecutionView(await findExecution(db, public_id));
+    return c.json({ task_id: public_id, outcome, execution }, 200);
   });
 
   app.openapi(action("cancel"), async (c) => {
     const { public_id } = c.req.valid("param");
-    const outcome = await db.transaction().execute(async (trx) => {
-      const result = await cancelExecution(trx, public_id);
-      if (result === "not_found") throw notFound(public_id);
-      if (result === "already_finished") {
-        throw new ApiError(409, "conflict", "The execution has already finished");
-      }
-      await recordAudit(trx, auditEntry(c, "execution.cancel", [public_id], result));
-      return result;
-    });
+    const outcome = await executionCancel(db, { publicId: public_id, ...operatorOf(c) });
+    if (outcome === "not_found") throw notFound(public_id);
+    if (outcome === "already_finished") {
+      throw new ApiError(409, "conflict", "The execution has already finished");
+    }
     const execution = toExecutionView(await findExecution(db, public_id));
     return c.json({ task_id: public_id, outcome, execution }, outcome === "requested" ? 202 : 200);
   });
@@ -266,33 +214,19 @@ export function taskStatusRoutes({ db }: Pick<ExecutionRoutesDependencies, "db">
   return app;
 }
 
+function pageView(page: ExecutionPage) {
+  return {
+    executions: page.rows.map(toExecutionSummary),
+    next_cursor: page.next ? encodeCursor(page.next) : null,
+  };
+}
+
 async function findExecution(db: Db, publicId: string) {
-  const row = await db
-    .selectFrom("executions")
-    .select(["id", ...executionSelection])
-    .where("public_id", "=", publicId)
-    .executeTakeFirst();
+  const row = await executionGetById(db, publicId);
   if (!row) throw notFound(publicId);
   return row;
 }
 
 function notFound(publicId: string) {
   return new ApiError(404, "not_found", `No execution ${publicId}`);
-}
-
-export function auditEntry(
-  c: { get(key: "principal"): { name: string }; get(key: "requestId"): string },
-  action: string,
-  targetIds: string[],
-  outcome: string,
-  details: Record<string, unknown> = {},
-) {
-  return {
-    actor: c.get("principal").name,
-    action,
-    targetIds,
-    details,
-    outcome,
-    requestId: c.get("requestId"),
-  };
 }

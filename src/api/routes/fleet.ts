@@ -1,20 +1,14 @@
 /** Workers and lanes: who is alive, what each lane is doing, and pausing a lane. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { lanePause, laneResume } from "../../control/lane.ts";
 import type { Db } from "../../database/pool.ts";
-import { pausedLanes, setLanePaused } from "../../engine/control/laneState.ts";
-import {
-  defaultLanes,
-  type LaneName,
-  laneNames,
-  lanesByWorkerType,
-  workerTypes,
-} from "../../engine/lanes.ts";
+import { laneListPaused } from "../../engine/control/laneState.ts";
+import { defaultLanes, laneNames, lanesByWorkerType, workerTypes } from "../../engine/lanes.ts";
 import { laneStats, listWorkers } from "../../monitoring/fleet.ts";
-import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { operatorOf } from "../operator.ts";
 import { errorResponses } from "../schemas/execution.ts";
-import { auditEntry } from "./executions.ts";
 
 export interface FleetRoutesDependencies {
   db: Db;
@@ -74,7 +68,7 @@ export function fleetRoutes({ db, aliveWithinMs, laneConcurrency }: FleetRoutesD
   );
 
   async function lanesView() {
-    const [stats, paused] = await Promise.all([laneStats(db), pausedLanes(db)]);
+    const [stats, paused] = await Promise.all([laneStats(db), laneListPaused(db)]);
     return laneNames.map((lane) => ({
       lane,
       priority: defaultLanes[lane].priority,
@@ -123,13 +117,7 @@ export function fleetRoutes({ db, aliveWithinMs, laneConcurrency }: FleetRoutesD
       }),
       async (c) => {
         const { lane } = c.req.valid("param");
-        await db.transaction().execute(async (trx) => {
-          await setLanePaused(trx, lane as LaneName, verb === "pause", c.get("principal").name);
-          await recordAudit(
-            trx,
-            auditEntry(c, `lane.${verb}`, [lane], verb === "pause" ? "paused" : "resumed"),
-          );
-        });
+        await (verb === "pause" ? lanePause : laneResume)(db, { lane, ...operatorOf(c) });
         const view = (await lanesView()).find((entry) => entry.lane === lane);
         return c.json(view as z.infer<typeof LaneSchema>, 200);
       },

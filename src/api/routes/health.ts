@@ -1,12 +1,12 @@
 /** Seed 000's health endpoints: overall verdict, per-lane metrics, slow tasks, failures. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Db } from "../../database/pool.ts";
-import { pausedLanes } from "../../engine/control/laneState.ts";
+import { laneListPaused } from "../../engine/control/laneState.ts";
 import { defaultLanes, laneNames } from "../../engine/lanes.ts";
-import { failureAnalysis } from "../../monitoring/failures.ts";
+import { failureListByTask } from "../../monitoring/failures.ts";
 import { laneStats, laneThroughput, listWorkers } from "../../monitoring/fleet.ts";
 import { checkHealth, type HealthThresholds } from "../../monitoring/health.ts";
-import { slowTasks } from "../../monitoring/slowTasks.ts";
+import { executionListSlow } from "../../monitoring/slowTasks.ts";
 import type { AppEnv } from "../context.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import { errorResponses } from "../schemas/execution.ts";
@@ -51,7 +51,7 @@ export function healthRoutes({ db, thresholds, laneConcurrency }: HealthRoutesDe
       const [stats, throughput, paused, workers] = await Promise.all([
         laneStats(db),
         laneThroughput(db),
-        pausedLanes(db),
+        laneListPaused(db),
         listWorkers(db, thresholds.aliveWithinMs),
       ]);
       const alive = workers.filter((worker) => worker.alive);
@@ -94,7 +94,7 @@ export function healthRoutes({ db, thresholds, laneConcurrency }: HealthRoutesDe
       },
       responses: ok("SlowTasks", "Slow executions"),
     }),
-    async (c) => c.json(await slowTasks(db, c.req.valid("query").threshold), 200),
+    async (c) => c.json(await executionListSlow(db, c.req.valid("query").threshold), 200),
   );
 
   app.openapi(
@@ -109,7 +109,7 @@ export function healthRoutes({ db, thresholds, laneConcurrency }: HealthRoutesDe
       },
       responses: ok("FailureAnalysis", "Failures"),
     }),
-    async (c) => c.json(await failureAnalysis(db, c.req.valid("query").hours), 200),
+    async (c) => c.json(await failureListByTask(db, c.req.valid("query").hours), 200),
   );
   return app;
 }

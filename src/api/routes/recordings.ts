@@ -12,15 +12,15 @@
 import { Readable } from "node:stream";
 import type { HttpBindings } from "@hono/node-server";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { recordAudit } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
 import { openRecordingMedia } from "../../recordings/recordingMedia.ts";
 import type { Services } from "../../services.ts";
-import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { auditEntry } from "../operator.ts";
 import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas/execution.ts";
-import { auditEntry } from "./executions.ts";
 
 export interface RecordingRoutesDependencies {
   db: Db;

@@ -3,18 +3,18 @@
  * validates the payload with the task's own schema and enqueues it.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { recordAudit } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
 import { enqueue } from "../../engine/enqueue.ts";
 import { EnqueueError } from "../../engine/errors.ts";
 import { defaultLanes } from "../../engine/lanes.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
 import { taskDefaults } from "../../engine/task.ts";
-import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { auditEntry } from "../operator.ts";
 import { errorResponses, notFoundResponse } from "../schemas/execution.ts";
-import { auditEntry } from "./executions.ts";
 
 export interface TaskRoutesDependencies {
   db: Db;

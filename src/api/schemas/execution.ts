@@ -5,10 +5,10 @@
  * served by the routes for one execution.
  */
 import { z } from "@hono/zod-openapi";
-import { type Selection, sql } from "kysely";
-import type { Database, ExecutionAttempt } from "../../database/schema.ts";
+import type { ExecutionAttempt } from "../../database/schema.ts";
 import type { ExecutionStatus } from "../../engine/executionStatus.ts";
-import { isoMillis, utcText } from "../timestamps.ts";
+import type { ExecutionRow, ExecutionSummaryRow } from "../../executions/queries.ts";
+import { isoMillis } from "../timestamps.ts";
 
 export const celeryStatusOf: Record<ExecutionStatus, string> = {
   queued: "PENDING",
@@ -74,47 +74,6 @@ export const AttemptSchema = z
 
 export type ExecutionSummary = z.infer<typeof ExecutionSummarySchema>;
 export type ExecutionView = z.infer<typeof ExecutionSchema>;
-
-/**
- * What a summary is selected as. Timestamps come as UTC text (see `timestamps.ts`), so a page
- * of rows is read without making a Date per timestamp.
- */
-export const executionSummarySelection = [
-  "public_id",
-  "task_name",
-  "lane",
-  "status",
-  "attempts",
-  "max_attempts",
-  "progress",
-  "progress_message",
-  "error_class",
-  "error_message",
-  "worker_id",
-  "correlation_id",
-  "parent_id",
-  sql<boolean>`cancel_requested_at is not null`.as("cancel_requested"),
-  utcText("created_at").as("created_at"),
-  utcText("run_at").as("run_at"),
-  utcText<string | null>("started_at").as("started_at"),
-  utcText<string | null>("finished_at").as("finished_at"),
-  utcText<string | null>("expires_at").as("expires_at"),
-] as const;
-
-/** What a whole execution is selected as. */
-export const executionSelection = [
-  ...executionSummarySelection,
-  "payload",
-  "result",
-  "error_stack",
-] as const;
-
-export type ExecutionSummaryRow = Selection<
-  Database,
-  "executions",
-  (typeof executionSummarySelection)[number]
->;
-export type ExecutionRow = Selection<Database, "executions", (typeof executionSelection)[number]>;
 
 export function toExecutionSummary(row: ExecutionSummaryRow): ExecutionSummary {
   const startedAt = isoMillis(row.started_at);

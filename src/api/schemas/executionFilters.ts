@@ -4,8 +4,6 @@
  * revoked). Unknown filters are refused, not ignored.
  */
 import { z } from "@hono/zod-openapi";
-import type { SelectQueryBuilder } from "kysely";
-import type { Database } from "../../database/schema.ts";
 import { type ExecutionStatus, executionStatuses } from "../../engine/executionStatus.ts";
 import { laneNames } from "../../engine/lanes.ts";
 
@@ -18,7 +16,7 @@ export const celeryAliases: Record<string, ExecutionStatus[]> = {
   revoked: ["cancelled", "expired"],
 };
 
-const statusList = z
+const statusesParam = z
   .string()
   .transform((value, ctx) => {
     const statuses = new Set<ExecutionStatus>();
@@ -46,7 +44,7 @@ const timestamp = z.iso
   .transform((value) => new Date(value));
 
 export const executionFilterFields = {
-  status: statusList.optional(),
+  status: statusesParam.optional(),
   task_name: z.string().min(1).max(200).optional(),
   lane: z.enum(laneNames).optional(),
   created_after: timestamp.optional(),
@@ -54,17 +52,3 @@ export const executionFilterFields = {
 };
 
 export const ExecutionFiltersSchema = z.object(executionFilterFields).strict();
-export type ExecutionFilters = z.output<typeof ExecutionFiltersSchema>;
-
-export function applyExecutionFilters<O>(
-  query: SelectQueryBuilder<Database, "executions", O>,
-  filters: ExecutionFilters,
-): SelectQueryBuilder<Database, "executions", O> {
-  let q = query;
-  if (filters.status?.length) q = q.where("status", "in", filters.status);
-  if (filters.task_name) q = q.where("task_name", "=", filters.task_name);
-  if (filters.lane) q = q.where("lane", "=", filters.lane);
-  if (filters.created_after) q = q.where("created_at", ">=", filters.created_after);
-  if (filters.created_before) q = q.where("created_at", "<", filters.created_before);
-  return q;
-}

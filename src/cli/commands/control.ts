@@ -1,12 +1,17 @@
-/** Operator commands: pause and resume lanes, cancel and retry executions, list dead ones. */
+/**
+ * Operator commands: pause and resume lanes, cancel and retry executions, list dead ones. The
+ * actions are the API's (`src/control`), audited the same way with the actor `cli:<os user>`.
+ */
 import { Argument, Command } from "commander";
 import { tasks } from "../../../tasks/index.ts";
-import { cancelExecution } from "../../engine/control/cancel.ts";
-import { listDeadExecutions } from "../../engine/control/deadLetter.ts";
-import { setLanePaused } from "../../engine/control/laneState.ts";
-import { retryExecution } from "../../engine/control/retry.ts";
+import { isoMillis } from "../../api/timestamps.ts";
+import { executionCancel } from "../../control/cancel.ts";
+import { lanePause, laneResume } from "../../control/lane.ts";
+import { executionRetry } from "../../control/retry.ts";
 import { type LaneName, laneNames } from "../../engine/lanes.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
+import { executionListDead } from "../../executions/queries.ts";
+import { cliOperator } from "../operator.ts";
 import { withRuntime } from "../runtime.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,7 +31,7 @@ export const laneCommand = new Command("lane")
   .addCommand(
     new Command("pause").addArgument(laneArgument()).action((lane: LaneName) =>
       withRuntime("cli", oneShot, async ({ database }) => {
-        await setLanePaused(database.db, lane, true, "cli");
+        await lanePause(database.db, { lane, ...cliOperator() });
         print({ lane, paused: true });
       }),
     ),
@@ -34,7 +39,7 @@ export const laneCommand = new Command("lane")
   .addCommand(
     new Command("resume").addArgument(laneArgument()).action((lane: LaneName) =>
       withRuntime("cli", oneShot, async ({ database }) => {
-        await setLanePaused(database.db, lane, false, "cli");
+        await laneResume(database.db, { lane, ...cliOperator() });
         print({ lane, paused: false });
       }),
     ),
@@ -45,7 +50,7 @@ export const cancelCommand = new Command("cancel")
   .argument("<execution-id>", "the execution's public id", executionId)
   .action((id: string) =>
     withRuntime("cli", oneShot, async ({ database }) => {
-      const outcome = await database.db.transaction().execute((trx) => cancelExecution(trx, id));
+      const outcome = await executionCancel(database.db, { publicId: id, ...cliOperator() });
       print({ id, outcome });
       if (outcome === "not_found") process.exitCode = 1;
     }),
@@ -57,16 +62,17 @@ export const retryCommand = new Command("retry")
   .action((id: string) =>
     withRuntime("cli", oneShot, async ({ database }) => {
       const registry = new TaskRegistry(tasks);
-      const outcome = await database.db
-        .transaction()
-        .execute((trx) => retryExecution(trx, registry, id));
+      const outcome = await executionRetry(database.db, registry, {
+        publicId: id,
+        ...cliOperator(),
+      });
       print({ id, outcome });
       if (outcome !== "retried") process.exitCode = 1;
     }),
   );
 
 export const deadCommand = new Command("dead")
-  .description("list dead executions (the dead-letter queue), newest first")
+  .description("list dead executions (the dead-letter queue), newest failure first")
   .option("--task <name>", "only this task")
   .option("--limit <n>", "how many", (value) => {
     if (!/^\d+$/.test(value) || Number(value) < 1)
@@ -75,16 +81,16 @@ export const deadCommand = new Command("dead")
   })
   .action((options: { task?: string; limit?: number }) =>
     withRuntime("cli", oneShot, async ({ database }) => {
-      const rows = await listDeadExecutions(database.db, {
-        taskName: options.task,
-        limit: options.limit,
+      const page = await executionListDead(database.db, {
+        filters: { task_name: options.task },
+        limit: Math.min(options.limit ?? 50, 500),
       });
-      for (const row of rows) {
+      for (const row of page.rows) {
         print({
           id: row.public_id,
           task: row.task_name,
           attempts: row.attempts,
-          finishedAt: row.finished_at,
+          finishedAt: isoMillis(row.finished_at),
           error: row.error_class ? `${row.error_class}: ${row.error_message}` : null,
         });
       }

@@ -3,7 +3,6 @@
  * `create`; only its hash is stored. Creating and revoking are recorded in the audit log.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { recordAudit } from "../../api/audit.ts";
 import { type Scope, scopes } from "../../api/auth/principal.ts";
 import {
   createApiToken,
@@ -11,6 +10,7 @@ import {
   revokeApiToken,
   tokenNameSchema,
 } from "../../api/auth/tokens.ts";
+import { recordAudit } from "../../control/audit.ts";
 import { withRuntime } from "../runtime.ts";
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);

@@ -24,7 +24,7 @@ export async function setLanePaused(db: Db, lane: LaneName, paused: boolean, by:
   await (db.isTransaction ? write(db) : db.transaction().execute(write));
 }
 
-export async function pausedLanes(db: Db): Promise<Set<string>> {
+export async function laneListPaused(db: Db): Promise<Set<string>> {
   const rows = await db
     .selectFrom("lane_states")
     .select("lane")

@@ -1,0 +1,89 @@
+/**
+ * The audit log: who did what to which targets, and how it ended. Write the row in the same
+ * transaction as the change it records, so the log never claims a change that rolled back and
+ * never misses one that committed. An action that changes nothing (an unknown id, a finished
+ * execution) is recorded too, with that outcome.
+ *
+ * @example
+ * await db.transaction().execute(async (trx) => {
+ *   const outcome = await cancelExecution(trx, id);
+ *   await recordAudit(trx, {
+ *     actor: "ops-dashboard", action: "execution.cancel", targetIds: [id], outcome,
+ *   });
+ * });
+ */
+import type { Kysely, Selectable, Transaction } from "kysely";
+import { afterCursor, type Cursor, cursorKey } from "../api/cursor.ts";
+import { isoMicros } from "../api/timestamps.ts";
+import type { AuditLogTable, Database } from "../database/schema.ts";
+
+export type AuditEntry = Selectable<AuditLogTable>;
+
+/** Who asks for an operator action: the API token's name, or `cli:<os user>` from the CLI. */
+export interface Operator {
+  actor: string;
+  /** The HTTP request's id; none from the CLI. */
+  requestId?: string | null;
+}
+
+export interface AuditRecord extends Operator {
+  /** Dotted verb, e.g. `execution.cancel`, `lane.pause`, `token.create`. */
+  action: string;
+  targetIds?: string[];
+  /** Any JSON; keep secrets out (it is served by `GET /api/audit/`). */
+  details?: Record<string, unknown>;
+  /** How it ended, e.g. `cancelled`, `retried`, `not_found`. */
+  outcome: string;
+}
+
+/** Appends one audit row; returns its id. Pass the transaction that makes the change. */
+export async function recordAudit(
+  db: Transaction<Database> | Kysely<Database>,
+  record: AuditRecord,
+): Promise<number> {
+  const row = await db
+    .insertInto("audit_log")
+    .values({
+      actor: record.actor,
+      action: record.action,
+      target_ids: record.targetIds ?? [],
+      details: JSON.stringify(record.details ?? {}),
+      outcome: record.outcome,
+      request_id: record.requestId ?? null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export interface AuditListQuery {
+  limit: number;
+  /** Continue after this entry (the last one of the previous page). */
+  after?: Cursor;
+  action?: string;
+  actor?: string;
+}
+
+/**
+ * Audit entries newest first, keyset-paged on (at, id). `next` is the key to pass as `after`
+ * for the following page, or null on the last one.
+ */
+export async function auditList(db: Kysely<Database>, query: AuditListQuery) {
+  let select = db
+    .selectFrom("audit_log")
+    .selectAll()
+    .select(cursorKey("at").as("at_key"))
+    .orderBy("at", "desc")
+    .orderBy("id", "desc")
+    .limit(query.limit + 1);
+  if (query.action) select = select.where("action", "=", query.action);
+  if (query.actor) select = select.where("actor", "=", query.actor);
+  if (query.after) select = select.where(afterCursor("at", query.after));
+  const rows = await select.execute();
+  const entries = rows.slice(0, query.limit);
+  const last = entries.at(-1);
+  return {
+    entries,
+    next: rows.length > query.limit && last ? { at: isoMicros(last.at_key), id: last.id } : null,
+  };
+}

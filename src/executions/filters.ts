@@ -1,0 +1,28 @@
+/** The filters every list of executions takes: the API's lists and bulk actions, the CLI. */
+import type { SelectQueryBuilder } from "kysely";
+import type { Database } from "../database/schema.ts";
+import type { ExecutionStatus } from "../engine/executionStatus.ts";
+import type { LaneName } from "../engine/lanes.ts";
+
+export interface ExecutionFilters {
+  /** Any of these; none or empty means every status. */
+  status?: ExecutionStatus[];
+  task_name?: string;
+  lane?: LaneName;
+  created_after?: Date;
+  /** Exclusive. */
+  created_before?: Date;
+}
+
+export function applyExecutionFilters<O>(
+  query: SelectQueryBuilder<Database, "executions", O>,
+  filters: ExecutionFilters,
+): SelectQueryBuilder<Database, "executions", O> {
+  let q = query;
+  if (filters.status?.length) q = q.where("status", "in", filters.status);
+  if (filters.task_name) q = q.where("task_name", "=", filters.task_name);
+  if (filters.lane) q = q.where("lane", "=", filters.lane);
+  if (filters.created_after) q = q.where("created_at", ">=", filters.created_after);
+  if (filters.created_before) q = q.where("created_at", "<", filters.created_before);
+  return q;
+}
