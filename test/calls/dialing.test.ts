@@ -13,6 +13,9 @@ let center: CallCenter;
 
 beforeAll(async () => {
   center = await startCallCenter();
+  // Six failed creates in a row would open Twilio's circuit breaker (its own test is
+  // test/twilio/circuitBreaker.test.ts); here every fault must reach the dial job.
+  center.services.twilio.circuitBreaker = { failureThreshold: 100 };
   // A short SDK timeout, so that a held request is a client-side timeout (the ambiguous kind).
   const client = createTwilioClient({
     accountSid: center.simulator.accountSid,

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { campaignLeaseKey } from "../../src/calls/campaignSlots.ts";
-import { attachSid } from "../../src/calls/outbound.ts";
+import { attachSid } from "../../src/calls/placedCalls.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
 import type { EnqueueError } from "../../src/engine/errors.ts";
 import { acquireLease, countLeases } from "../../src/engine/limits/concurrencyLease.ts";
