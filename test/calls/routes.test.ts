@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { callRoutes } from "../../src/api/routes/calls.ts";
+import { campaignRoutes } from "../../src/api/routes/campaigns.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
 import { authHeaders, testApp } from "../support/app.ts";
 import {
@@ -29,6 +30,7 @@ beforeAll(async () => {
 function app() {
   const api = testApp(undefined, { registry });
   api.route("/", callRoutes({ db: db(), registry }));
+  api.route("/", campaignRoutes({ db: db(), registry }));
   return api;
 }
 

@@ -12,7 +12,7 @@ import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { ErrorSchema, errorResponses } from "../schemas/execution.ts";
+import { ErrorSchema, errorResponses } from "../openapi.ts";
 import { applyExecutionFilters, ExecutionFiltersSchema } from "../schemas/executionFilters.ts";
 import { auditEntry } from "./executions.ts";
 

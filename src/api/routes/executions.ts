@@ -15,15 +15,13 @@ import type { AppEnv } from "../context.ts";
 import { afterCursor, cursorKey, cursorParam, encodeCursor } from "../cursor.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { ErrorSchema, errorResponses, json, notFoundResponse } from "../openapi.ts";
 import {
   AttemptSchema,
-  ErrorSchema,
   ExecutionSchema,
   ExecutionSummarySchema,
-  errorResponses,
   executionSelection,
   executionSummarySelection,
-  notFoundResponse,
   toAttemptView,
   toExecutionSummary,
   toExecutionView,
@@ -53,11 +51,6 @@ const ListQuery = z
 const PageSchema = z
   .object({ executions: z.array(ExecutionSummarySchema), next_cursor: z.string().nullable() })
   .openapi("ExecutionPage");
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const listRoute = (path: string, summary: string) =>
   createRoute({

@@ -13,7 +13,7 @@ import { laneStats, listWorkers } from "../../monitoring/fleet.ts";
 import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { errorResponses } from "../schemas/execution.ts";
+import { errorResponses } from "../openapi.ts";
 import { auditEntry } from "./executions.ts";
 
 export interface FleetRoutesDependencies {

@@ -19,7 +19,7 @@ import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas/execution.ts";
+import { ErrorSchema, errorResponses, notFoundResponse } from "../openapi.ts";
 import { auditEntry } from "./executions.ts";
 
 export interface RecordingRoutesDependencies {
