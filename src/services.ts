@@ -4,6 +4,7 @@
  * builds one `Services` and hands it to every job as `ctx.services`.
  */
 import type twilio from "twilio";
+import type { CircuitBreakerOptions } from "./engine/limits/circuitBreaker.ts";
 import type { RecordingStore } from "./storage/recordingStore.ts";
 
 export interface TwilioService {
@@ -21,6 +22,8 @@ export interface TwilioService {
   transcriptionServiceSid: string;
   /** True when `client` talks to the local simulator. */
   simulated: boolean;
+  /** The breaker guarding Twilio's REST API (src/twilio/circuitBreaker.ts); default 5 failures, 5 min. */
+  circuitBreaker?: Pick<CircuitBreakerOptions, "failureThreshold" | "recoveryTimeoutMs">;
 }
 
 export interface RecordingsService {

@@ -25,6 +25,7 @@ import { requestLogger } from "./middleware/requestLogger.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { bulkActionRoutes } from "./routes/bulkActions.ts";
 import { callRoutes } from "./routes/calls.ts";
+import { campaignRoutes } from "./routes/campaigns.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { executionRoutes, taskStatusRoutes } from "./routes/executions.ts";
@@ -148,6 +149,7 @@ export function createApp({
   );
   api.route("/", taskRoutes({ db, registry }));
   api.route("/", callRoutes({ db, registry }));
+  api.route("/", campaignRoutes({ db, registry }));
   api.route("/", auditRoutes(db));
   if (services) api.route("/", recordingRoutes({ db, services }));
   app.route("/", api);

@@ -7,6 +7,8 @@ import type { CallInstance } from "twilio/lib/rest/api/v2010/account/call.js";
 import type { Db } from "../database/pool.ts";
 import { PermanentError } from "../engine/errors.ts";
 import type { TwilioService } from "../services.ts";
+import { twilioRequest } from "../twilio/circuitBreaker.ts";
+import { isTwilioNotFound } from "../twilio/errors.ts";
 import { findCallBySid } from "./callIntents.ts";
 import { applyFetchedCallStatus, endCallLocally } from "./fetchedStatus.ts";
 
@@ -51,8 +53,6 @@ export function callInfoOf(call: CallInstance): CallInfo {
   };
 }
 
-const isNotFound = (error: unknown) => (error as { status?: unknown })?.status === 404;
-
 export interface CallStatusResult {
   call_info: CallInfo;
   /** Our row's status afterwards; null when we hold no row for the sid. */
@@ -65,13 +65,12 @@ export async function getCallStatus(
   twilio: TwilioService,
   callSid: string,
 ): Promise<CallStatusResult> {
-  const fetched = await twilio.client
-    .calls(callSid)
-    .fetch()
-    .catch((error) => {
-      if (isNotFound(error)) throw new PermanentError(`Twilio has no call ${callSid}`);
+  const fetched = await twilioRequest(db, twilio, (client) => client.calls(callSid).fetch()).catch(
+    (error: unknown) => {
+      if (isTwilioNotFound(error)) throw new PermanentError(`Twilio has no call ${callSid}`);
       throw error;
-    });
+    },
+  );
   const row = await findCallBySid(db, callSid);
   const applied = row ? await applyFetchedCallStatus(db, row.id, fetched) : undefined;
   return { call_info: callInfoOf(fetched), recorded_status: applied?.status ?? null };
@@ -89,13 +88,12 @@ export async function endCall(
   twilio: TwilioService,
   callSid: string,
 ): Promise<EndCallResult> {
-  const updated = await twilio.client
-    .calls(callSid)
-    .update({ status: "completed" })
-    .catch((error) => {
-      if (isNotFound(error)) throw new PermanentError(`Twilio has no call ${callSid}`);
-      throw error;
-    });
+  const updated = await twilioRequest(db, twilio, (client) =>
+    client.calls(callSid).update({ status: "completed" }),
+  ).catch((error: unknown) => {
+    if (isTwilioNotFound(error)) throw new PermanentError(`Twilio has no call ${callSid}`);
+    throw error;
+  });
   const row = await findCallBySid(db, callSid);
   if (row) await applyFetchedCallStatus(db, row.id, updated);
   return { call_sid: callSid, status: updated.status };
@@ -152,12 +150,13 @@ export async function cleanupStaleCalls(
       continue;
     }
     try {
-      const fetched = await twilio.client.calls(call.sid).fetch();
+      const sid = call.sid;
+      const fetched = await twilioRequest(db, twilio, (client) => client.calls(sid).fetch());
       const applied = await applyFetchedCallStatus(db, call.id, fetched);
       if (applied.advanced) result.refreshed++;
       if (!applied.finished) result.still_active++;
     } catch (error) {
-      if (!isNotFound(error)) {
+      if (!isTwilioNotFound(error)) {
         result.errors++;
         continue;
       }

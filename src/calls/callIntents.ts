@@ -1,6 +1,6 @@
 /**
  * A call intent is the `calls` row written BEFORE anything is dialed: status `queued`, no sid,
- * and a unique `intent_key`. The dial job (src/calls/outbound.ts) finds it by its public id, so
+ * and a unique `intent_key`. The dial job (src/calls/dialing.ts) finds it by its public id, so
  * however often the job runs, one intent is at most one call placed on Twilio.
  *
  * An empty `from_number` on a row not yet dialed means "the account's default caller id", which

@@ -1,7 +1,7 @@
 /**
  * Campaigns: many outbound calls from one request (seed 001's `queue_bulk_calls`), each dialed by
  * its own queue_outbound_call job, at most `max_concurrent_calls` at once (campaign leases, see
- * campaignSlots.ts and outbound.ts) and started `delay_between_calls` apart.
+ * campaignSlots.ts and dialing.ts) and started `delay_between_calls` apart.
  */
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";

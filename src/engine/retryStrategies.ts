@@ -2,7 +2,9 @@
  * How long to wait before the next attempt, by strategy and, for the default `by_error_class`
  * strategy, by the class of the error (seed 000's table):
  * - connection errors: exponential backoff with full jitter;
- * - rate-limit errors (HTTP 429, Twilio 20429, `retryAfterMs`): honour Retry-After;
+ * - rate-limit errors (a `RateLimitedError`, an HTTP `status` of 429, or any error carrying a
+ *   `retryAfterMs`): honour Retry-After. A service whose client reports rate limits its own way
+ *   (a vendor error code) turns them into a `RateLimitedError` where its errors are read;
  * - validation errors: a single retry;
  * - anything else: exponential backoff with jitter.
  */
@@ -38,10 +40,9 @@ const connectionCodes = new Set([
 
 export function classifyError(error: unknown): ErrorClass {
   if (error instanceof RateLimitedError || retryAfterMsOf(error) !== undefined) return "rate_limit";
-  const status = (error as { status?: unknown })?.status;
-  const code = (error as { code?: unknown })?.code;
-  if (status === 429 || code === 20429) return "rate_limit";
+  if ((error as { status?: unknown })?.status === 429) return "rate_limit";
   if (error instanceof ValidationError || error instanceof ZodError) return "validation";
+  const code = (error as { code?: unknown })?.code;
   if (typeof code === "string" && connectionCodes.has(code)) return "connection";
   const cause = (error as { cause?: unknown })?.cause;
   if (cause && cause !== error) {

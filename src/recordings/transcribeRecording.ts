@@ -22,6 +22,7 @@ import type { Db } from "../database/pool.ts";
 import type { Recording, TranscriptTable } from "../database/schema.ts";
 import { PermanentError, SnoozeError } from "../engine/errors.ts";
 import type { Services } from "../services.ts";
+import { isTwilioNotFound } from "../twilio/errors.ts";
 import { deleteRecordingFromTwilio } from "./twilioCopy.ts";
 
 export interface TranscribeContext {
@@ -85,7 +86,7 @@ export async function transcribeRecording(
   try {
     status = (await remote.fetch()).status;
   } catch (error) {
-    if ((error as { status?: number }).status === 404) {
+    if (isTwilioNotFound(error)) {
       // Deleted on Twilio: forget it, so the retry starts a new one.
       await db
         .updateTable("transcripts")

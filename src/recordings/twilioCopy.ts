@@ -6,6 +6,7 @@
 import type { Db } from "../database/pool.ts";
 import type { Recording } from "../database/schema.ts";
 import type { Services } from "../services.ts";
+import { isTwilioNotFound } from "../twilio/errors.ts";
 
 /**
  * Deletes the Twilio copy of a stored (or archived) recording and sets `deleted_from_twilio_at`.
@@ -25,7 +26,7 @@ export async function deleteRecordingFromTwilio(
   try {
     await services.twilio.client.recordings(recording.sid).remove();
   } catch (error) {
-    if ((error as { status?: number }).status !== 404) throw error;
+    if (!isTwilioNotFound(error)) throw error;
   }
   const updated = await db
     .updateTable("recordings")

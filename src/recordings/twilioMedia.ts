@@ -17,6 +17,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { RecordingInstance } from "twilio/lib/rest/api/v2010/account/recording.js";
 import { PermanentError, RateLimitedError } from "../engine/errors.ts";
 import type { TwilioService } from "../services.ts";
+import { isTwilioNotFound, RETRY_AFTER_FALLBACK_MS, retryAfterHeaderMs } from "../twilio/errors.ts";
 
 export interface TwilioRecording {
   sid: string;
@@ -41,7 +42,7 @@ export async function fetchTwilioRecording(
   try {
     resource = await twilio.client.recordings(recordingSid).fetch();
   } catch (error) {
-    if ((error as { status?: number }).status === 404) {
+    if (isTwilioNotFound(error)) {
       throw new TwilioRecordingMissingError(`recording ${recordingSid} does not exist on Twilio`);
     }
     throw error;
@@ -99,8 +100,8 @@ export async function downloadRecordingMedia(
     const what = `downloading recording ${recording.sid}: HTTP ${response.status}`;
     if (response.status === 404) throw new TwilioRecordingMissingError(what);
     if (response.status === 429) {
-      const seconds = Number.parseInt(response.headers.get("retry-after") ?? "", 10);
-      throw new RateLimitedError(Number.isFinite(seconds) ? seconds * 1000 : 1000, what);
+      const retryAfterMs = retryAfterHeaderMs(response.headers.get("retry-after"));
+      throw new RateLimitedError(retryAfterMs ?? RETRY_AFTER_FALLBACK_MS, what);
     }
     throw Object.assign(new Error(what), { status: response.status });
   }

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { campaignLeaseKey } from "../../src/calls/campaignSlots.ts";
-import { attachSid } from "../../src/calls/outbound.ts";
+import { attachSid } from "../../src/calls/placedCalls.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
 import type { EnqueueError } from "../../src/engine/errors.ts";
 import { acquireLease, countLeases } from "../../src/engine/limits/concurrencyLease.ts";
@@ -11,18 +11,18 @@ import queueBulkCalls from "../../tasks/queue_bulk_calls.ts";
 import queueOutboundCall from "../../tasks/queue_outbound_call.ts";
 import retryFailedCall from "../../tasks/retry_failed_call.ts";
 import scheduleCall from "../../tasks/schedule_call.ts";
-import { db, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
 import {
   type CallCenter,
   callRow,
   callTasks,
-  startCallCenter,
+  startCallTasksCenter,
   waitForFinalCall,
-} from "./support.ts";
+} from "../support/calls.ts";
+import { db, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
 
 let center: CallCenter;
 beforeAll(async () => {
-  center = await startCallCenter({ timing: { talkMs: 1_500 } });
+  center = await startCallTasksCenter({ timing: { talkMs: 1_500 } });
 });
 
 /** A call placed on the simulator directly, sending no callbacks, so only REST reads see it. */
@@ -251,6 +251,7 @@ describe("call management tasks", () => {
   });
 
   it("a sid learned after its callbacks folds their row into the intent", async () => {
+    await startTestWorker(callTasks, { services: center.services });
     const campaign = await db()
       .insertInto("campaigns")
       .values({ from_number: "+15005550006", max_concurrent_calls: 1, total_calls: 1 })
@@ -266,7 +267,7 @@ describe("call management tasks", () => {
       to: "+15556006000",
       from: "+15005550006",
       twiml: "<Response/>",
-      statusCallback: `${center.receiver.url}/webhooks/twilio/call-status`,
+      statusCallback: `${center.base}/webhooks/twilio/call-status`,
       statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
     });
     await waitFor(async () => {

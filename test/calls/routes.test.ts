@@ -1,9 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { callRoutes } from "../../src/api/routes/calls.ts";
+import { campaignRoutes } from "../../src/api/routes/campaigns.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
 import { authHeaders, testApp } from "../support/app.ts";
+import {
+  type CallCenter,
+  callTasks,
+  countRows,
+  simulatorsIdle,
+  startCallTasksCenter,
+} from "../support/calls.ts";
 import { db, execution, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
-import { type CallCenter, callTasks, countRows, startCallCenter } from "./support.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field.
 type Json = any;
@@ -16,13 +23,14 @@ let center: CallCenter;
 beforeAll(async () => {
   read = await authHeaders("read");
   operate = await authHeaders("operate");
-  center = await startCallCenter({ timing: { talkMs: 150 } });
+  center = await startCallTasksCenter({ timing: { talkMs: 150 } });
 });
 
 /** The API app with the call routes mounted as createApp will mount them. */
 function app() {
   const api = testApp(undefined, { registry });
   api.route("/", callRoutes({ db: db(), registry }));
+  api.route("/", campaignRoutes({ db: db(), registry }));
   return api;
 }
 
@@ -136,7 +144,7 @@ describe("call routes", () => {
 
   it("POST /api/calls/{sid}/end hangs up a live call", async () => {
     // A simulator whose answered calls last a minute, so there is time to hang one up.
-    const longCall = await startCallCenter({ timing: { talkMs: 60_000 } });
+    const longCall = await startCallTasksCenter({ timing: { talkMs: 60_000 } });
     await startTestWorker(callTasks, { services: longCall.services });
     const queued = await request("POST", "/api/calls", { to_number: "+15553004000" });
     const live = await waitFor(async () => {
@@ -152,6 +160,8 @@ describe("call routes", () => {
   });
 
   it("refuses bad input naming the field, unknown calls, and read-only tokens — writing nothing", async () => {
+    // Callbacks of the calls placed above are logged (with their jobs) as they arrive.
+    await simulatorsIdle();
     const before = await written();
 
     const badNumber = await request("POST", "/api/calls", { to_number: "555-1234" });

@@ -13,7 +13,9 @@ describe("classifyError", () => {
     expect(classifyError(Object.assign(new Error("Too Many Requests"), { status: 429 }))).toBe(
       "rate_limit",
     );
-    expect(classifyError(Object.assign(new Error("Twilio"), { code: 20429 }))).toBe("rate_limit");
+    expect(classifyError(Object.assign(new Error("Slow down"), { retryAfterMs: 300 }))).toBe(
+      "rate_limit",
+    );
     expect(classifyError(new ValidationError("bad number"))).toBe("validation");
     expect(classifyError(z.string().safeParse(1).error)).toBe("validation");
     expect(classifyError(new Error("boom"))).toBe("other");
@@ -46,6 +48,11 @@ describe("decideRetry", () => {
       retry: true,
       delayMs: 7_000,
     });
+    const limited = Object.assign(new Error("Too Many Requests"), {
+      status: 429,
+      retryAfterMs: 3_000,
+    });
+    expect(decideRetry(byClass, limited, 1, 5)).toEqual({ retry: true, delayMs: 3_000 });
     expect(decideRetry({ kind: "rate_limit_aware" }, new RateLimitedError(250), 2, 5)).toEqual({
       retry: true,
       delayMs: 250,

@@ -11,8 +11,8 @@ import type { TaskRegistry } from "../../engine/registry.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { ErrorSchema, errorResponses } from "../openapi.ts";
 import { operatorOf } from "../operator.ts";
-import { ErrorSchema, errorResponses } from "../schemas/execution.ts";
 import { ExecutionFiltersSchema } from "../schemas/executionFilters.ts";
 
 export interface BulkActionDependencies {

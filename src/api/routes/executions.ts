@@ -21,14 +21,12 @@ import type { AppEnv } from "../context.ts";
 import { cursorParam, encodeCursor } from "../cursor.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { ErrorSchema, errorResponses, json, notFoundResponse } from "../openapi.ts";
 import { operatorOf } from "../operator.ts";
 import {
   AttemptSchema,
-  ErrorSchema,
   ExecutionSchema,
   ExecutionSummarySchema,
-  errorResponses,
-  notFoundResponse,
   toAttemptView,
   toExecutionSummary,
   toExecutionView,
@@ -57,11 +55,6 @@ const ListQuery = z
 const PageSchema = z
   .object({ executions: z.array(ExecutionSummarySchema), next_cursor: z.string().nullable() })
   .openapi("ExecutionPage");
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const listRoute = (path: string, summary: string) =>
   createRoute({

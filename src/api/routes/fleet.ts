@@ -7,8 +7,8 @@ import { defaultLanes, laneNames, lanesByWorkerType, workerTypes } from "../../e
 import { laneStats, listWorkers } from "../../monitoring/fleet.ts";
 import type { AppEnv } from "../context.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { errorResponses } from "../openapi.ts";
 import { operatorOf } from "../operator.ts";
-import { errorResponses } from "../schemas/execution.ts";
 
 export interface FleetRoutesDependencies {
   db: Db;

@@ -9,7 +9,7 @@ import { checkHealth, type HealthThresholds } from "../../monitoring/health.ts";
 import { executionListSlow } from "../../monitoring/slowTasks.ts";
 import type { AppEnv } from "../context.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { errorResponses } from "../schemas/execution.ts";
+import { errorResponses } from "../openapi.ts";
 
 export interface HealthRoutesDependencies {
   db: Db;

@@ -19,8 +19,8 @@ import type { Services } from "../../services.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { ErrorSchema, errorResponses, notFoundResponse } from "../openapi.ts";
 import { auditEntry } from "../operator.ts";
-import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas/execution.ts";
 
 export interface RecordingRoutesDependencies {
   db: Db;

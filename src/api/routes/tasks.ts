@@ -13,8 +13,8 @@ import { taskDefaults } from "../../engine/task.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { errorResponses, notFoundResponse } from "../openapi.ts";
 import { auditEntry } from "../operator.ts";
-import { errorResponses, notFoundResponse } from "../schemas/execution.ts";
 
 export interface TaskRoutesDependencies {
   db: Db;

@@ -128,31 +128,3 @@ export function toAttemptView(row: ExecutionAttempt): z.infer<typeof AttemptSche
     error_message: row.error_message,
   };
 }
-
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.array(z.object({ path: z.string(), message: z.string() })),
-    }),
-  })
-  .openapi("Error");
-
-/** The error responses every protected route may give. */
-export const errorResponses = {
-  400: { description: "Invalid input", content: { "application/json": { schema: ErrorSchema } } },
-  401: {
-    description: "Missing or invalid token",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  403: {
-    description: "Token lacks the scope",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  429: { description: "Rate limited", content: { "application/json": { schema: ErrorSchema } } },
-} as const;
-
-export const notFoundResponse = {
-  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
-} as const;

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { getCallStatus } from "../../src/calls/callControl.ts";
+import { dialCall } from "../../src/calls/dialing.ts";
+import { PermanentError, SnoozeError } from "../../src/engine/errors.ts";
+import { CircuitOpenError, readCircuitBreaker } from "../../src/engine/limits/circuitBreaker.ts";
+import { classifyError } from "../../src/engine/retryStrategies.ts";
+import { TWILIO_CIRCUIT_BREAKER } from "../../src/twilio/circuitBreaker.ts";
+import { db } from "../support/engine.ts";
+import { startTestServices } from "../support/services.ts";
+
+const CREATE = { method: "POST", path: "/Calls\\.json$" };
+const RECOVERY_MS = 1_500;
+
+let intents = 0;
+async function intent(to: string) {
+  const row = await db()
+    .insertInto("calls")
+    .values({
+      intent_key: `test:breaker-${++intents}`,
+      direction: "outbound-api",
+      from_number: "",
+      to_number: to,
+    })
+    .returning(["id", "public_id"])
+    .executeTakeFirstOrThrow();
+  return row.public_id;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe("Twilio's circuit breaker", () => {
+  it("opens after consecutive 5xx, fails dials fast without a request, closes after its cool-down", async () => {
+    const { services, simulator } = await startTestServices();
+    services.twilio.circuitBreaker = { failureThreshold: 3, recoveryTimeoutMs: RECOVERY_MS };
+    const twilio = services.twilio;
+    const dial = async (to: string) => dialCall(db(), twilio, { callId: await intent(to) });
+    const breaker = () => readCircuitBreaker(db(), TWILIO_CIRCUIT_BREAKER);
+
+    // Two outages, then Twilio refusing a bad number: the refusal shows Twilio is up.
+    simulator.injectFault({ kind: "500", count: 2, match: CREATE });
+    for (const to of ["+15552300001", "+15552300002"]) {
+      expect(await rejection(dial(to))).toMatchObject({ name: "AmbiguousDialError" });
+    }
+    expect(await breaker()).toMatchObject({ state: "closed", failures: 2 });
+    expect(await rejection(dial("+1555"))).toBeInstanceOf(PermanentError);
+    expect(await breaker()).toMatchObject({ state: "closed", failures: 0 });
+
+    // Three outages in a row open it.
+    simulator.injectFault({ kind: "500", count: 3, match: CREATE });
+    for (const to of ["+15552300003", "+15552300004", "+15552300005"]) {
+      await rejection(dial(to));
+    }
+    expect(await breaker()).toMatchObject({ state: "open", failures: 3 });
+
+    // Open: the dial fails at once, no request reaches Twilio, and the intent is left undialed.
+    const requestsBefore = simulator.eventLog().requests.length;
+    const heldId = await intent("+15552300006");
+    const held = await rejection(dialCall(db(), twilio, { callId: heldId }));
+    expect(held).toBeInstanceOf(SnoozeError);
+    expect((held as SnoozeError).cause).toBeInstanceOf(CircuitOpenError);
+    expect((held as SnoozeError).delayMs).toBeGreaterThan(0);
+    expect((held as SnoozeError).delayMs).toBeLessThanOrEqual(RECOVERY_MS);
+    const heldRow = await db()
+      .selectFrom("calls")
+      .select(["dialed_at", "dial_attempts", "sid"])
+      .where("public_id", "=", heldId)
+      .executeTakeFirstOrThrow();
+    expect(heldRow).toEqual({ dialed_at: null, dial_attempts: 0, sid: null });
+    // Other Twilio requests fail fast too, with an error the engine retries after the wait.
+    const fetchError = await rejection(getCallStatus(db(), twilio, "CA".padEnd(34, "0")));
+    expect(fetchError).toBeInstanceOf(CircuitOpenError);
+    expect(classifyError(fetchError)).toBe("rate_limit");
+    expect(simulator.eventLog().requests).toHaveLength(requestsBefore);
+
+    // After the cool-down one probe goes through; its success closes the breaker.
+    await new Promise((resolve) => setTimeout(resolve, RECOVERY_MS + 100));
+    const placed = await dialCall(db(), twilio, { callId: heldId });
+    expect(placed).toMatchObject({ outcome: "dialed", call_sid: expect.stringMatching(/^CA/) });
+    expect(simulator.eventLog().requests.length).toBe(requestsBefore + 1);
+    expect(await breaker()).toMatchObject({ state: "closed", failures: 0 });
+    await simulator.whenIdle();
+  });
+});
