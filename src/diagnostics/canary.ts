@@ -53,7 +53,9 @@ export async function runCanary(payload: CanaryPayload, ctx: CanaryContext): Pro
   if (sleep_ms > 0) {
     const steps = Math.max(1, Math.min(progress_steps, Math.floor(sleep_ms / 10)));
     for (let step = 1; step <= steps; step++) {
-      await sleep(Math.round((sleep_ms * step) / steps) - (Date.now() - started), ctx);
+      const due = started + Math.round((sleep_ms * step) / steps);
+      // A timer may fire a millisecond before the clock reads its due time.
+      while (Date.now() < due) await sleep(due - Date.now(), ctx);
       ctx.progress(Math.round((100 * step) / steps), `slept ${step} of ${steps}`);
     }
   }
