@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
+import { liveStatuses, statusList, waitingStatuses } from "../engine/executionStatus.ts";
 
 /** Workers seen within `aliveWithinMs`, and those that stopped in the last hour. */
 export async function listWorkers(db: Db, aliveWithinMs: number) {
@@ -44,11 +45,11 @@ export async function laneStats(db: Db): Promise<Map<string, LaneStats>> {
       count(*) filter (where status = 'running')::int as running,
       count(*) filter (where status = 'retrying')::int as retrying,
       count(*) filter (where status = 'dead')::int as dead,
-      count(*) filter (where status in ('queued', 'scheduled', 'retrying') and run_at <= now())::int as waiting,
+      count(*) filter (where status in (${statusList(waitingStatuses)}) and run_at <= now())::int as waiting,
       extract(epoch from now() - min(run_at) filter (
-        where status in ('queued', 'scheduled', 'retrying') and run_at <= now()))::float8 as oldest_waiting_seconds
+        where status in (${statusList(waitingStatuses)}) and run_at <= now()))::float8 as oldest_waiting_seconds
     from executions
-    where status in ('queued', 'scheduled', 'running', 'retrying', 'dead')
+    where status in (${statusList([...liveStatuses, "dead"])})
     group by lane`.execute(db);
   return new Map(rows.map((row) => [row.lane, row]));
 }

@@ -8,7 +8,13 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
-import type { ExecutionStatus } from "../engine/executionStatus.ts";
+import {
+  type ExecutionStatus,
+  liveStatuses,
+  statusList,
+  terminalStatuses,
+  waitingStatuses,
+} from "../engine/executionStatus.ts";
 
 /** Window of the terminal-status counts and of the error counts. */
 export const FINISHED_WINDOW_SECONDS = 24 * 60 * 60;
@@ -39,13 +45,13 @@ export async function executionCountsByStatus(
   const { rows } = await sql<ExecutionStatusCount>`
     select lane, task_name as task, status, count(*)::int as count
     from executions
-    where status in ('queued', 'scheduled', 'running', 'retrying')
+    where status in (${statusList(liveStatuses)})
     group by lane, task_name, status
     union all
     select lane, task_name, status, count(*)::int
     from executions
     where finished_at >= now() - ${windowSeconds}::float8 * interval '1 second'
-      and status in ('succeeded', 'dead', 'cancelled', 'expired')
+      and status in (${statusList(terminalStatuses)})
     group by lane, task_name, status`.execute(db);
   return rows;
 }
@@ -136,7 +142,7 @@ export async function laneBacklogs(db: Db): Promise<LaneBacklog[]> {
     select lane, count(*)::int as waiting,
            greatest(extract(epoch from now() - min(run_at)), 0)::float8 as "oldestWaitingSeconds"
     from executions
-    where status in ('queued', 'scheduled', 'retrying') and run_at <= now()
+    where status in (${statusList(waitingStatuses)}) and run_at <= now()
     group by lane`.execute(db);
   return rows;
 }
