@@ -20,11 +20,11 @@
  */
 import { sql } from "kysely";
 import type { CallInstance } from "twilio/lib/rest/api/v2010/account/call.js";
+import type { TwilioService } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
 import { PermanentError, SnoozeError } from "../engine/errors.ts";
 import { acquireLease, releaseLease } from "../engine/limits/concurrencyLease.ts";
 import { takeRateLimitToken } from "../engine/limits/rateLimit.ts";
-import type { TwilioService } from "../services.ts";
 import { createCallIntent, executionIntentKey, failOnBadInput } from "./callIntents.ts";
 import { isFinalCallStatus } from "./callStatus.ts";
 import { callLeaseHolder, campaignLeaseKey, onCampaignCallFinished } from "./campaignSlots.ts";

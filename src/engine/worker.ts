@@ -15,7 +15,6 @@ import type pg from "pg";
 import { createDb, type Pool } from "../database/pool.ts";
 import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { Services } from "../services.ts";
 import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, pausedLanes } from "./control/laneState.ts";
 import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
@@ -38,7 +37,7 @@ import { reconcileVanishedJobs } from "./ledger/reconcile.ts";
 import { sharedLimitsAdmission } from "./limits/admission.ts";
 import type { TaskRegistry } from "./registry.ts";
 
-export interface WorkerOptions {
+export interface WorkerOptions<Services = unknown> {
   pool: Pool;
   registry: TaskRegistry;
   type: WorkerType;
@@ -59,10 +58,10 @@ export interface WorkerOptions {
   /** Called once when `maxJobs` or `maxRssBytes` is reached, after the worker drained. */
   onRecycled?: (reason: string) => void;
   /** How jobs are held back by shared limits; default: the tasks' rate limits and leases. */
-  admission?: Pick<JobRunnerDependencies, "admit" | "release">;
+  admission?: Pick<JobRunnerDependencies<Services>, "admit" | "release">;
   /** graphile-worker tuning (local queue, batched completion), passed through. */
   preset?: GraphileConfig.WorkerOptions;
-  /** Twilio and the recording store, for the tasks that need them. */
+  /** What the application gives its tasks as `ctx.services`. */
   services?: Services;
   /** How often the ledger writer flushes, in ms. */
   ledgerFlushMs?: number;
@@ -77,7 +76,7 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(options: WorkerOptions): Promise<Worker> {
+export async function startWorker<Services>(options: WorkerOptions<Services>): Promise<Worker> {
   const { pool, registry, type, logger } = options;
   const db = createDb(pool);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -127,7 +126,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
   };
 
-  const deps: JobRunnerDependencies = {
+  const deps: JobRunnerDependencies<Services> = {
     db,
     ledger,
     workerId: id,
