@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { type ParsedCronItem, type Runner, run, type WorkerEvents } from "graphile-worker";
-import type pg from "pg";
+import { listen } from "../database/listen.ts";
 import { createDb, type Pool } from "../database/pool.ts";
 import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -100,14 +100,17 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   events.on("pool:create", ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
   events.on("worker:create", ({ worker }) => graphileWorkerIds.add(worker.workerId));
 
-  const listener = await listen(pool, workerLogger, {
-    [CANCEL_CHANNEL]: (payload) => {
-      running.get(Number(payload))?.abort(new AbortReason("cancelled"));
-    },
-    [LANES_CHANNEL]: () => {
-      void pausedLanes(db).then((next) => {
-        paused = next;
-      });
+  const listener = await listen(pool, {
+    logger: workerLogger,
+    handlers: {
+      [CANCEL_CHANNEL]: (payload) => {
+        running.get(Number(payload))?.abort(new AbortReason("cancelled"));
+      },
+      [LANES_CHANNEL]: () => {
+        void pausedLanes(db).then((next) => {
+          paused = next;
+        });
+      },
     },
   });
 
@@ -211,49 +214,4 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   }
 
   return { id, lanes, running, stop };
-}
-
-interface Listener {
-  close(): Promise<void>;
-}
-
-/** LISTENs on a dedicated connection; reconnects if the connection drops. */
-async function listen(
-  pool: Pool,
-  logger: Logger,
-  handlers: Record<string, (payload: string | undefined) => void>,
-): Promise<Listener> {
-  let client: pg.PoolClient | undefined;
-  let closed = false;
-  const onNotification = (message: pg.Notification) => handlers[message.channel]?.(message.payload);
-  // Each connection is released exactly once: by its error handler or by close().
-  const detach = (connection: pg.PoolClient, error?: Error) => {
-    connection.off("notification", onNotification);
-    connection.removeAllListeners("error");
-    connection.on("error", () => {}); // a late error on a released connection is not ours
-    if (client === connection) client = undefined;
-    connection.release(error);
-  };
-  const connect = async (): Promise<void> => {
-    const next = await pool.connect();
-    next.on("notification", onNotification);
-    next.on("error", (error) => {
-      logger.warn({ err: error }, "listen connection lost; reconnecting");
-      detach(next, error);
-      if (!closed) setTimeout(() => void connect().catch(() => {}), 1_000).unref();
-    });
-    for (const channel of Object.keys(handlers)) await next.query(`listen "${channel}"`);
-    client = next;
-  };
-  await connect();
-  return {
-    close: async () => {
-      closed = true;
-      const connection = client;
-      if (connection) {
-        await connection.query("unlisten *").catch(() => {});
-        detach(connection);
-      }
-    },
-  };
 }

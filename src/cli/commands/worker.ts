@@ -1,9 +1,9 @@
 import { Command, Option } from "commander";
 import { tasks } from "../../../tasks/index.ts";
 import type { CallCenterServices } from "../../callCenter/services.ts";
+import { loadCronItems } from "../../engine/crontab.ts";
 import { type WorkerType, workerTypes } from "../../engine/lanes.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
-import { loadCronItems } from "../../engine/crontab.ts";
 import { startWorker } from "../../engine/worker.ts";
 import { openServices } from "../openServices.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
