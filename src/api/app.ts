@@ -121,7 +121,7 @@ export function createApp({
 
   const read: MiddlewareHandler<AppEnv>[] = [requireScope("read")];
   if (!s.metricsOpen) app.use("/metrics", ...read);
-  app.route("/", metricsRoutes({ pool, db }));
+  app.route("/", metricsRoutes({ pool, db, silentAfterMs: s.aliveWithinMs }));
   app.use("/api/events", ...read);
   app.route("/", eventsRoutes({ pool, hub: hub ?? new EventHub({ logger }) }));
 

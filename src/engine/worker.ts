@@ -19,6 +19,7 @@ import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, pausedLanes } from "./control/laneState.ts";
 import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
+import { defaultWorkerSilentAfterMs } from "./fleet/workerAlive.ts";
 import {
   AbortReason,
   type JobRunnerDependencies,
@@ -172,7 +173,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   }
 
   const heartbeatMs = options.heartbeatIntervalMs ?? 5_000;
-  const silentAfterMs = options.silentAfterMs ?? 30_000;
+  const silentAfterMs = options.silentAfterMs ?? defaultWorkerSilentAfterMs;
   // The first sweep comes one period after start, like every later one.
   let reconciledAt = Date.now();
   const heartbeat = setInterval(() => {
