@@ -77,19 +77,6 @@ async function runJob<Services>(
   // graphile-worker counts a crash re-run as an attempt of the same job.
   const attempt = envelope.a + helpers.job.attempts - 1;
   const maxAttempts = envelope.m ?? task.maxAttempts;
-  const requeueIt = (
-    delayMs: number,
-    endedAttempt: Reschedule["endedAttempt"],
-    attemptsSpent: number,
-    nextAttempt: number,
-  ) =>
-    requeue(deps, task, envelope, {
-      delayMs,
-      endedAttempt,
-      attemptsSpent,
-      nextAttempt,
-      maxAttempts,
-    });
 
   if (envelope.x !== undefined && Date.now() > envelope.x) {
     await deps.ledger.finishedNow({
@@ -103,7 +90,13 @@ async function runJob<Services>(
   }
   const wait = settings.limited ? ((await deps.admit?.(task, envelope.p, executionId)) ?? 0) : 0;
   if (wait > 0) {
-    await requeueIt(wait, null, attempt - 1, attempt - (helpers.job.attempts - 1));
+    await requeue(deps, task, envelope, {
+      delayMs: wait,
+      endedAttempt: null,
+      attemptsSpent: attempt - 1,
+      nextAttempt: attempt - (helpers.job.attempts - 1),
+      maxAttempts,
+    });
     return;
   }
 
@@ -142,9 +135,21 @@ async function runJob<Services>(
       });
     } else if (abort.reason?.kind === "shutdown") {
       // Stopped by shutdown: the attempt is not spent.
-      await requeueIt(0, ended("abandoned"), attempt - 1, attempt);
+      await requeue(deps, task, envelope, {
+        delayMs: 0,
+        endedAttempt: ended("abandoned"),
+        attemptsSpent: attempt - 1,
+        nextAttempt: attempt,
+        maxAttempts,
+      });
     } else if (error instanceof SnoozeError) {
-      await requeueIt(error.delayMs, ended("snoozed"), attempt - 1, attempt);
+      await requeue(deps, task, envelope, {
+        delayMs: error.delayMs,
+        endedAttempt: ended("snoozed"),
+        attemptsSpent: attempt - 1,
+        nextAttempt: attempt,
+        maxAttempts,
+      });
     } else {
       const decision =
         error instanceof PermanentError
@@ -152,7 +157,13 @@ async function runJob<Services>(
           : decideRetry(task.retry, error, attempt, maxAttempts);
       const outcome = error instanceof TimeLimitError ? "timed_out" : "failed";
       if (decision.retry) {
-        await requeueIt(decision.delayMs, ended(outcome), attempt, attempt + 1);
+        await requeue(deps, task, envelope, {
+          delayMs: decision.delayMs,
+          endedAttempt: ended(outcome),
+          attemptsSpent: attempt,
+          nextAttempt: attempt + 1,
+          maxAttempts,
+        });
       } else {
         await deps.ledger.finishedNow({ execution, status: "dead", ...ended(outcome) });
       }
