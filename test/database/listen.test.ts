@@ -1,15 +1,21 @@
 import { sql } from "kysely";
-import { describe, expect, it } from "vitest";
-import { listen } from "../../src/database/listen.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Listener, listen } from "../../src/database/listen.ts";
 import { createTestPool, testDb } from "../support/database.ts";
 import { silentLogger, waitFor } from "../support/engine.ts";
 
 const CHANNEL = "listen_test";
 
+const listeners: Listener[] = [];
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((listener) => listener.close()));
+});
+
 const listenerPid = async () => {
   const { rows } = await sql<{ pid: number }>`
     select pid from pg_stat_activity
-    where datname = current_database() and query = ${`listen ${CHANNEL}`}`.execute(testDb().db);
+    where datname = current_database() and query = ${`listen ${CHANNEL}`} and state = 'idle'
+  `.execute(testDb().db);
   return rows[0]?.pid;
 };
 
@@ -21,6 +27,7 @@ describe("listen", () => {
       handlers: { [CHANNEL]: (payload) => heard.push(payload) },
       reconnectDelayMs: 20,
     });
+    listeners.push(listener);
     const notify = (payload: string) =>
       sql`select pg_notify(${CHANNEL}, ${payload})`.execute(testDb().db);
     await notify("one");
@@ -28,7 +35,10 @@ describe("listen", () => {
 
     const before = await listenerPid();
     await sql`select pg_terminate_backend(${before}::int)`.execute(testDb().db);
-    await waitFor(async () => listener.listening && (await listenerPid()) !== before, 5_000);
+    await waitFor(async () => {
+      const pid = await listenerPid();
+      return pid !== undefined && pid !== before && listener.listening;
+    }, 5_000);
     await notify("two");
     await waitFor(async () => heard.includes("two"));
 
