@@ -4,8 +4,8 @@
  * `.env.example` documents each variable and its default.
  */
 import { z } from "zod";
-import { type LaneName, laneNames, type WorkerType, workerTypes } from "./engine/lanes.ts";
-import { parseRateLimit, type RateLimit } from "./engine/limits/rateLimit.ts";
+import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
+import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
 
 const integer = (min: number, max: number) =>
   z

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineTask } from "../src/engine/task.ts";
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { archiveOldRecordings } from "../src/recordings/archiveRecordings.ts";
 
 /**
@@ -7,7 +7,7 @@ import { archiveOldRecordings } from "../src/recordings/archiveRecordings.ts";
  * RECORDING_RETENTION_DAYS lose their audio from the recording store and become `archived`;
  * the row and transcripts stay (src/recordings/archiveRecordings.ts).
  */
-export default defineTask({
+export default defineCallCenterTask({
   name: "archive_old_recordings",
   lane: "maintenance",
   // `passthrough`: crontab runs add `_cron`.

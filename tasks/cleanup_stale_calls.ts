@@ -1,9 +1,9 @@
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { cleanupStaleCalls } from "../src/calls/callControl.ts";
 import { cleanupStaleCallsPayload } from "../src/calls/payloads.ts";
-import { defineTask } from "../src/engine/task.ts";
 
 /** Seed 001: settle calls stuck in a non-final status for more than `max_age_hours`. */
-export default defineTask({
+export default defineCallCenterTask({
   name: "cleanup_stale_calls",
   lane: "maintenance",
   payload: cleanupStaleCallsPayload,

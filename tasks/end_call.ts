@@ -1,9 +1,9 @@
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { endCall } from "../src/calls/callControl.ts";
 import { endCallPayload } from "../src/calls/payloads.ts";
-import { defineTask } from "../src/engine/task.ts";
 
 /** Seed 001: hang up an active call. */
-export default defineTask({
+export default defineCallCenterTask({
   name: "end_call",
   lane: "realtime",
   payload: endCallPayload,

@@ -1,9 +1,9 @@
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { getCallStatus } from "../src/calls/callControl.ts";
 import { getCallStatusPayload } from "../src/calls/payloads.ts";
-import { defineTask } from "../src/engine/task.ts";
 
 /** Seed 001: the call's status from Twilio as `{ call_info }`; our row moves forward only. */
-export default defineTask({
+export default defineCallCenterTask({
   name: "get_call_status",
   lane: "realtime",
   payload: getCallStatusPayload,

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { enqueue } from "../src/engine/enqueue.ts";
-import { defineTask } from "../src/engine/task.ts";
 import { defaultTranscriptLanguage, transcriptJobKey } from "../src/recordings/jobKeys.ts";
 import {
   type ProcessRecordingOptions,
@@ -17,7 +17,7 @@ const id = z.number().int().positive();
  * process every recording of that call not stored yet. Enqueue it with
  * `jobKey: recordingJobKey(sid)` (src/recordings/jobKeys.ts).
  */
-export default defineTask({
+export default defineCallCenterTask({
   name: "process_call_recording",
   lane: "recordings",
   payload: z

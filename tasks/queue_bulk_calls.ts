@@ -1,13 +1,13 @@
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { createCampaign } from "../src/calls/campaigns.ts";
 import { queueBulkCallsPayload } from "../src/calls/payloads.ts";
-import { defineTask } from "../src/engine/task.ts";
 import queueOutboundCall from "./queue_outbound_call.ts";
 
 /**
  * Seed 001: a campaign — one queue_outbound_call per number, `delay_between_calls` apart, at most
  * `max_concurrent_calls` at once. Returns the campaign's public id.
  */
-export default defineTask({
+export default defineCallCenterTask({
   name: "queue_bulk_calls",
   lane: "realtime",
   payload: queueBulkCallsPayload,

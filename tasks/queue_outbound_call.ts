@@ -1,8 +1,6 @@
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { placeOutboundCall } from "../src/calls/outbound.ts";
 import { queueOutboundCallPayload } from "../src/calls/payloads.ts";
-import { defineTask } from "../src/engine/task.ts";
-
-const MAX_ATTEMPTS = 5;
 
 /**
  * Seed 001: dial one outbound call, at most once per intent (src/calls/outbound.ts). The
@@ -10,17 +8,17 @@ const MAX_ATTEMPTS = 5;
  * campaign's concurrent-call leases are taken inside the dial, not through `rateLimit` /
  * `concurrency` here: both are configured at run time, and a lease must outlive the job.
  */
-export default defineTask({
+export default defineCallCenterTask({
   name: "queue_outbound_call",
   lane: "realtime",
   payload: queueOutboundCallPayload,
-  maxAttempts: MAX_ATTEMPTS,
+  maxAttempts: 5,
   softTimeLimitMs: 2 * 60_000,
   hardTimeLimitMs: 3 * 60_000,
   run: (payload, ctx) =>
     placeOutboundCall(ctx.db, ctx.services.twilio, payload, {
       executionId: ctx.executionId,
       attempt: ctx.attempt,
-      maxAttempts: MAX_ATTEMPTS,
+      maxAttempts: ctx.maxAttempts,
     }),
 });

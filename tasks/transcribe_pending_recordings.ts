@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineTask } from "../src/engine/task.ts";
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { sweepPendingTranscripts } from "../src/recordings/sweepTranscripts.ts";
 import transcribeRecording from "./transcribe_recording.ts";
 
@@ -8,7 +8,7 @@ import transcribeRecording from "./transcribe_recording.ts";
  * for stored recordings without a transcript, when ENABLE_TRANSCRIPTION is on
  * (src/recordings/sweepTranscripts.ts).
  */
-export default defineTask({
+export default defineCallCenterTask({
   name: "transcribe_pending_recordings",
   lane: "recordings",
   // `passthrough`: crontab runs add `_cron`.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineTask } from "../src/engine/task.ts";
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { defaultTranscriptLanguage } from "../src/recordings/jobKeys.ts";
 import { transcribeRecording } from "../src/recordings/transcribeRecording.ts";
 
@@ -9,7 +9,7 @@ import { transcribeRecording } from "../src/recordings/transcribeRecording.ts";
  * (src/recordings/transcribeRecording.ts). Enqueue it with
  * `jobKey: transcriptJobKey(recording_id, language)`.
  */
-export default defineTask({
+export default defineCallCenterTask({
   name: "transcribe_recording",
   lane: "recordings",
   payload: z

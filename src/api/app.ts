@@ -8,13 +8,13 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import type { CallCenterServices, TwilioService } from "../callCenter/services.ts";
 import { createDb, type Pool } from "../database/pool.ts";
 import type { LaneName } from "../engine/lanes.ts";
 import { parseRateLimit, type RateLimit } from "../engine/limits/rateLimit.ts";
 import { TaskRegistry } from "../engine/registry.ts";
 import { defaultHealthThresholds } from "../monitoring/health.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { Services, TwilioService } from "../services.ts";
 import type { AppEnv } from "./context.ts";
 import { errorBody, toErrorResponse, validationError } from "./errors.ts";
 import { EventHub } from "./events/eventHub.ts";
@@ -83,7 +83,7 @@ export interface AppDependencies {
    */
   twilio?: Pick<TwilioService, "authToken" | "publicBaseUrl">;
   /** Serves recording media when given. */
-  services?: Services;
+  services?: CallCenterServices;
 }
 
 export function createApp({
@@ -122,7 +122,7 @@ export function createApp({
 
   const read: MiddlewareHandler<AppEnv>[] = [requireScope("read")];
   if (!s.metricsOpen) app.use("/metrics", ...read);
-  app.route("/", metricsRoutes({ pool, db }));
+  app.route("/", metricsRoutes({ pool, db, silentAfterMs: s.aliveWithinMs }));
   app.use("/api/events", ...read);
   app.route("/", eventsRoutes({ pool, hub: hub ?? new EventHub({ logger }) }));
 

@@ -4,9 +4,9 @@
  */
 import { sql } from "kysely";
 import type { CallInstance } from "twilio/lib/rest/api/v2010/account/call.js";
+import type { TwilioService } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
 import { PermanentError } from "../engine/errors.ts";
-import type { TwilioService } from "../services.ts";
 import { twilioRequest } from "../twilio/circuitBreaker.ts";
 import { isTwilioNotFound } from "../twilio/errors.ts";
 import { findCallBySid } from "./callIntents.ts";

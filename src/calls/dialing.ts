@@ -24,12 +24,12 @@
  */
 import { sql } from "kysely";
 import type { CallInstance } from "twilio/lib/rest/api/v2010/account/call.js";
+import type { TwilioService } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
 import { PermanentError, type RateLimitedError, SnoozeError } from "../engine/errors.ts";
 import { CircuitOpenError } from "../engine/limits/circuitBreaker.ts";
 import { acquireLease, releaseLease } from "../engine/limits/concurrencyLease.ts";
 import { takeRateLimitToken } from "../engine/limits/rateLimit.ts";
-import type { TwilioService } from "../services.ts";
 import { twilioRequest } from "../twilio/circuitBreaker.ts";
 import { twilioFailureOf } from "../twilio/errors.ts";
 import { isFinalCallStatus } from "./callStatus.ts";

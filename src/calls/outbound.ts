@@ -2,8 +2,9 @@
  * The queue_outbound_call task's work: find (or write) the call intent, then dial it
  * (dialing.ts).
  */
+
+import type { TwilioService } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
-import type { TwilioService } from "../services.ts";
 import { createCallIntent, executionIntentKey, failOnBadInput } from "./callIntents.ts";
 import { type DialResult, type DialSettings, defaultDialSettings, dialCall } from "./dialing.ts";
 import type { QueueOutboundCallPayload } from "./payloads.ts";

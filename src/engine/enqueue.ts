@@ -7,26 +7,13 @@ import { type Kysely, sql } from "kysely";
 import { z } from "zod";
 import type { Database } from "../database/schema.ts";
 import { EnqueueError } from "./errors.ts";
+import { liveStatuses } from "./executionStatus.ts";
+import { addJob, envelopeJson, type JobEnvelope, jobSpecRow, ledgerPayload } from "./jobSpec.ts";
 import { defaultLanes } from "./lanes.ts";
 import type { TaskRegistry } from "./registry.ts";
-import { type AnyTask, taskDefaults } from "./task.ts";
+import type { AnyTask, EnqueueOptions } from "./types.ts";
 
-export interface EnqueueOptions {
-  /** When to run; default now. */
-  runAt?: Date;
-  /** Run after this many milliseconds (instead of `runAt`). */
-  delayMs?: number;
-  /** Higher runs first within the lane; default the lane's priority. */
-  priority?: number;
-  /** Dedupe: while an execution with this key is live, enqueue returns it instead. */
-  jobKey?: string;
-  maxAttempts?: number;
-  /** A job not started by then is not run and ends `expired`. */
-  expiresAt?: Date;
-  correlationId?: string;
-  /** Public id of the execution that enqueued this one. */
-  parentId?: string;
-}
+export type { EnqueueOptions } from "./types.ts";
 
 const optionsSchema = z
   .object({
@@ -45,21 +32,6 @@ const optionsSchema = z
     path: ["delayMs"],
   });
 
-/**
- * What a job carries in graphile-worker. Short keys: it is written for every job.
- * e: execution id, u: its public id, a: the attempt this job starts at, p: the payload,
- * m: max attempts, x: expiry (epoch ms), h: 1 once the execution has attempt history.
- */
-export interface JobEnvelope {
-  e: number;
-  u: string;
-  a: number;
-  p: unknown;
-  m?: number;
-  x?: number;
-  h?: 1;
-}
-
 export interface EnqueueItem {
   task: AnyTask;
   payload: unknown;
@@ -67,8 +39,6 @@ export interface EnqueueItem {
 }
 
 type Executor = Kysely<Database>;
-
-export const LIVE_STATUSES = ["queued", "scheduled", "running", "retrying"] as const;
 
 /** Enqueues one job; returns its execution's public id. */
 export async function enqueue(
@@ -148,9 +118,9 @@ function prepare({ task, payload, options = {} }: EnqueueItem, prefix: string): 
     lane: task.lane,
     status: runAt.getTime() > now + 50 ? "scheduled" : "queued",
     payload: parsed.data,
-    ...redact(parsed.data, task.secretFields),
+    ...ledgerColumns(task, parsed.data),
     priority: o.priority ?? defaultLanes[task.lane].priority,
-    max_attempts: o.maxAttempts ?? task.maxAttempts ?? taskDefaults.maxAttempts,
+    max_attempts: o.maxAttempts ?? task.maxAttempts,
     run_at: runAt.toISOString(),
     expires_at: o.expiresAt?.toISOString() ?? null,
     job_key: o.jobKey ?? null,
@@ -170,19 +140,8 @@ function refusal(where: string, error: z.ZodError): EnqueueError {
   );
 }
 
-/** Splits the payload into what the ledger shows and the secret values it keeps apart. */
-function redact(payload: unknown, secretFields: string[] | undefined) {
-  if (!secretFields?.length || typeof payload !== "object" || payload === null) {
-    return { ledger_payload: payload, secrets: null };
-  }
-  const shown: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
-  const secrets: Record<string, unknown> = {};
-  for (const field of secretFields) {
-    if (field in shown) {
-      secrets[field] = shown[field];
-      shown[field] = "[redacted]";
-    }
-  }
+function ledgerColumns(task: AnyTask, payload: unknown) {
+  const { shown, secrets } = ledgerPayload(task, payload);
   return { ledger_payload: shown, secrets };
 }
 
@@ -201,13 +160,17 @@ async function insertPlain(db: Executor, rows: (PreparedRow & { n: number })[]) 
     jobs as (
       select j.id as job_id, (j.payload->>'e')::bigint as execution_id
       from graphile_worker.add_jobs(array(
-        select row(task_name,
-                   (jsonb_build_object('e', id, 'u', public_id, 'a', 1, 'p', payload, 'm', max_attempts)
+        select ${jobSpecRow({
+          taskName: sql`task_name`,
+          envelope: sql`(jsonb_build_object('e', id, 'u', public_id, 'a', 1, 'p', payload, 'm', max_attempts)
                      || case when expires_at is null then '{}'::jsonb
                         else jsonb_build_object('x', (extract(epoch from expires_at) * 1000)::bigint) end
-                   )::json,
-                   null, run_at,
-                   max_attempts, null, -priority, array[lane])::graphile_worker.job_spec
+                   )::json`,
+          runAt: sql`run_at`,
+          maxAttempts: sql`max_attempts`,
+          priority: sql`priority`,
+          lane: sql`lane`,
+        })}
         from input order by n
       )) j
     ),
@@ -259,7 +222,7 @@ async function insertKeyed(db: Executor, row: PreparedRow): Promise<string> {
       oc
         .column("job_key")
         .where("job_key", "is not", null)
-        .where("status", "in", LIVE_STATUSES)
+        .where("status", "in", liveStatuses)
         .doNothing(),
     )
     .returning(["id", "public_id"])
@@ -269,16 +232,18 @@ async function insertKeyed(db: Executor, row: PreparedRow): Promise<string> {
       .selectFrom("executions")
       .select("public_id")
       .where("job_key", "=", row.job_key)
-      .where("status", "in", LIVE_STATUSES)
+      .where("status", "in", liveStatuses)
       .executeTakeFirstOrThrow();
     return live.public_id;
   }
-  await sql`
-    update executions set job_id = (
-      select id from graphile_worker.add_job(${row.task_name},
-        ${JSON.stringify(envelopeOf(created, row))}::json,
-        run_at => ${row.run_at}::timestamptz, max_attempts => ${row.max_attempts}::int,
-        priority => ${-row.priority}::int, flags => array[${row.lane}]::text[]))
-    where id = ${created.id}`.execute(db);
+  const job = addJob({
+    taskName: row.task_name,
+    envelope: envelopeJson(envelopeOf(created, row)),
+    runAt: row.run_at,
+    maxAttempts: row.max_attempts,
+    priority: row.priority,
+    lane: row.lane,
+  });
+  await sql`update executions set job_id = ${job} where id = ${created.id}`.execute(db);
   return created.public_id;
 }

@@ -6,11 +6,10 @@
 import type { z } from "zod";
 import type { Db } from "../database/pool.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { Services } from "../services.ts";
-import { type EnqueueOptions, enqueue } from "./enqueue.ts";
+import { enqueue } from "./enqueue.ts";
 import type { ExecutionRef } from "./ledger/executionEvents.ts";
 import type { LedgerWriter } from "./ledger/ledgerWriter.ts";
-import type { TaskContext, TaskDefinition } from "./task.ts";
+import type { EnqueueOptions, Task, TaskContext } from "./types.ts";
 
 export type AbortCause = "cancelled" | "soft_time_limit" | "shutdown";
 
@@ -50,29 +49,37 @@ export class JobAbort {
 }
 
 /** What every job of a worker shares. */
-export interface JobContextShared {
+export interface JobContextShared<Services = unknown> {
   db: Db;
   ledger: LedgerWriter;
   logger: Logger;
   services?: Services;
 }
 
-export class JobContext implements TaskContext {
-  readonly #shared: JobContextShared;
+export class JobContext<Services> implements TaskContext<Services> {
+  readonly #shared: JobContextShared<Services>;
   readonly #abort: JobAbort;
   readonly #execution: ExecutionRef;
   #logger: Logger | undefined;
 
-  constructor(shared: JobContextShared, abort: JobAbort, execution: ExecutionRef, attempt: number) {
+  constructor(
+    shared: JobContextShared<Services>,
+    abort: JobAbort,
+    execution: ExecutionRef,
+    attempt: number,
+    maxAttempts: number,
+  ) {
     this.#shared = shared;
     this.#abort = abort;
     this.#execution = execution;
     this.executionId = execution.publicId;
     this.attempt = attempt;
+    this.maxAttempts = maxAttempts;
   }
 
   readonly executionId: string;
   readonly attempt: number;
+  readonly maxAttempts: number;
 
   get logger(): Logger {
     this.#logger ??= this.#shared.logger.child({
@@ -101,7 +108,7 @@ export class JobContext implements TaskContext {
   }
 
   enqueue<S extends z.ZodType>(
-    task: TaskDefinition<S>,
+    task: Task<S>,
     payload: z.input<S>,
     options: EnqueueOptions = {},
   ): Promise<string> {

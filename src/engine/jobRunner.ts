@@ -6,25 +6,23 @@
  * through `reschedule`, so graphile-worker's fixed backoff only applies to crash re-runs.
  */
 import type { Task as GraphileTask, JobHelpers } from "graphile-worker";
-import { sql } from "kysely";
-import type { Db } from "../database/pool.ts";
 import type { AttemptOutcome } from "../database/schema.ts";
-import type { JobEnvelope } from "./enqueue.ts";
 import { PermanentError, SnoozeError, TimeLimitError } from "./errors.ts";
 import { AbortReason, JobAbort, JobContext, type JobContextShared } from "./jobContext.ts";
+import { executionForCronJob, isJobEnvelope, type JobEnvelope } from "./jobSpec.ts";
 import { defaultLanes } from "./lanes.ts";
 import type { ExecutionRef } from "./ledger/executionEvents.ts";
 import type { ErrorRecord } from "./ledger/ledgerWriter.ts";
-import { reschedule } from "./reschedule.ts";
+import { type Reschedule, reschedule } from "./reschedule.ts";
 import { decideRetry } from "./retryStrategies.ts";
-import { type AnyTask, taskDefaults } from "./task.ts";
+import type { AnyTask } from "./types.ts";
 
 export { AbortReason, JobAbort } from "./jobContext.ts";
 
 /** Running jobs of this process by execution id, so a cancel request can reach them. */
 export type RunningJobs = Map<number, JobAbort>;
 
-export interface JobRunnerDependencies extends JobContextShared {
+export interface JobRunnerDependencies<Services = unknown> extends JobContextShared<Services> {
   workerId: string;
   running: RunningJobs;
   /** Holds a job back while a shared limit is exhausted; returns the wait in ms, or 0 to go. */
@@ -34,45 +32,41 @@ export interface JobRunnerDependencies extends JobContextShared {
   onJobDone?: () => void;
 }
 
-interface CronPayload {
-  _cron?: unknown;
-}
-
 /** What a task's jobs have in common, worked out once per task. */
 interface TaskSettings {
   task: AnyTask;
-  priority: number;
-  maxAttempts: number;
-  softMs: number;
-  hardMs: number;
   /** The task declares a rate limit or a concurrency lease. */
   limited: boolean;
 }
 
 type EndedOutcome = Exclude<AttemptOutcome, "succeeded">;
 
-export function toGraphileTask(task: AnyTask, deps: JobRunnerDependencies): GraphileTask {
+export function toGraphileTask<Services>(
+  task: AnyTask,
+  deps: JobRunnerDependencies<Services>,
+): GraphileTask {
   const settings: TaskSettings = {
     task,
-    priority: defaultLanes[task.lane].priority,
-    maxAttempts: task.maxAttempts ?? taskDefaults.maxAttempts,
-    softMs: task.softTimeLimitMs ?? taskDefaults.softTimeLimitMs,
-    hardMs: task.hardTimeLimitMs ?? taskDefaults.hardTimeLimitMs,
     limited: task.rateLimit !== undefined || task.concurrency !== undefined,
   };
   return (raw, helpers) => runJob(settings, deps, raw, helpers);
 }
 
-async function runJob(
+async function runJob<Services>(
   settings: TaskSettings,
-  deps: JobRunnerDependencies,
+  deps: JobRunnerDependencies<Services>,
   raw: unknown,
   helpers: JobHelpers,
 ): Promise<void> {
   const { task } = settings;
-  const envelope = isEnvelope(raw)
+  const envelope = isJobEnvelope(raw)
     ? raw
-    : await createCronExecution(deps.db, task, raw as CronPayload, helpers, settings.maxAttempts);
+    : await executionForCronJob(
+        deps.db,
+        task,
+        { id: helpers.job.id, runAt: helpers.job.run_at, payload: raw },
+        defaultLanes[task.lane].priority,
+      );
   const executionId = envelope.e;
   const execution: ExecutionRef = {
     id: executionId,
@@ -82,7 +76,7 @@ async function runJob(
   };
   // graphile-worker counts a crash re-run as an attempt of the same job.
   const attempt = envelope.a + helpers.job.attempts - 1;
-  const maxAttempts = envelope.m ?? settings.maxAttempts;
+  const maxAttempts = envelope.m ?? task.maxAttempts;
 
   if (envelope.x !== undefined && Date.now() > envelope.x) {
     await deps.ledger.finishedNow({
@@ -96,12 +90,13 @@ async function runJob(
   }
   const wait = settings.limited ? ((await deps.admit?.(task, envelope.p, executionId)) ?? 0) : 0;
   if (wait > 0) {
-    await new Later(deps, settings, envelope).run(
-      wait,
-      null,
-      attempt - 1,
-      attempt - (helpers.job.attempts - 1),
-    );
+    await requeue(deps, task, envelope, {
+      delayMs: wait,
+      endedAttempt: null,
+      attemptsSpent: attempt - 1,
+      nextAttempt: attempt - (helpers.job.attempts - 1),
+      maxAttempts,
+    });
     return;
   }
 
@@ -110,11 +105,11 @@ async function runJob(
   watchShutdown(helpers.abortSignal, deps.running);
   deps.running.set(executionId, abort);
   deps.ledger.started(execution, attempt, startedAt);
-  const ctx = new JobContext(deps, abort, execution, attempt);
+  const ctx = new JobContext(deps, abort, execution, attempt, maxAttempts);
 
   try {
     const payload = task.payload.parse(envelope.p);
-    const result = await withTimeLimits(task.run(payload, ctx), abort, settings);
+    const result = await withTimeLimits(task.run(payload, ctx), abort, task);
     if (abort.cancelled) throw abort.reason;
     deps.ledger.succeeded({
       execution,
@@ -140,27 +135,35 @@ async function runJob(
       });
     } else if (abort.reason?.kind === "shutdown") {
       // Stopped by shutdown: the attempt is not spent.
-      await new Later(deps, settings, envelope).run(0, ended("abandoned"), attempt - 1, attempt);
+      await requeue(deps, task, envelope, {
+        delayMs: 0,
+        endedAttempt: ended("abandoned"),
+        attemptsSpent: attempt - 1,
+        nextAttempt: attempt,
+        maxAttempts,
+      });
     } else if (error instanceof SnoozeError) {
-      await new Later(deps, settings, envelope).run(
-        error.delayMs,
-        ended("snoozed"),
-        attempt - 1,
-        attempt,
-      );
+      await requeue(deps, task, envelope, {
+        delayMs: error.delayMs,
+        endedAttempt: ended("snoozed"),
+        attemptsSpent: attempt - 1,
+        nextAttempt: attempt,
+        maxAttempts,
+      });
     } else {
       const decision =
         error instanceof PermanentError
           ? { retry: false as const }
-          : decideRetry(task.retry ?? taskDefaults.retry, error, attempt, maxAttempts);
+          : decideRetry(task.retry, error, attempt, maxAttempts);
       const outcome = error instanceof TimeLimitError ? "timed_out" : "failed";
       if (decision.retry) {
-        await new Later(deps, settings, envelope).run(
-          decision.delayMs,
-          ended(outcome),
-          attempt,
-          attempt + 1,
-        );
+        await requeue(deps, task, envelope, {
+          delayMs: decision.delayMs,
+          endedAttempt: ended(outcome),
+          attemptsSpent: attempt,
+          nextAttempt: attempt + 1,
+          maxAttempts,
+        });
       } else {
         await deps.ledger.finishedNow({ execution, status: "dead", ...ended(outcome) });
       }
@@ -180,16 +183,17 @@ async function runJob(
 function withTimeLimits<T>(
   running: Promise<T>,
   abort: JobAbort,
-  limits: { softMs: number; hardMs: number },
+  limits: { softTimeLimitMs: number; hardTimeLimitMs: number },
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let timer = setTimeout(() => {
       abort.abort(new AbortReason("soft_time_limit"));
       timer = setTimeout(
-        () => reject(new TimeLimitError(`hard time limit of ${limits.hardMs} ms exceeded`)),
-        limits.hardMs - limits.softMs,
+        () =>
+          reject(new TimeLimitError(`hard time limit of ${limits.hardTimeLimitMs} ms exceeded`)),
+        limits.hardTimeLimitMs - limits.softTimeLimitMs,
       );
-    }, limits.softMs);
+    }, limits.softTimeLimitMs);
     running.then(
       (value) => {
         clearTimeout(timer);
@@ -203,42 +207,38 @@ function withTimeLimits<T>(
   });
 }
 
+interface Requeue {
+  delayMs: number;
+  /** The attempt that just ended, if one ran. */
+  endedAttempt: Reschedule["endedAttempt"];
+  /** Attempts spent so far. */
+  attemptsSpent: number;
+  /** The attempt the new job starts at. */
+  nextAttempt: number;
+  maxAttempts: number;
+}
+
 /**
  * Puts the execution back in line (retry, snooze, a shared limit's wait, shutdown), after
  * taking back what the ledger writer holds for it, so no buffered write overtakes this one.
  */
-class Later {
-  readonly #shared: JobContextShared;
-  readonly #settings: TaskSettings;
-  readonly #envelope: JobEnvelope;
-
-  constructor(shared: JobContextShared, settings: TaskSettings, envelope: JobEnvelope) {
-    this.#shared = shared;
-    this.#settings = settings;
-    this.#envelope = envelope;
-  }
-
-  async run(
-    delayMs: number,
-    ended: Parameters<typeof reschedule>[1]["endedAttempt"],
-    spent: number,
-    nextAttempt: number,
-  ): Promise<void> {
-    const { task, priority } = this.#settings;
-    const maxAttempts = this.#envelope.m ?? this.#settings.maxAttempts;
-    await this.#shared.ledger.take(this.#envelope.e);
-    return reschedule(this.#shared.db, {
-      executionId: this.#envelope.e,
-      taskName: task.name,
-      lane: task.lane,
-      priority,
-      envelope: { ...this.#envelope, a: nextAttempt, ...(ended ? { h: 1 as const } : {}) },
-      maxJobAttempts: Math.max(1, maxAttempts - nextAttempt + 1),
-      delayMs,
-      endedAttempt: ended,
-      attemptsSpent: spent,
-    });
-  }
+async function requeue(
+  shared: JobContextShared<unknown>,
+  task: AnyTask,
+  envelope: JobEnvelope,
+  r: Requeue,
+): Promise<void> {
+  await shared.ledger.take(envelope.e);
+  return reschedule(shared.db, {
+    executionId: envelope.e,
+    taskName: task.name,
+    lane: task.lane,
+    envelope: { ...envelope, a: r.nextAttempt, ...(r.endedAttempt ? { h: 1 as const } : {}) },
+    maxJobAttempts: Math.max(1, r.maxAttempts - r.nextAttempt + 1),
+    delayMs: r.delayMs,
+    endedAttempt: r.endedAttempt,
+    attemptsSpent: r.attemptsSpent,
+  });
 }
 
 const watchedSignals = new WeakSet<AbortSignal>();
@@ -259,10 +259,6 @@ function watchShutdown(signal: AbortSignal, running: RunningJobs) {
   );
 }
 
-function isEnvelope(raw: unknown): raw is JobEnvelope {
-  return typeof raw === "object" && raw !== null && "e" in raw && "a" in raw;
-}
-
 export function errorRecord(error: unknown): ErrorRecord {
   if (error instanceof Error) {
     return {
@@ -272,23 +268,4 @@ export function errorRecord(error: unknown): ErrorRecord {
     };
   }
   return { class: typeof error, message: String(error), stack: null };
-}
-
-/** Jobs added by the crontab carry no execution; they get one when they start. */
-async function createCronExecution(
-  db: Db,
-  task: AnyTask,
-  raw: CronPayload,
-  helpers: JobHelpers,
-  maxAttempts: number,
-): Promise<JobEnvelope> {
-  // graphile-worker adds `_cron` (the scheduled time) to the crontab line's payload.
-  const { _cron, ...payload } = raw ?? {};
-  const row = await sql<{ id: number; public_id: string }>`
-    insert into executions (task_name, lane, status, payload, job_id, priority, max_attempts, run_at, correlation_id)
-    values (${task.name}, ${task.lane}, 'queued', ${JSON.stringify(payload)}::jsonb, ${helpers.job.id},
-            ${defaultLanes[task.lane].priority}, ${maxAttempts}, ${helpers.job.run_at}, 'crontab')
-    returning id, public_id`.execute(db);
-  const created = row.rows[0] as { id: number; public_id: string };
-  return { e: created.id, u: created.public_id, a: 1, p: payload, m: maxAttempts };
 }

@@ -3,20 +3,16 @@
  * a concurrency. They are not graphile-worker queue names (those run jobs one at a time); a lane
  * maps to job priority plus the runner that fetches its tasks.
  */
-export const laneNames = [
-  "webhooks",
-  "realtime",
-  "notifications",
-  "recordings",
-  "analytics",
-  "reports",
-  "exports",
-  "maintenance",
-  "email",
-  "retries",
-] as const;
+import type { LaneName, WorkerType } from "../shared/lanes.ts";
+import { laneNames } from "../shared/lanes.ts";
 
-export type LaneName = (typeof laneNames)[number];
+export {
+  isWorkerType,
+  type LaneName,
+  laneNames,
+  type WorkerType,
+  workerTypes,
+} from "../shared/lanes.ts";
 
 export interface LaneSettings {
   /** Higher runs first (10 = webhooks). */
@@ -38,10 +34,6 @@ export const defaultLanes: Record<LaneName, LaneSettings> = {
   retries: { priority: 4, concurrency: 2 },
 };
 
-export const workerTypes = ["realtime", "processing", "reports", "maintenance", "all"] as const;
-
-export type WorkerType = (typeof workerTypes)[number];
-
 /** The lanes each worker type serves; together they cover every lane. */
 export const lanesByWorkerType: Record<WorkerType, readonly LaneName[]> = {
   realtime: ["webhooks", "realtime", "notifications", "email"],
@@ -50,15 +42,3 @@ export const lanesByWorkerType: Record<WorkerType, readonly LaneName[]> = {
   maintenance: ["maintenance"],
   all: laneNames,
 };
-
-export function isWorkerType(value: string): value is WorkerType {
-  return (workerTypes as readonly string[]).includes(value);
-}
-
-/**
- * graphile-worker runs the lowest priority number first; lanes speak "higher is more urgent",
- * so a lane's priority is stored negated on its jobs.
- */
-export function jobPriority(lane: LaneSettings): number {
-  return -lane.priority;
-}

@@ -1,5 +1,5 @@
 import type { LaneName } from "./lanes.ts";
-import type { AnyTask } from "./task.ts";
+import type { AnyTask } from "./types.ts";
 
 /** The tasks a process knows, by name. */
 export class TaskRegistry {

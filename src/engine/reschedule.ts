@@ -6,14 +6,14 @@
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
 import type { AttemptOutcome } from "../database/schema.ts";
-import type { JobEnvelope } from "./enqueue.ts";
+import { statusList, terminalStatuses } from "./executionStatus.ts";
+import { addJob, envelopeJson, type JobEnvelope } from "./jobSpec.ts";
 import type { ErrorRecord } from "./ledger/ledgerWriter.ts";
 
 export interface Reschedule {
   executionId: number;
   taskName: string;
   lane: string;
-  priority: number;
   envelope: JobEnvelope;
   /** Attempts left for graphile-worker (crash re-runs count). */
   maxJobAttempts: number;
@@ -34,11 +34,18 @@ export async function reschedule(db: Db, r: Reschedule): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const runAt = new Date(Date.now() + r.delayMs).toISOString();
     const error = r.endedAttempt?.error;
+    // The new job keeps the execution's own priority, as it was enqueued.
+    const job = addJob({
+      taskName: r.taskName,
+      envelope: envelopeJson(r.envelope),
+      runAt,
+      maxAttempts: r.maxJobAttempts,
+      priority: sql`executions.priority`,
+      lane: r.lane,
+    });
     await sql`
       update executions set
-        job_id = (select id from graphile_worker.add_job(${r.taskName}, ${JSON.stringify(r.envelope)}::json,
-                    run_at => ${runAt}::timestamptz, max_attempts => ${r.maxJobAttempts}::int,
-                    priority => ${-r.priority}::int, flags => array[${r.lane}]::text[])),
+        job_id = ${job},
         status = case when ${r.endedAttempt === null} then status else 'retrying' end,
         attempts = ${r.attemptsSpent},
         run_at = ${runAt}::timestamptz,
@@ -49,7 +56,7 @@ export async function reschedule(db: Db, r: Reschedule): Promise<void> {
         started_at = coalesce(started_at, ${r.endedAttempt?.startedAt.toISOString() ?? null}::timestamptz),
         updated_at = now()
       where id = ${r.executionId}
-        and status not in ('succeeded', 'dead', 'cancelled', 'expired')`.execute(trx);
+        and status not in (${statusList(terminalStatuses)})`.execute(trx);
     if (r.endedAttempt) {
       const a = r.endedAttempt;
       await trx

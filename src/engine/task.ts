@@ -1,70 +1,21 @@
 /**
- * A task is a named unit of work: its lane, the zod schema of its payload, how it is retried and
- * limited, and its `run`. Task files in `tasks/` are thin: parse, call a function in `src/`, return.
+ * `defineTask` checks a task's declaration and resolves its defaults. Task files in `tasks/` are
+ * thin: parse, call a function in `src/`, return. The types live in `types.ts`.
+ *
+ * @example
+ * export default defineTask({
+ *   name: "render_report",
+ *   lane: "reports",
+ *   payload: z.object({ report_id: z.number() }),
+ *   run: (payload, ctx) => renderReport(ctx.db, payload.report_id, ctx.signal),
+ * });
  */
 import type { z } from "zod";
-import type { Db } from "../database/pool.ts";
-import type { Logger } from "../observability/logger.ts";
-import type { Services } from "../services.ts";
-import type { EnqueueOptions } from "./enqueue.ts";
-import type { LaneName } from "./lanes.ts";
-import { parseRateLimit } from "./limits/rateLimit.ts";
+import { parseRateLimit } from "../shared/rateLimitSpec.ts";
 import type { RetryStrategy } from "./retryStrategies.ts";
+import type { Task, TaskDefinition } from "./types.ts";
 
-export interface TaskContext {
-  logger: Logger;
-  db: Db;
-  /** Aborts on cancel, soft time limit or shutdown; `signal.reason` says which. */
-  signal: AbortSignal;
-  /** 1 for the first attempt. */
-  attempt: number;
-  /** The execution's public id (UUID). */
-  executionId: string;
-  /** Records progress (0-100) for status lookups and live views; throttled and batched. */
-  progress(percent: number, message?: string): void;
-  /** Twilio and the recording store; throws if the worker was started without them. */
-  services: Services;
-  /** Enqueues a follow-up job whose parent is this execution. */
-  enqueue<S extends z.ZodType>(
-    task: TaskDefinition<S>,
-    payload: z.input<S>,
-    options?: EnqueueOptions,
-  ): Promise<string>;
-}
-
-export interface RateLimitSpec {
-  /** Shared across every task using it, e.g. `twilio.calls`. */
-  key: string;
-  /** e.g. "1/s", "10/m". */
-  limit: string;
-}
-
-export interface ConcurrencySpec<Payload> {
-  /** A fixed key, or one derived from the payload (e.g. per campaign). */
-  key: string | ((payload: Payload) => string);
-  /** Running at once per key, across every worker. */
-  max: number;
-}
-
-export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Result = unknown> {
-  /** snake_case, as the seeds name it. */
-  name: string;
-  lane: LaneName;
-  payload: Schema;
-  /** Top-level payload fields stored as "[redacted]" in the ledger. */
-  secretFields?: string[];
-  /** Every attempt counts, the first included. Default 3. */
-  maxAttempts?: number;
-  /** Default `by_error_class`. */
-  retry?: RetryStrategy;
-  /** The job's signal aborts at this point so it can clean up. Default 25 minutes. */
-  softTimeLimitMs?: number;
-  /** The attempt fails at this point and is retried per its strategy. Default 30 minutes. */
-  hardTimeLimitMs?: number;
-  rateLimit?: RateLimitSpec;
-  concurrency?: ConcurrencySpec<z.output<Schema>>;
-  run(payload: z.output<Schema>, ctx: TaskContext): Promise<Result>;
-}
+export type { AnyTask, Task, TaskContext, TaskDefinition } from "./types.ts";
 
 export const taskDefaults = {
   maxAttempts: 3,
@@ -73,30 +24,34 @@ export const taskDefaults = {
   hardTimeLimitMs: 30 * 60_000,
 };
 
-export function defineTask<Schema extends z.ZodType, Result>(
-  definition: TaskDefinition<Schema, Result>,
-): TaskDefinition<Schema, Result> {
+/**
+ * Returns the task with its defaults resolved. `Services` types `ctx.services`; an application
+ * fixes it once in its own wrapper (the call center's is `defineCallCenterTask`).
+ */
+export function defineTask<Schema extends z.ZodType, Result, Services = unknown>(
+  definition: TaskDefinition<Schema, Result, Services>,
+): Task<Schema, Result, Services> {
   if (!/^[a-z][a-z0-9_]*$/.test(definition.name)) {
     throw new Error(`task name ${JSON.stringify(definition.name)} must be snake_case`);
   }
-  const { softTimeLimitMs, hardTimeLimitMs, maxAttempts } = { ...taskDefaults, ...definition };
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new Error(`task ${definition.name}: maxAttempts must be a positive integer`);
+  const task = {
+    ...definition,
+    maxAttempts: definition.maxAttempts ?? taskDefaults.maxAttempts,
+    retry: definition.retry ?? taskDefaults.retry,
+    softTimeLimitMs: definition.softTimeLimitMs ?? taskDefaults.softTimeLimitMs,
+    hardTimeLimitMs: definition.hardTimeLimitMs ?? taskDefaults.hardTimeLimitMs,
+  };
+  if (!Number.isInteger(task.maxAttempts) || task.maxAttempts < 1) {
+    throw new Error(`task ${task.name}: maxAttempts must be a positive integer`);
   }
-  if (definition.rateLimit) {
-    parseRateLimit(definition.rateLimit.limit, `task ${definition.name}: rateLimit.limit`);
+  if (task.rateLimit) {
+    parseRateLimit(task.rateLimit.limit, `task ${task.name}: rateLimit.limit`);
   }
-  if (
-    definition.concurrency &&
-    !(Number.isInteger(definition.concurrency.max) && definition.concurrency.max >= 1)
-  ) {
-    throw new Error(`task ${definition.name}: concurrency.max must be a positive integer`);
+  if (task.concurrency && !(Number.isInteger(task.concurrency.max) && task.concurrency.max >= 1)) {
+    throw new Error(`task ${task.name}: concurrency.max must be a positive integer`);
   }
-  if (softTimeLimitMs > hardTimeLimitMs) {
-    throw new Error(`task ${definition.name}: softTimeLimitMs must not exceed hardTimeLimitMs`);
+  if (task.softTimeLimitMs > task.hardTimeLimitMs) {
+    throw new Error(`task ${task.name}: softTimeLimitMs must not exceed hardTimeLimitMs`);
   }
-  return definition;
+  return task;
 }
-
-// biome-ignore lint/suspicious/noExplicitAny: a registry holds tasks of every payload type.
-export type AnyTask = TaskDefinition<any, unknown>;

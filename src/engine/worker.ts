@@ -11,15 +11,15 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { type ParsedCronItem, type Runner, run, type WorkerEvents } from "graphile-worker";
-import type pg from "pg";
+import { listen } from "../database/listen.ts";
 import { createDb, type Pool } from "../database/pool.ts";
 import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { Services } from "../services.ts";
 import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, laneListPaused } from "./control/laneState.ts";
 import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
+import { defaultWorkerSilentAfterMs } from "./fleet/workerAlive.ts";
 import {
   AbortReason,
   type JobRunnerDependencies,
@@ -38,7 +38,7 @@ import { reconcileVanishedJobs } from "./ledger/reconcile.ts";
 import { sharedLimitsAdmission } from "./limits/admission.ts";
 import type { TaskRegistry } from "./registry.ts";
 
-export interface WorkerOptions {
+export interface WorkerOptions<Services = unknown> {
   pool: Pool;
   registry: TaskRegistry;
   type: WorkerType;
@@ -59,10 +59,10 @@ export interface WorkerOptions {
   /** Called once when `maxJobs` or `maxRssBytes` is reached, after the worker drained. */
   onRecycled?: (reason: string) => void;
   /** How jobs are held back by shared limits; default: the tasks' rate limits and leases. */
-  admission?: Pick<JobRunnerDependencies, "admit" | "release">;
+  admission?: Pick<JobRunnerDependencies<Services>, "admit" | "release">;
   /** graphile-worker tuning (local queue, batched completion), passed through. */
   preset?: GraphileConfig.WorkerOptions;
-  /** Twilio and the recording store, for the tasks that need them. */
+  /** What the application gives its tasks as `ctx.services`. */
   services?: Services;
   /** How often the ledger writer flushes, in ms. */
   ledgerFlushMs?: number;
@@ -77,7 +77,7 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-export async function startWorker(options: WorkerOptions): Promise<Worker> {
+export async function startWorker<Services>(options: WorkerOptions<Services>): Promise<Worker> {
   const { pool, registry, type, logger } = options;
   const db = createDb(pool);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -101,14 +101,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   events.on("pool:create", ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
   events.on("worker:create", ({ worker }) => graphileWorkerIds.add(worker.workerId));
 
-  const listener = await listen(pool, workerLogger, {
-    [CANCEL_CHANNEL]: (payload) => {
-      running.get(Number(payload))?.abort(new AbortReason("cancelled"));
-    },
-    [LANES_CHANNEL]: () => {
-      void laneListPaused(db).then((next) => {
-        paused = next;
-      });
+  const listener = await listen(pool, {
+    logger: workerLogger,
+    handlers: {
+      [CANCEL_CHANNEL]: (payload) => {
+        running.get(Number(payload))?.abort(new AbortReason("cancelled"));
+      },
+      [LANES_CHANNEL]: () => {
+        void laneListPaused(db).then((next) => {
+          paused = next;
+        });
+      },
     },
   });
 
@@ -127,7 +130,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
   };
 
-  const deps: JobRunnerDependencies = {
+  const deps: JobRunnerDependencies<Services> = {
     db,
     ledger,
     workerId: id,
@@ -170,7 +173,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   const heartbeatMs = options.heartbeatIntervalMs ?? 5_000;
-  const silentAfterMs = options.silentAfterMs ?? 30_000;
+  const silentAfterMs = options.silentAfterMs ?? defaultWorkerSilentAfterMs;
   // The first sweep comes one period after start, like every later one.
   let reconciledAt = Date.now();
   const heartbeat = setInterval(() => {
@@ -212,49 +215,4 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   return { id, lanes, running, stop };
-}
-
-interface Listener {
-  close(): Promise<void>;
-}
-
-/** LISTENs on a dedicated connection; reconnects if the connection drops. */
-async function listen(
-  pool: Pool,
-  logger: Logger,
-  handlers: Record<string, (payload: string | undefined) => void>,
-): Promise<Listener> {
-  let client: pg.PoolClient | undefined;
-  let closed = false;
-  const onNotification = (message: pg.Notification) => handlers[message.channel]?.(message.payload);
-  // Each connection is released exactly once: by its error handler or by close().
-  const detach = (connection: pg.PoolClient, error?: Error) => {
-    connection.off("notification", onNotification);
-    connection.removeAllListeners("error");
-    connection.on("error", () => {}); // a late error on a released connection is not ours
-    if (client === connection) client = undefined;
-    connection.release(error);
-  };
-  const connect = async (): Promise<void> => {
-    const next = await pool.connect();
-    next.on("notification", onNotification);
-    next.on("error", (error) => {
-      logger.warn({ err: error }, "listen connection lost; reconnecting");
-      detach(next, error);
-      if (!closed) setTimeout(() => void connect().catch(() => {}), 1_000).unref();
-    });
-    for (const channel of Object.keys(handlers)) await next.query(`listen "${channel}"`);
-    client = next;
-  };
-  await connect();
-  return {
-    close: async () => {
-      closed = true;
-      const connection = client;
-      if (connection) {
-        await connection.query("unlisten *").catch(() => {});
-        detach(connection);
-      }
-    },
-  };
 }

@@ -1,8 +1,10 @@
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
+import { liveStatuses, statusList, waitingStatuses } from "../engine/executionStatus.ts";
+import { workerAlive } from "../engine/fleet/workerAlive.ts";
 
-/** Workers seen within `aliveWithinMs`, and those that stopped in the last hour. */
-export async function listWorkers(db: Db, aliveWithinMs: number) {
+/** Workers, alive or not (see workerAlive.ts), and those that stopped in the last hour. */
+export async function listWorkers(db: Db, silentAfterMs: number) {
   const { rows } = await sql<{
     id: string;
     type: string;
@@ -17,7 +19,7 @@ export async function listWorkers(db: Db, aliveWithinMs: number) {
     alive: boolean;
   }>`
     select id, type, lanes, host, pid, started_at, last_seen_at, stopped_at, running_jobs, jobs_done,
-           stopped_at is null and last_seen_at > now() - make_interval(secs => ${aliveWithinMs / 1000}) as alive
+           ${workerAlive(silentAfterMs)} as alive
     from workers
     where stopped_at is null or stopped_at > now() - interval '1 hour'
     order by alive desc, started_at desc`.execute(db);
@@ -44,11 +46,11 @@ export async function laneStats(db: Db): Promise<Map<string, LaneStats>> {
       count(*) filter (where status = 'running')::int as running,
       count(*) filter (where status = 'retrying')::int as retrying,
       count(*) filter (where status = 'dead')::int as dead,
-      count(*) filter (where status in ('queued', 'scheduled', 'retrying') and run_at <= now())::int as waiting,
+      count(*) filter (where status in (${statusList(waitingStatuses)}) and run_at <= now())::int as waiting,
       extract(epoch from now() - min(run_at) filter (
-        where status in ('queued', 'scheduled', 'retrying') and run_at <= now()))::float8 as oldest_waiting_seconds
+        where status in (${statusList(waitingStatuses)}) and run_at <= now()))::float8 as oldest_waiting_seconds
     from executions
-    where status in ('queued', 'scheduled', 'running', 'retrying', 'dead')
+    where status in (${statusList([...liveStatuses, "dead"])})
     group by lane`.execute(db);
   return new Map(rows.map((row) => [row.lane, row]));
 }

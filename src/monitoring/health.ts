@@ -6,17 +6,19 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
+import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
 import { laneNames } from "../engine/lanes.ts";
 import { laneStats, listWorkers } from "./fleet.ts";
 
 export interface HealthThresholds {
+  /** `WORKER_SILENT_AFTER_MS`: a worker silent longer is not alive (see workerAlive.ts). */
   aliveWithinMs: number;
   maxWaitSeconds: number;
   minSuccessRate: number;
 }
 
 export const defaultHealthThresholds: HealthThresholds = {
-  aliveWithinMs: 30_000,
+  aliveWithinMs: defaultWorkerSilentAfterMs,
   maxWaitSeconds: 300,
   minSuccessRate: 0.9,
 };

@@ -8,14 +8,19 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
-import type { ExecutionStatus } from "../engine/executionStatus.ts";
+import {
+  type ExecutionStatus,
+  liveStatuses,
+  statusList,
+  terminalStatuses,
+  waitingStatuses,
+} from "../engine/executionStatus.ts";
+import { workerAlive } from "../engine/fleet/workerAlive.ts";
 
 /** Window of the terminal-status counts and of the error counts. */
 export const FINISHED_WINDOW_SECONDS = 24 * 60 * 60;
 /** Window of the run-time histogram. */
 export const RUN_SECONDS_WINDOW_SECONDS = 60 * 60;
-/** A worker whose heartbeat is older than this is not counted as alive. */
-export const WORKER_ALIVE_WITHIN_SECONDS = 30;
 /** Upper bounds (seconds) of the run-time histogram buckets; `+Inf` is implied. */
 export const RUN_SECONDS_BUCKETS = [
   0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800,
@@ -39,13 +44,13 @@ export async function executionCountsByStatus(
   const { rows } = await sql<ExecutionStatusCount>`
     select lane, task_name as task, status, count(*)::int as count
     from executions
-    where status in ('queued', 'scheduled', 'running', 'retrying')
+    where status in (${statusList(liveStatuses)})
     group by lane, task_name, status
     union all
     select lane, task_name, status, count(*)::int
     from executions
     where finished_at >= now() - ${windowSeconds}::float8 * interval '1 second'
-      and status in ('succeeded', 'dead', 'cancelled', 'expired')
+      and status in (${statusList(terminalStatuses)})
     group by lane, task_name, status`.execute(db);
   return rows;
 }
@@ -136,7 +141,7 @@ export async function laneBacklogs(db: Db): Promise<LaneBacklog[]> {
     select lane, count(*)::int as waiting,
            greatest(extract(epoch from now() - min(run_at)), 0)::float8 as "oldestWaitingSeconds"
     from executions
-    where status in ('queued', 'scheduled', 'retrying') and run_at <= now()
+    where status in (${statusList(waitingStatuses)}) and run_at <= now()
     group by lane`.execute(db);
   return rows;
 }
@@ -152,16 +157,15 @@ export interface WorkerTypeCount {
   runningJobs: number;
 }
 
-/** Worker processes not stopped and heard from within `aliveWithinSeconds`, per worker type. */
+/** Live worker processes (see workerAlive.ts) per worker type. */
 export async function workerCountsByType(
   db: Db,
-  aliveWithinSeconds = WORKER_ALIVE_WITHIN_SECONDS,
+  silentAfterMs: number,
 ): Promise<WorkerTypeCount[]> {
   const { rows } = await sql<WorkerTypeCount>`
     select type, count(*)::int as alive, coalesce(sum(running_jobs), 0)::int as "runningJobs"
     from workers
-    where stopped_at is null
-      and last_seen_at >= now() - ${aliveWithinSeconds}::float8 * interval '1 second'
+    where ${workerAlive(silentAfterMs)}
     group by type`.execute(db);
   return rows;
 }

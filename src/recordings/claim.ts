@@ -13,7 +13,7 @@
 import { sql, type Transaction } from "kysely";
 import type { Db } from "../database/pool.ts";
 import type { Database, Recording } from "../database/schema.ts";
-import { LIVE_STATUSES } from "../engine/enqueue.ts";
+import { liveStatuses } from "../engine/executionStatus.ts";
 import { recordingTaskNames } from "./jobKeys.ts";
 
 export type ClaimResult =
@@ -75,7 +75,7 @@ async function otherLiveClaimant(
     .selectFrom("executions")
     .select("id")
     .where("task_name", "=", recordingTaskNames.process)
-    .where("status", "in", LIVE_STATUSES)
+    .where("status", "in", liveStatuses)
     .where("public_id", "<>", executionId)
     .where((eb) =>
       eb.or([

@@ -12,8 +12,8 @@
  * job is retried (or, for a `PermanentError`, ends dead).
  */
 import type { Transaction } from "kysely";
+import type { CallCenterTaskContext } from "../callCenter/task.ts";
 import type { Database, Recording } from "../database/schema.ts";
-import type { TaskContext } from "../engine/task.ts";
 import { recordingKeyFor } from "../storage/recordingKey.ts";
 import { claimRecording, releaseFailedClaim } from "./claim.ts";
 import { deleteRecordingFromTwilio, deletesAfterStoring } from "./twilioCopy.ts";
@@ -21,7 +21,7 @@ import { downloadRecordingMedia, fetchTwilioRecording } from "./twilioMedia.ts";
 
 /** What processing needs from a job; a `TaskContext` has it all. */
 export type RecordingJobContext = Pick<
-  TaskContext,
+  CallCenterTaskContext,
   "db" | "services" | "signal" | "executionId" | "logger"
 >;
 

@@ -8,7 +8,8 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
-import { enqueue, LIVE_STATUSES } from "../engine/enqueue.ts";
+import { enqueue } from "../engine/enqueue.ts";
+import { liveStatuses, statusList } from "../engine/executionStatus.ts";
 import type { AnyTask } from "../engine/task.ts";
 import { recordingJobKey, recordingTaskNames } from "./jobKeys.ts";
 
@@ -38,7 +39,6 @@ export async function sweepPendingRecordings(
   options: SweepRecordingsOptions,
 ): Promise<SweepRecordingsResult> {
   const { pendingAfterMs = 60_000, maxRuns = 3, limit = 500 } = options;
-  const live = sql.join(LIVE_STATUSES.map((status) => sql.lit(status)));
   const { rows } = await sql<{
     id: number;
     sid: string;
@@ -53,7 +53,7 @@ export async function sweepPendingRecordings(
                and e.job_key = 'recording:' || r.sid) < ${maxRuns})
        or (r.status = 'processing' and not exists (
              select 1 from executions e
-             where e.status in (${live}) and e.task_name = ${recordingTaskNames.process}
+             where e.status in (${statusList(liveStatuses)}) and e.task_name = ${recordingTaskNames.process}
                and (e.payload->>'recording_id' = r.id::text
                     or e.payload->>'call_id' = r.call_id::text)))
     order by r.created_at, r.id

@@ -18,16 +18,16 @@
  * starts a new Twilio transcript.
  */
 import type { Selectable } from "kysely";
+import type { CallCenterServices } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
 import type { Recording, TranscriptTable } from "../database/schema.ts";
 import { PermanentError, SnoozeError } from "../engine/errors.ts";
-import type { Services } from "../services.ts";
 import { isTwilioNotFound } from "../twilio/errors.ts";
 import { deleteRecordingFromTwilio } from "./twilioCopy.ts";
 
 export interface TranscribeContext {
   db: Db;
-  services: Services;
+  services: CallCenterServices;
 }
 
 export interface TranscribeOptions {

@@ -3,9 +3,10 @@
  * row says it is stored here. With transcription on, Voice Intelligence reads the recording
  * from Twilio (`source_sid`), so the copy is deleted after its transcript ended instead.
  */
+
+import type { CallCenterServices } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
 import type { Recording } from "../database/schema.ts";
-import type { Services } from "../services.ts";
 import { isTwilioNotFound } from "../twilio/errors.ts";
 
 /**
@@ -14,7 +15,7 @@ import { isTwilioNotFound } from "../twilio/errors.ts";
  */
 export async function deleteRecordingFromTwilio(
   db: Db,
-  services: Pick<Services, "twilio">,
+  services: Pick<CallCenterServices, "twilio">,
   recording: Pick<Recording, "id" | "sid" | "status" | "deleted_from_twilio_at">,
 ): Promise<boolean> {
   if (recording.status !== "stored" && recording.status !== "archived") {
@@ -39,6 +40,6 @@ export async function deleteRecordingFromTwilio(
 }
 
 /** Whether the Twilio copy should go now that the recording is stored (transcription aside). */
-export function deletesAfterStoring(services: Pick<Services, "recordings">): boolean {
+export function deletesAfterStoring(services: Pick<CallCenterServices, "recordings">): boolean {
   return services.recordings.deleteFromTwilio && !services.recordings.enableTranscription;
 }

@@ -15,8 +15,8 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { RecordingInstance } from "twilio/lib/rest/api/v2010/account/recording.js";
+import type { TwilioService } from "../callCenter/services.ts";
 import { PermanentError, RateLimitedError } from "../engine/errors.ts";
-import type { TwilioService } from "../services.ts";
 import { isTwilioNotFound, RETRY_AFTER_FALLBACK_MS, retryAfterHeaderMs } from "../twilio/errors.ts";
 
 export interface TwilioRecording {

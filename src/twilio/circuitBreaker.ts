@@ -12,13 +12,13 @@
  * const call = await twilioRequest(db, twilio, (client) => client.calls(sid).fetch());
  */
 import type twilio from "twilio";
+import type { TwilioService } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
 import {
   type CircuitBreakerOptions,
   circuitBreakerDefaults,
   withCircuitBreaker,
 } from "../engine/limits/circuitBreaker.ts";
-import type { TwilioService } from "../services.ts";
 import { asEngineError, isTwilioOutage } from "./errors.ts";
 
 export const TWILIO_CIRCUIT_BREAKER = "twilio.api";

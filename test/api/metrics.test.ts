@@ -72,12 +72,14 @@ function pick(samples: Sample[], name: string, labels: Record<string, string>): 
   )?.value;
 }
 
-function metricsApp(pool: Pool) {
-  return new Hono<AppEnv>().route("/", metricsRoutes({ pool })).onError(toErrorResponse);
+function metricsApp(pool: Pool, silentAfterMs?: number) {
+  return new Hono<AppEnv>()
+    .route("/", metricsRoutes({ pool, ...(silentAfterMs ? { silentAfterMs } : {}) }))
+    .onError(toErrorResponse);
 }
 
-async function scrape(pool: Pool = testDb().pool) {
-  const response = await metricsApp(pool).request("/metrics");
+async function scrape(pool: Pool = testDb().pool, silentAfterMs?: number) {
+  const response = await metricsApp(pool, silentAfterMs).request("/metrics");
   expect(response.status).toBe(200);
   return { response, text: await response.text() };
 }
@@ -247,6 +249,15 @@ describe("GET /metrics", () => {
     expect(pick(samples, "switchboard_workers_alive", { type: "processing" })).toBe(0);
     // The test worker stopped cleanly.
     expect(pick(samples, "switchboard_workers_alive", { type: "all" })).toBe(0);
+  });
+
+  it("counts a worker alive until it has been silent for WORKER_SILENT_AFTER_MS", async () => {
+    // The second realtime worker was last seen 120 s ago.
+    const patient = parseMetrics((await scrape(testDb().pool, 180_000)).text);
+    expect(pick(patient, "switchboard_workers_alive", { type: "realtime" })).toBe(2);
+    expect(pick(patient, "switchboard_worker_running_jobs", { type: "realtime" })).toBe(8);
+    const strict = parseMetrics((await scrape(testDb().pool, 60_000)).text);
+    expect(pick(strict, "switchboard_workers_alive", { type: "realtime" })).toBe(1);
   });
 
   it("builds the run-time histogram from executions finished in the last hour", async () => {

@@ -2,10 +2,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import type { Db } from "../../src/database/pool.ts";
 import type { Recording } from "../../src/database/schema.ts";
 import type { RecordingJobContext } from "../../src/recordings/processRecording.ts";
-import type { Services } from "../../src/services.ts";
 import { silentLogger, waitFor } from "../support/engine.ts";
 import type { TestServices } from "../support/services.ts";
 
@@ -87,7 +87,7 @@ export function simulatorRequests(t: TestServices, method: string, pattern: RegE
 }
 
 /** A job context for calling src/recordings functions directly, without a worker. */
-export function jobContext(db: Db, services: Services): RecordingJobContext {
+export function jobContext(db: Db, services: CallCenterServices): RecordingJobContext {
   return {
     db,
     services,
@@ -99,9 +99,9 @@ export function jobContext(db: Db, services: Services): RecordingJobContext {
 
 /** `services` with some recording settings changed. */
 export function withRecordings(
-  services: Services,
-  recordings: Partial<Services["recordings"]>,
-): Services {
+  services: CallCenterServices,
+  recordings: Partial<CallCenterServices["recordings"]>,
+): CallCenterServices {
   return { ...services, recordings: { ...services.recordings, ...recordings } };
 }
 

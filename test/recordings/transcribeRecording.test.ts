@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
 import { PermanentError, SnoozeError } from "../../src/engine/errors.ts";
 import { processRecording } from "../../src/recordings/processRecording.ts";
@@ -6,7 +7,6 @@ import {
   transcribeRecording,
   transcriptPollDelayMs,
 } from "../../src/recordings/transcribeRecording.ts";
-import type { Services } from "../../src/services.ts";
 import { transcriptTextFor } from "../../src/twilio/simulator/sentences.ts";
 import processCallRecording from "../../tasks/process_call_recording.ts";
 import transcribeRecordingTask from "../../tasks/transcribe_recording.ts";
@@ -35,14 +35,14 @@ const transcriptRow = (recordingId: number) =>
     .executeTakeFirst();
 
 /** A recording stored through processing, called directly. */
-async function storedRecording(services: Services) {
+async function storedRecording(services: CallCenterServices) {
   const recording = await newRecording(db(), t);
   await processRecording(jobContext(db(), services), recording.id);
   return recording;
 }
 
 /** Runs transcription directly until it stops snoozing; returns the snoozes seen. */
-async function transcribeUntilDone(services: Services, recordingId: number) {
+async function transcribeUntilDone(services: CallCenterServices, recordingId: number) {
   const snoozes: SnoozeError[] = [];
   for (;;) {
     try {

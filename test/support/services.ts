@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import type { Services } from "../../src/services.ts";
+import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import { createRecordingStore } from "../../src/storage/createRecordingStore.ts";
 import { generateEncryptionKey, parseEncryptionKey } from "../../src/storage/encryption.ts";
 import { closeTwilioClient, createTwilioClient } from "../../src/twilio/client.ts";
@@ -14,7 +14,7 @@ import type { SimulatorTiming } from "../../src/twilio/simulator/options.ts";
 import { TwilioSimulator } from "../../src/twilio/simulator/simulator.ts";
 
 export interface TestServices {
-  services: Services;
+  services: CallCenterServices;
   simulator: TwilioSimulator;
   recordingsDir: string;
   encryptionKey: string;

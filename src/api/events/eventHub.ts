@@ -1,12 +1,12 @@
 /**
  * One LISTEN connection per API process for the ledger's events. Workers publish execution
  * changes as batched NOTIFYs on `switchboard_events` (see `executionEvents.ts`); the hub holds one
- * pool client listening there and hands each parsed event to every subscriber, however many
- * clients are streaming. A lost connection is replaced with backoff; events published while it
- * is down are not replayed (the ledger remains the source of truth).
+ * pool client listening there (src/database/listen.ts) and hands each parsed event to every
+ * subscriber, however many clients are streaming. A lost connection is replaced with backoff;
+ * events published while it is down are not replayed (the ledger remains the source of truth).
  */
-import type { Notification, PoolClient } from "pg";
 import { z } from "zod";
+import { type Listener, listen } from "../../database/listen.ts";
 import type { Pool } from "../../database/pool.ts";
 import { executionStatuses } from "../../engine/executionStatus.ts";
 import { EVENTS_CHANNEL } from "../../engine/ledger/executionEvents.ts";
@@ -43,11 +43,8 @@ export class EventHub {
   readonly #reconnectDelayMs: number;
   readonly #maxReconnectDelayMs: number;
   readonly #subscribers = new Set<EventSubscriber>();
-  #pool: Pool | undefined;
-  #client: PoolClient | undefined;
+  #listener: Listener | undefined;
   #starting: Promise<void> | undefined;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #failures = 0;
   #stopped = false;
 
   constructor(options: EventHubOptions) {
@@ -64,14 +61,22 @@ export class EventHub {
    */
   start(pool: Pool): Promise<void> {
     if (this.#stopped) return Promise.resolve();
-    this.#pool ??= pool;
-    this.#starting ??= this.#connect();
+    this.#starting ??= listen(pool, {
+      logger: this.#logger,
+      handlers: { [EVENTS_CHANNEL]: this.#onNotification },
+      reconnectDelayMs: this.#reconnectDelayMs,
+      maxReconnectDelayMs: this.#maxReconnectDelayMs,
+      retryFirstConnection: true,
+    }).then(async (listener) => {
+      if (this.#stopped) await listener.close();
+      else this.#listener = listener;
+    });
     return this.#starting;
   }
 
   /** True while the LISTEN connection is up. */
   get listening(): boolean {
-    return this.#client !== undefined;
+    return this.#listener?.listening ?? false;
   }
 
   get subscriberCount(): number {
@@ -90,65 +95,18 @@ export class EventHub {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearTimeout(this.#reconnectTimer);
-    const client = this.#client;
-    this.#client = undefined;
-    // Destroyed rather than returned: a pooled connection must not keep listening.
-    client?.release(true);
+    await this.#listener?.close();
+    this.#listener = undefined;
     const subscribers = [...this.#subscribers];
     this.#subscribers.clear();
     for (const subscriber of subscribers) subscriber.closed?.();
   }
 
-  async #connect(): Promise<void> {
-    const pool = this.#pool;
-    if (this.#stopped || !pool) return;
-    let client: PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (error) {
-      this.#logger.warn({ err: error }, "event hub could not connect; retrying");
-      this.#scheduleReconnect();
-      return;
-    }
-    if (this.#stopped) {
-      client.release(true);
-      return;
-    }
-    const lost = (error: Error) => {
-      if (this.#client !== client) return;
-      this.#client = undefined;
-      client.off("notification", this.#onNotification);
-      client.release(true);
-      this.#logger.warn({ err: error }, "event hub lost its LISTEN connection; reconnecting");
-      this.#scheduleReconnect();
-    };
-    this.#client = client;
-    client.on("notification", this.#onNotification);
-    client.on("error", lost);
-    client.on("end", () => lost(new Error("connection ended")));
-    try {
-      await client.query(`listen ${EVENTS_CHANNEL}`);
-      this.#failures = 0;
-    } catch (error) {
-      lost(error as Error);
-    }
-  }
-
-  #scheduleReconnect(): void {
-    if (this.#stopped) return;
-    const delay = Math.min(this.#reconnectDelayMs * 2 ** this.#failures, this.#maxReconnectDelayMs);
-    this.#failures++;
-    clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = setTimeout(() => void this.#connect(), delay);
-    this.#reconnectTimer.unref();
-  }
-
-  readonly #onNotification = (message: Notification): void => {
-    if (message.channel !== EVENTS_CHANNEL || !message.payload) return;
+  readonly #onNotification = (payload: string | undefined): void => {
+    if (!payload) return;
     let batch: unknown;
     try {
-      batch = JSON.parse(message.payload);
+      batch = JSON.parse(payload);
     } catch (error) {
       this.#logger.warn({ err: error }, "event hub ignored a notification that is not JSON");
       return;

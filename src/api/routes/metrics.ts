@@ -16,6 +16,7 @@ import {
 } from "prom-client";
 import { createDb, type Db, type Pool } from "../../database/pool.ts";
 import { executionStatuses } from "../../engine/executionStatus.ts";
+import { defaultWorkerSilentAfterMs } from "../../engine/fleet/workerAlive.ts";
 import { laneNames, workerTypes } from "../../engine/lanes.ts";
 import {
   executionCountsByStatus,
@@ -24,7 +25,6 @@ import {
   laneBacklogs,
   lanePauseStates,
   RUN_SECONDS_BUCKETS,
-  WORKER_ALIVE_WITHIN_SECONDS,
   workerCountsByType,
 } from "../../monitoring/metricsQueries.ts";
 import type { AppEnv } from "../context.ts";
@@ -33,10 +33,16 @@ export interface MetricsDependencies {
   pool: Pool;
   /** Defaults to a Kysely handle over `pool`. */
   db?: Db;
+  /** `WORKER_SILENT_AFTER_MS`: a worker silent longer is not counted alive. */
+  silentAfterMs?: number;
 }
 
-export function metricsRoutes({ pool, db = createDb(pool) }: MetricsDependencies) {
-  const metrics = new SwitchboardMetrics();
+export function metricsRoutes({
+  pool,
+  db = createDb(pool),
+  silentAfterMs = defaultWorkerSilentAfterMs,
+}: MetricsDependencies) {
+  const metrics = new SwitchboardMetrics(silentAfterMs);
   // Scrapes that arrive while one is running share its result: one set of queries at a time.
   let scraping: Promise<string> | undefined;
   return new Hono<AppEnv>().get("/metrics", async (c) => {
@@ -52,6 +58,17 @@ export function metricsRoutes({ pool, db = createDb(pool) }: MetricsDependencies
 class SwitchboardMetrics {
   readonly registry = new Registry();
   readonly #registers = [this.registry];
+  readonly #silentAfterMs: number;
+
+  constructor(silentAfterMs: number) {
+    this.#silentAfterMs = silentAfterMs;
+    this.#workersAlive = new Gauge({
+      name: "switchboard_workers_alive",
+      help: `Worker processes not stopped and heard from within ${silentAfterMs / 1000} s.`,
+      labelNames: ["type"] as const,
+      registers: this.#registers,
+    });
+  }
 
   readonly #executions = new Gauge({
     name: "switchboard_executions",
@@ -96,12 +113,7 @@ class SwitchboardMetrics {
     registers: this.#registers,
   });
 
-  readonly #workersAlive = new Gauge({
-    name: "switchboard_workers_alive",
-    help: `Worker processes not stopped and heard from within ${WORKER_ALIVE_WITHIN_SECONDS} s.`,
-    labelNames: ["type"] as const,
-    registers: this.#registers,
-  });
+  readonly #workersAlive: Gauge<"type">;
 
   readonly #workerRunningJobs = new Gauge({
     name: "switchboard_worker_running_jobs",
@@ -123,7 +135,7 @@ class SwitchboardMetrics {
           executionErrorCountsByClass(trx),
           laneBacklogs(trx),
           lanePauseStates(trx),
-          workerCountsByType(trx),
+          workerCountsByType(trx, this.#silentAfterMs),
         ]),
       );
 

@@ -12,10 +12,10 @@
 import { Readable } from "node:stream";
 import type { HttpBindings } from "@hono/node-server";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { CallCenterServices } from "../../callCenter/services.ts";
 import { recordAudit } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
 import { openRecordingMedia } from "../../recordings/recordingMedia.ts";
-import type { Services } from "../../services.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
@@ -24,7 +24,7 @@ import { auditEntry } from "../operator.ts";
 
 export interface RecordingRoutesDependencies {
   db: Db;
-  services: Pick<Services, "recordings">;
+  services: Pick<CallCenterServices, "recordings">;
 }
 
 const RecordingIdParam = z.object({

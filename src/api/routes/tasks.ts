@@ -9,7 +9,6 @@ import { enqueue } from "../../engine/enqueue.ts";
 import { EnqueueError } from "../../engine/errors.ts";
 import { defaultLanes } from "../../engine/lanes.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
-import { taskDefaults } from "../../engine/task.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
@@ -93,9 +92,9 @@ export function taskRoutes({ db, registry }: TaskRoutesDependencies) {
             name: task.name,
             lane: task.lane,
             priority: defaultLanes[task.lane].priority,
-            max_attempts: task.maxAttempts ?? taskDefaults.maxAttempts,
-            soft_time_limit_seconds: (task.softTimeLimitMs ?? taskDefaults.softTimeLimitMs) / 1000,
-            hard_time_limit_seconds: (task.hardTimeLimitMs ?? taskDefaults.hardTimeLimitMs) / 1000,
+            max_attempts: task.maxAttempts,
+            soft_time_limit_seconds: task.softTimeLimitMs / 1000,
+            hard_time_limit_seconds: task.hardTimeLimitMs / 1000,
             rate_limit: task.rateLimit ?? null,
             payload_schema: z.toJSONSchema(task.payload, { io: "input", unrepresentable: "any" }),
           })),

@@ -5,10 +5,10 @@
  * in one transaction — the response returns without waiting for the processing.
  */
 import { type Context, Hono } from "hono";
+import type { TwilioService } from "../../callCenter/services.ts";
 import type { Db } from "../../database/pool.ts";
 import { enqueue } from "../../engine/enqueue.ts";
 import type { AnyTask } from "../../engine/task.ts";
-import type { TwilioService } from "../../services.ts";
 import { isValidTwilioSignature } from "../../webhooks/signature.ts";
 import { logWebhook, type WebhookKind } from "../../webhooks/webhookLog.ts";
 import type { AppEnv } from "../context.ts";

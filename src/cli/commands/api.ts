@@ -3,17 +3,17 @@ import { tasks } from "../../../tasks/index.ts";
 import { createApp } from "../../api/app.ts";
 import { EventHub } from "../../api/events/eventHub.ts";
 import { listen } from "../../api/server.ts";
+import type { CallCenterServices } from "../../callCenter/services.ts";
 import { createPool } from "../../database/pool.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
-import type { Services } from "../../services.ts";
+import { openServices } from "../openServices.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
-import { openServices } from "../services.ts";
 import { keepRequestGarbageYoung } from "../youngRequestGarbage.ts";
 
 /** Serves the API; returns the port it listens on. */
 export async function startApi(
   { config, database, logger, lifecycle }: Runtime,
-  services: Services,
+  services: CallCenterServices,
 ): Promise<number> {
   const hub = new EventHub({ logger });
   const rateLimitPool = createPool(database.url, 4, { synchronous_commit: "off" });

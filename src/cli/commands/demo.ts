@@ -3,8 +3,8 @@ import { tasks } from "../../../tasks/index.ts";
 import { createApiToken } from "../../api/auth/tokens.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
 import { runDemoCampaign, seedCallCenter } from "../demo.ts";
+import { openServices } from "../openServices.ts";
 import { withRuntime } from "../runtime.ts";
-import { openServices } from "../services.ts";
 import { startApi } from "./api.ts";
 import { startWorkerProcess } from "./worker.ts";
 

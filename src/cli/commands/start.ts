@@ -1,6 +1,6 @@
 import { Command } from "commander";
+import { openServices } from "../openServices.ts";
 import { withRuntime } from "../runtime.ts";
-import { openServices } from "../services.ts";
 import { startApi } from "./api.ts";
 import { startWorkerProcess } from "./worker.ts";
 

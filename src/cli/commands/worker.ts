@@ -1,16 +1,16 @@
 import { Command, Option } from "commander";
 import { tasks } from "../../../tasks/index.ts";
+import type { CallCenterServices } from "../../callCenter/services.ts";
+import { loadCronItems } from "../../engine/crontab.ts";
 import { type WorkerType, workerTypes } from "../../engine/lanes.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
-import { loadCronItems } from "../../engine/scheduler.ts";
 import { startWorker } from "../../engine/worker.ts";
-import type { Services } from "../../services.ts";
+import { openServices } from "../openServices.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
-import { openServices } from "../services.ts";
 
 export async function startWorkerProcess(
   { config, database, logger, lifecycle }: Runtime,
-  options: { type: WorkerType; scheduler: boolean; services: Services },
+  options: { type: WorkerType; scheduler: boolean; services: CallCenterServices },
 ): Promise<void> {
   const registry = new TaskRegistry(tasks);
   const cronItems = options.scheduler

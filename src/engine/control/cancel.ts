@@ -5,6 +5,7 @@
  */
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../../database/schema.ts";
+import { isTerminalStatus } from "../executionStatus.ts";
 
 export const CANCEL_CHANNEL = "switchboard_cancel";
 
@@ -22,7 +23,7 @@ export async function cancelExecution(
     .forUpdate()
     .executeTakeFirst();
   if (!execution) return "not_found";
-  if (["succeeded", "dead", "cancelled", "expired"].includes(execution.status)) {
+  if (isTerminalStatus(execution.status)) {
     return "already_finished";
   }
   // A job that is not locked by a worker can be deleted outright.

@@ -5,11 +5,11 @@
  */
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../../database/schema.ts";
+import { isRetryableStatus } from "../executionStatus.ts";
+import { addJob } from "../jobSpec.ts";
 import type { TaskRegistry } from "../registry.ts";
 
 export type RetryOutcome = "retried" | "not_retryable" | "not_found" | "unknown_task";
-
-export const RETRYABLE_STATUSES = ["dead", "cancelled", "expired"] as const;
 
 export async function retryExecution(
   trx: Transaction<Database>,
@@ -23,7 +23,7 @@ export async function retryExecution(
     .forUpdate()
     .executeTakeFirst();
   if (!execution) return "not_found";
-  if (!(RETRYABLE_STATUSES as readonly string[]).includes(execution.status)) return "not_retryable";
+  if (!isRetryableStatus(execution.status)) return "not_retryable";
   const task = registry.get(execution.task_name);
   if (!task) return "unknown_task";
   await sql`
@@ -33,11 +33,14 @@ export async function retryExecution(
       from executions where id = ${execution.id}
     )
     update executions e set
-      job_id = (select j.id from grown g, graphile_worker.add_job(${task.name},
-                  json_build_object('e', g.id, 'u', g.public_id, 'a', g.next_attempt,
-                                    'p', g.real_payload, 'm', g.new_max),
-                  max_attempts => e.max_attempts, priority => -g.priority,
-                  flags => array[${task.lane}]::text[]) j),
+      job_id = (select ${addJob({
+        taskName: task.name,
+        envelope: sql`json_build_object('e', g.id, 'u', g.public_id, 'a', g.next_attempt,
+                                        'p', g.real_payload, 'm', g.new_max)`,
+        maxAttempts: sql`e.max_attempts`,
+        priority: sql`g.priority`,
+        lane: task.lane,
+      })} from grown g),
       status = 'queued', max_attempts = (select new_max from grown), run_at = now(),
       finished_at = null, cancel_requested_at = null, updated_at = now()
     where e.id = ${execution.id}`.execute(trx);

@@ -6,6 +6,7 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
+import { workerSilent } from "./workerAlive.ts";
 
 export interface RecoveredWorker {
   id: string;
@@ -19,8 +20,7 @@ export async function recoverSilentWorkers(
   return db.transaction().execute(async (trx) => {
     const silent = await sql<{ id: string; graphile_worker_ids: string[] }>`
       select id, graphile_worker_ids from workers
-      where stopped_at is null
-        and last_seen_at < now() - make_interval(secs => ${silentAfterMs / 1000})
+      where ${workerSilent(silentAfterMs)}
       for update skip locked`.execute(trx);
     const recovered: RecoveredWorker[] = [];
     for (const worker of silent.rows) {

@@ -17,7 +17,7 @@ import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
 import type { AttemptOutcome } from "../../database/schema.ts";
 import type { Logger } from "../../observability/logger.ts";
-import type { ExecutionStatus } from "../executionStatus.ts";
+import { type ExecutionStatus, statusList, terminalStatuses } from "../executionStatus.ts";
 import {
   EVENTS_CHANNEL,
   type ExecutionEvent,
@@ -273,7 +273,7 @@ export class LedgerWriter {
         ),
         updated as (
           update executions e set
-            status = case when e.status in ('succeeded', 'dead', 'cancelled', 'expired')
+            status = case when e.status in (${statusList(terminalStatuses)})
                           then e.status else coalesce(i.status, e.status) end,
             attempts = greatest(e.attempts, coalesce(i.attempts, e.attempts)),
             -- A start in the batch was made by this writer's worker.

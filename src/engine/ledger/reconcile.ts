@@ -13,6 +13,7 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
+import { liveStatuses, statusList } from "../executionStatus.ts";
 
 /** Most executions one sweep ends, so a sweep stays a short transaction. */
 const SWEEP_LIMIT = 10_000;
@@ -29,7 +30,7 @@ export async function reconcileVanishedJobs(db: Db): Promise<number> {
         finished_at = coalesce(e.finished_at, now()), updated_at = now()
       where e.id in (
         select x.id from executions x
-        where x.status in ('queued', 'scheduled', 'running', 'retrying')
+        where x.status in (${statusList(liveStatuses)})
           and x.job_id is not null
           and not exists (select 1 from graphile_worker._private_jobs j where j.id = x.job_id)
         limit ${SWEEP_LIMIT}

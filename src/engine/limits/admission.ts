@@ -6,7 +6,7 @@
  */
 import type { Db } from "../../database/pool.ts";
 import type { JobRunnerDependencies } from "../jobRunner.ts";
-import { type AnyTask, taskDefaults } from "../task.ts";
+import type { AnyTask } from "../types.ts";
 import { acquireLease, releaseLease } from "./concurrencyLease.ts";
 import { parseRateLimit, takeRateLimitToken } from "./rateLimit.ts";
 
@@ -27,7 +27,7 @@ export function sharedLimitsAdmission(db: Db): Pick<JobRunnerDependencies, "admi
     admit: async (task, payload, executionId) => {
       const leaseKey = leaseKeyOf(task, payload);
       if (leaseKey && task.concurrency) {
-        const ttlMs = (task.hardTimeLimitMs ?? taskDefaults.hardTimeLimitMs) + 60_000;
+        const ttlMs = task.hardTimeLimitMs + 60_000;
         const held = await acquireLease(db, leaseKey, holderOf(executionId), {
           max: task.concurrency.max,
           ttlMs,

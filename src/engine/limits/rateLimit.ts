@@ -15,14 +15,9 @@
 import { sql } from "kysely";
 import { z } from "zod";
 import type { Db } from "../../database/pool.ts";
+import type { RateLimit } from "../../shared/rateLimitSpec.ts";
 
-export interface RateLimit {
-  /** Tokens refilled every `perSeconds`. */
-  limit: number;
-  perSeconds: number;
-  /** Tokens that can be taken at once after a quiet spell; defaults to `limit`. */
-  burst?: number;
-}
+export { parseRateLimit, type RateLimit } from "../../shared/rateLimitSpec.ts";
 
 export type RateLimitDecision = { granted: true } | { granted: false; retryAfterMs: number };
 
@@ -91,21 +86,4 @@ export async function takeRateLimitTokens(
   if (!row) throw new Error(`take_rate_limit_tokens returned no row for ${key}`);
   if (row.granted > 0) return { granted: row.granted, retryAfterMs: 0 };
   return { granted: 0, retryAfterMs: Math.max(1, Math.ceil(row.retry_after_ms)) };
-}
-
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
-
-/**
- * Parses "5/s", "10/m" or "100/h" (per second, minute, hour), as Celery writes rate limits.
- * `field` names the setting in the error message.
- */
-export function parseRateLimit(value: string, field = "rate limit"): RateLimit {
-  const match = /^\s*(\d+)\s*\/\s*([smh])\s*$/.exec(String(value));
-  const limit = Number(match?.[1]);
-  if (!match || limit <= 0) {
-    throw new RangeError(
-      `${field} must look like "5/s", "10/m" or "100/h" with a count above 0; got ${JSON.stringify(value)}`,
-    );
-  }
-  return { limit, perSeconds: UNIT_SECONDS[match[2] as string] as number };
 }

@@ -6,9 +6,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { CallCenterServices } from "../callCenter/services.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { Services } from "../services.ts";
 import { createRecordingStore } from "../storage/createRecordingStore.ts";
 import { generateEncryptionKey, parseEncryptionKey } from "../storage/encryption.ts";
 import { closeTwilioClient, createTwilioClient } from "../twilio/client.ts";
@@ -29,7 +29,7 @@ export async function openServices(
   config: Config,
   logger: Logger,
   lifecycle: Lifecycle,
-): Promise<Services> {
+): Promise<CallCenterServices> {
   const twilioConfig = config.twilio;
   let accountSid = twilioConfig.credentials?.accountSid ?? defaultAccountSid;
   let authToken = twilioConfig.credentials?.authToken ?? defaultAuthToken;

@@ -1,11 +1,12 @@
 /**
- * What tasks reach besides the database: Twilio (through the official SDK, pointed at the local
- * simulator when no credentials are configured) and the recording store. A worker process
- * builds one `Services` and hands it to every job as `ctx.services`.
+ * What the call center's tasks reach besides the database: Twilio (through the official SDK,
+ * pointed at the local simulator when no credentials are configured) and the recording store.
+ * A worker process builds one `CallCenterServices` (src/cli/openServices.ts) and hands it to
+ * every job as `ctx.services`.
  */
 import type twilio from "twilio";
-import type { CircuitBreakerOptions } from "./engine/limits/circuitBreaker.ts";
-import type { RecordingStore } from "./storage/recordingStore.ts";
+import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
+import type { RecordingStore } from "../storage/recordingStore.ts";
 
 export interface TwilioService {
   client: twilio.Twilio;
@@ -34,7 +35,7 @@ export interface RecordingsService {
   enableTranscription: boolean;
 }
 
-export interface Services {
+export interface CallCenterServices {
   twilio: TwilioService;
   recordings: RecordingsService;
 }

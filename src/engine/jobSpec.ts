@@ -1,0 +1,136 @@
+/**
+ * Execution ↔ job: what a graphile-worker job carries for its execution (the envelope), the
+ * `add_job` / `add_jobs` calls that give an execution a job (the lane's flag, the negated
+ * priority), the payload as the ledger shows it (secret fields redacted), and the execution a
+ * crontab job gets when it starts. Enqueue, reschedule, retry and the crontab path all go
+ * through here.
+ */
+import { type RawBuilder, sql } from "kysely";
+import type { Db } from "../database/pool.ts";
+import type { AnyTask } from "./types.ts";
+
+/**
+ * What a job carries in graphile-worker. Short keys: it is written for every job.
+ * e: execution id, u: its public id, a: the attempt this job starts at, p: the payload,
+ * m: max attempts, x: expiry (epoch ms), h: 1 once the execution has attempt history.
+ */
+export interface JobEnvelope {
+  e: number;
+  u: string;
+  a: number;
+  p: unknown;
+  m?: number;
+  x?: number;
+  h?: 1;
+}
+
+export function isJobEnvelope(raw: unknown): raw is JobEnvelope {
+  return typeof raw === "object" && raw !== null && "e" in raw && "a" in raw;
+}
+
+/** The envelope as a JSON parameter. */
+export function envelopeJson(envelope: JobEnvelope): RawBuilder<unknown> {
+  return sql`${JSON.stringify(envelope)}::json`;
+}
+
+/** A value, or an SQL expression computing it (e.g. a column of the row being written). */
+type SqlValue<T> = T | RawBuilder<unknown>;
+
+/** The fields of one job. `priority` is the execution's, "higher runs first" as lanes speak. */
+export interface JobSpec {
+  taskName: SqlValue<string>;
+  envelope: RawBuilder<unknown>;
+  /** Default now. */
+  runAt?: SqlValue<string>;
+  maxAttempts: SqlValue<number>;
+  priority: SqlValue<number>;
+  lane: SqlValue<string>;
+}
+
+/**
+ * graphile-worker runs the lowest priority number first; lanes and executions speak "higher is
+ * more urgent", so a job's priority is the execution's, negated.
+ */
+const jobPriority = (priority: SqlValue<number>) => sql`(-(${priority})::int)`;
+
+/** `(select id from graphile_worker.add_job(…))`: adds the job, evaluates to its id. */
+export function addJob(spec: JobSpec): RawBuilder<number> {
+  return sql<number>`(select id from graphile_worker.add_job(${spec.taskName}::text, ${spec.envelope},
+    run_at => coalesce(${spec.runAt ?? null}::timestamptz, now()),
+    max_attempts => ${spec.maxAttempts}::int, priority => ${jobPriority(spec.priority)},
+    flags => array[${spec.lane}::text]))`;
+}
+
+/** One `graphile_worker.job_spec` for `graphile_worker.add_jobs(array[…])`. */
+export function jobSpecRow(spec: JobSpec): RawBuilder<unknown> {
+  return sql`row(${spec.taskName}::text, ${spec.envelope}, null,
+    coalesce(${spec.runAt ?? null}::timestamptz, now()), ${spec.maxAttempts}::int, null,
+    ${jobPriority(spec.priority)}, array[${spec.lane}::text])::graphile_worker.job_spec`;
+}
+
+export interface LedgerPayload {
+  /** What the ledger shows: the task's secret fields replaced by "[redacted]". */
+  shown: unknown;
+  /** The secret values, kept apart; null when the task has none in this payload. */
+  secrets: Record<string, unknown> | null;
+}
+
+/** Splits a payload into what the ledger shows and the secret values it keeps apart. */
+export function ledgerPayload(
+  task: Pick<AnyTask, "secretFields">,
+  payload: unknown,
+): LedgerPayload {
+  const secretFields = task.secretFields;
+  if (!secretFields?.length || typeof payload !== "object" || payload === null) {
+    return { shown: payload, secrets: null };
+  }
+  const shown: Record<string, unknown> = { ...(payload as Record<string, unknown>) };
+  const secrets: Record<string, unknown> = {};
+  for (const field of secretFields) {
+    if (field in shown) {
+      secrets[field] = shown[field];
+      shown[field] = "[redacted]";
+    }
+  }
+  return { shown, secrets };
+}
+
+/** What graphile-worker tells of a job the crontab added. */
+export interface CronJob {
+  id: string;
+  runAt: Date;
+  /** The crontab line's payload, with the `_cron` graphile-worker adds. */
+  payload: unknown;
+}
+
+/**
+ * Jobs added by the crontab carry no execution; they get one when they start, with the lane's
+ * priority and the task's max attempts. Returns the envelope the job runs with.
+ */
+export async function executionForCronJob(
+  db: Db,
+  task: AnyTask,
+  job: CronJob,
+  priority: number,
+): Promise<JobEnvelope> {
+  // graphile-worker adds `_cron` (the scheduled time) to the crontab line's payload.
+  const { _cron, ...payload } = (job.payload ?? {}) as { _cron?: unknown };
+  const { shown, secrets } = ledgerPayload(task, payload);
+  const created = await db
+    .insertInto("executions")
+    .values({
+      task_name: task.name,
+      lane: task.lane,
+      status: "queued",
+      payload: JSON.stringify(shown),
+      secrets: secrets ? JSON.stringify(secrets) : null,
+      job_id: sql<number>`${job.id}::bigint`,
+      priority,
+      max_attempts: task.maxAttempts,
+      run_at: job.runAt,
+      correlation_id: "crontab",
+    })
+    .returning(["id", "public_id"])
+    .executeTakeFirstOrThrow();
+  return { e: created.id, u: created.public_id, a: 1, p: payload, m: task.maxAttempts };
+}
