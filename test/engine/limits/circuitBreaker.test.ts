@@ -70,7 +70,8 @@ describe("withCircuitBreaker", () => {
   });
 
   it("admits one probe fleet-wide after the recovery time; its success closes", async () => {
-    const options = { failureThreshold: 1, recoveryTimeoutMs: 200 };
+    // Long enough that the held probe is not taken for a stale one while the others are refused.
+    const options = { failureThreshold: 1, recoveryTimeoutMs: 1_500 };
     const dbs = [createDb(createTestPool(5)), createDb(createTestPool(5))];
     const [first, second] = dbs as [Db, Db];
     await fail(first, "probe-ok", options, 1);
