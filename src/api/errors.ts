@@ -19,13 +19,17 @@ export interface ErrorBody {
 }
 
 export class ApiError extends HTTPException {
+  readonly code: string;
+  readonly details: ErrorDetail[];
   constructor(
     status: ContentfulStatusCode,
-    readonly code: string,
+    code: string,
     message: string,
-    readonly details: ErrorDetail[] = [],
+    details: ErrorDetail[] = [],
   ) {
     super(status, { message });
+    this.code = code;
+    this.details = details;
   }
 }
 

@@ -17,11 +17,10 @@ import type { AnyTask } from "../engine/task.ts";
 /** The caller's input names a thing that does not exist or is not usable; `path` names the field. */
 export class CallInputError extends Error {
   override name = "CallInputError";
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
+  readonly path: string;
+  constructor(path: string, message: string) {
     super(message);
+    this.path = path;
   }
 }
 

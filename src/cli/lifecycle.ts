@@ -17,7 +17,11 @@ export class Lifecycle {
     this.#markStarted = resolve;
   });
 
-  constructor(private readonly logger: Logger) {}
+  private readonly logger: Logger;
+
+  constructor(logger: Logger) {
+    this.logger = logger;
+  }
 
   /** Start-up is over (done or failed); signals stop the process from now on. */
   started(): void {

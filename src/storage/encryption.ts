@@ -137,8 +137,11 @@ class DecryptTransform extends Transform {
   /** Header bytes while it is incomplete, then the trailing bytes that may be the tag. */
   #pending: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly key: KeyObject) {
+  private readonly key: KeyObject;
+
+  constructor(key: KeyObject) {
     super();
+    this.key = key;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {

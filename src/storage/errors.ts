@@ -8,18 +8,19 @@ export class RecordingDecryptionError extends Error {
 /** No recording is stored under `key`. */
 export class RecordingNotFoundError extends Error {
   override name = "RecordingNotFoundError";
-  constructor(readonly key: string) {
+  readonly key: string;
+  constructor(key: string) {
     super(`no recording is stored under key "${key}"`);
+    this.key = key;
   }
 }
 
 /** A storage key that could escape the store or is not a plain relative path. */
 export class InvalidRecordingKeyError extends RangeError {
   override name = "InvalidRecordingKeyError";
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
+  readonly key: string;
+  constructor(key: string, reason: string) {
     super(`key ${JSON.stringify(key)} is not a valid recording key: ${reason}`);
+    this.key = key;
   }
 }

@@ -62,11 +62,12 @@ export interface BlobStore {
 
 export class EncryptedRecordingStore implements RecordingStore {
   readonly backend: "local" | "s3";
+  private readonly blobs: BlobStore;
+  private readonly encryptionKey: KeyObject;
 
-  constructor(
-    private readonly blobs: BlobStore,
-    private readonly encryptionKey: KeyObject,
-  ) {
+  constructor(blobs: BlobStore, encryptionKey: KeyObject) {
+    this.blobs = blobs;
+    this.encryptionKey = encryptionKey;
     this.backend = blobs.backend;
     // Fail at construction, not at the first recording, if the key is unusable.
     encryptStream(encryptionKey).destroy();

@@ -91,7 +91,7 @@ describe("rateLimitPerToken", () => {
     const { pool } = testDb();
     const countingDb = new Kysely<Database>({
       dialect: new PostgresDialect({
-        pool: { connect: () => pool.connect(), end: async () => {} },
+        pool: { connect: () => pool.connect(), end: async () => {}, options: pool.options },
       }),
       log: (event) => {
         if (event.level === "query") roundTrips++;

@@ -15,7 +15,9 @@ function countingDb(): { db: Db; roundTrips: () => number } {
   const { pool } = testDb();
   let count = 0;
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: { connect: () => pool.connect(), end: async () => {} } }),
+    dialect: new PostgresDialect({
+      pool: { connect: () => pool.connect(), end: async () => {}, options: pool.options },
+    }),
     log: (event) => {
       if (event.level === "query") count++;
     },

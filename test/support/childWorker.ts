@@ -14,7 +14,7 @@ export function startChildWorker(
   options: { ledgerFlushMs?: number } = {},
 ): Promise<{ child: ChildProcess; workerId: string }> {
   const args = [script, testDatabaseUrl(), "2000", String(options.ledgerFlushMs ?? 10)];
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);

@@ -44,10 +44,12 @@ export const scopeListSchema = z
 
 export class ApiTokenNameTakenError extends Error {
   override name = "ApiTokenNameTakenError";
-  constructor(readonly tokenName: string) {
+  readonly tokenName: string;
+  constructor(tokenName: string) {
     super(
       `an API token named "${tokenName}" already exists (names stay taken after a token is revoked); pick another name`,
     );
+    this.tokenName = tokenName;
   }
 }
 

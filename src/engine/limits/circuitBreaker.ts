@@ -42,13 +42,14 @@ export interface CircuitBreakerStatus {
 
 export class CircuitOpenError extends Error {
   override name = "CircuitOpenError";
+  readonly breaker: string;
+  /** Time until the breaker lets a probe through. */
+  readonly retryAfterMs: number;
 
-  constructor(
-    readonly breaker: string,
-    /** Time until the breaker lets a probe through. */
-    readonly retryAfterMs: number,
-  ) {
+  constructor(breaker: string, retryAfterMs: number) {
     super(`circuit breaker ${JSON.stringify(breaker)} is open; retry in ${retryAfterMs} ms`);
+    this.breaker = breaker;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

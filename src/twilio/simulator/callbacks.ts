@@ -36,7 +36,11 @@ export class CallbackSender {
   private controller = new AbortController();
   private queued = 0;
 
-  constructor(private readonly options: CallbackSenderOptions) {}
+  private readonly options: CallbackSenderOptions;
+
+  constructor(options: CallbackSenderOptions) {
+    this.options = options;
+  }
 
   /** Callbacks queued or on the wire. */
   get pending(): number {
@@ -103,10 +107,13 @@ export class CallCallbacks {
   private held: Prepared[] = [];
   private nextSequence = 0;
 
-  constructor(
-    private readonly sender: CallbackSender,
-    private readonly mischief: CallbackMischief,
-  ) {}
+  private readonly sender: CallbackSender;
+  private readonly mischief: CallbackMischief;
+
+  constructor(sender: CallbackSender, mischief: CallbackMischief) {
+    this.sender = sender;
+    this.mischief = mischief;
+  }
 
   /** A call status callback: sent now, or held when reordering. */
   status(callback: Callback): void {

@@ -15,13 +15,13 @@ export function twilioErrorBody(status: number, code: number, message: string): 
 
 /** An expected failure a route throws; the app's error handler answers with its body. */
 export class TwilioApiError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: number,
-    message: string,
-  ) {
+  readonly status: ContentfulStatusCode;
+  readonly code: number;
+  constructor(status: ContentfulStatusCode, code: number, message: string) {
     super(message);
     this.name = "TwilioApiError";
+    this.status = status;
+    this.code = code;
   }
 }
 

@@ -43,7 +43,11 @@ interface Running {
 export class CallLifecycle {
   private readonly running = new Map<string, Running>();
 
-  constructor(private readonly deps: LifecycleDependencies) {}
+  private readonly deps: LifecycleDependencies;
+
+  constructor(deps: LifecycleDependencies) {
+    this.deps = deps;
+  }
 
   start(call: SimulatedCall): void {
     const callbacks = this.deps.callbacks.forCall(this.deps.faults.takeForCall());

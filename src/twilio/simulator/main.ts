@@ -1,6 +1,6 @@
 /**
  * Starts a Twilio simulator for manual use and prints its URL:
- * `npx tsx src/twilio/simulator/main.ts [port]`. Stops on Ctrl-C.
+ * `node src/twilio/simulator/main.ts [port]`. Stops on Ctrl-C.
  */
 import { createLogger } from "../../observability/logger.ts";
 import { TwilioSimulator } from "./simulator.ts";
