@@ -32,12 +32,14 @@ export interface BulkActionReport {
 
 /** The selection holds more executions than one bulk action may touch; nothing changed. */
 export class BulkSelectionTooLarge extends Error {
-  constructor(
-    readonly selected: number | string,
-    readonly maxBatch: number,
-  ) {
+  readonly selected: number | string;
+  readonly maxBatch: number;
+
+  constructor(selected: number | string, maxBatch: number) {
     super(`The action selects ${selected} executions; at most ${maxBatch} at once`);
     this.name = "BulkSelectionTooLarge";
+    this.selected = selected;
+    this.maxBatch = maxBatch;
   }
 }
 
