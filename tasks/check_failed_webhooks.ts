@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTask } from "../src/engine/task.ts";
-import { listFailedWebhooks } from "../src/webhooks/webhookLog.ts";
+import { webhookListFailed } from "../src/webhooks/webhookLog.ts";
 import retryFailedWebhook from "./retry_failed_webhook.ts";
 
 /** Every 10 minutes (seed 000): retries webhooks still unprocessed after 5 minutes. */
@@ -14,7 +14,7 @@ export default defineTask({
     })
     .passthrough(),
   async run({ older_than_minutes, max_attempts }, ctx) {
-    const failed = await listFailedWebhooks(ctx.db, older_than_minutes * 60_000, max_attempts);
+    const failed = await webhookListFailed(ctx.db, older_than_minutes * 60_000, max_attempts);
     for (const log of failed) {
       await ctx.enqueue(
         retryFailedWebhook,

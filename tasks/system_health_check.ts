@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTask } from "../src/engine/task.ts";
-import { readJobBacklog } from "../src/monitoring/jobBacklog.ts";
+import { jobBacklogGet } from "../src/monitoring/jobBacklog.ts";
 
 /** Seed 000's periodic health check (every 5 minutes): logs the job backlog. */
 export default defineTask({
@@ -8,7 +8,7 @@ export default defineTask({
   lane: "maintenance",
   payload: z.object({}).passthrough(),
   async run(_payload, { db, logger }) {
-    const backlog = await readJobBacklog(db);
+    const backlog = await jobBacklogGet(db);
     logger.info(backlog, "job backlog");
     return backlog;
   },

@@ -9,7 +9,7 @@ import type { Db } from "../database/pool.ts";
 import { PermanentError } from "../engine/errors.ts";
 import { twilioRequest } from "../twilio/circuitBreaker.ts";
 import { isTwilioNotFound } from "../twilio/errors.ts";
-import { findCallBySid } from "./callIntents.ts";
+import { callGetBySid } from "./callIntents.ts";
 import { applyFetchedCallStatus, endCallLocally } from "./fetchedStatus.ts";
 
 /** A call as Twilio reports it, in seed 001's `call_info` shape (snake_case, ISO dates). */
@@ -71,7 +71,7 @@ export async function getCallStatus(
       throw error;
     },
   );
-  const row = await findCallBySid(db, callSid);
+  const row = await callGetBySid(db, callSid);
   const applied = row ? await applyFetchedCallStatus(db, row.id, fetched) : undefined;
   return { call_info: callInfoOf(fetched), recorded_status: applied?.status ?? null };
 }
@@ -94,7 +94,7 @@ export async function endCall(
     if (isTwilioNotFound(error)) throw new PermanentError(`Twilio has no call ${callSid}`);
     throw error;
   });
-  const row = await findCallBySid(db, callSid);
+  const row = await callGetBySid(db, callSid);
   if (row) await applyFetchedCallStatus(db, row.id, updated);
   return { call_sid: callSid, status: updated.status };
 }

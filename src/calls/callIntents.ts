@@ -175,11 +175,11 @@ export async function enqueueCall(
 /** The intent key of a call asked for by one execution. */
 export const executionIntentKey = (executionId: string) => `execution:${executionId}`;
 
-export function findCallByPublicId(db: Db, publicId: string): Promise<Call | undefined> {
+export function callGetByPublicId(db: Db, publicId: string): Promise<Call | undefined> {
   return db.selectFrom("calls").selectAll().where("public_id", "=", publicId).executeTakeFirst();
 }
 
-export function findCallBySid(db: Db, sid: string): Promise<Call | undefined> {
+export function callGetBySid(db: Db, sid: string): Promise<Call | undefined> {
   return db.selectFrom("calls").selectAll().where("sid", "=", sid).executeTakeFirst();
 }
 

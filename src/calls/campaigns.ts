@@ -139,7 +139,10 @@ export interface CampaignProgress {
   failed: number;
 }
 
-export async function findCampaign(db: Db, publicId: string): Promise<Campaign | undefined> {
+export async function campaignGetByPublicId(
+  db: Db,
+  publicId: string,
+): Promise<Campaign | undefined> {
   return db
     .selectFrom("campaigns")
     .selectAll()

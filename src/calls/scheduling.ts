@@ -9,9 +9,9 @@ import type { Call } from "../database/schema.ts";
 import type { AnyTask } from "../engine/task.ts";
 import {
   CallInputError,
+  callGetByPublicId,
   enqueueCall,
   executionIntentKey,
-  findCallByPublicId,
   type QueuedCall,
 } from "./callIntents.ts";
 import type { RetryFailedCallPayload, ScheduleCallPayload } from "./payloads.ts";
@@ -78,7 +78,7 @@ export async function retryFailedCall(
 
 async function findOriginalCall(db: Db, payload: RetryFailedCallPayload): Promise<Call> {
   if (payload.call_id) {
-    const call = await findCallByPublicId(db, payload.call_id);
+    const call = await callGetByPublicId(db, payload.call_id);
     if (!call) throw new CallInputError("call_id", `no call ${payload.call_id}`);
     return call;
   }
@@ -97,7 +97,7 @@ async function findOriginalCall(db: Db, payload: RetryFailedCallPayload): Promis
       .where("task_name", "=", "queue_outbound_call")
       .executeTakeFirst();
     const callId = (execution?.payload as { call_id?: unknown } | undefined)?.call_id;
-    const call = typeof callId === "string" ? await findCallByPublicId(db, callId) : undefined;
+    const call = typeof callId === "string" ? await callGetByPublicId(db, callId) : undefined;
     if (!call) {
       throw new CallInputError(
         "original_task_id",

@@ -13,7 +13,7 @@ import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Pool } from "./pool.ts";
 
-export const migrationsDirectory = fileURLToPath(new URL("../../migrations/", import.meta.url));
+export const migrationsDirectory = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
 // Any fixed 64-bit key works; this one spells "swbdmigr" in ASCII.

@@ -4,7 +4,7 @@ import { liveStatuses, statusList, waitingStatuses } from "../engine/executionSt
 import { workerAlive } from "../engine/fleet/workerAlive.ts";
 
 /** Workers, alive or not (see workerAlive.ts), and those that stopped in the last hour. */
-export async function listWorkers(db: Db, silentAfterMs: number) {
+export async function workerList(db: Db, silentAfterMs: number) {
   const { rows } = await sql<{
     id: string;
     type: string;

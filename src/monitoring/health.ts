@@ -8,7 +8,7 @@ import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
 import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
 import { laneNames } from "../engine/lanes.ts";
-import { laneStats, listWorkers } from "./fleet.ts";
+import { laneStats, workerList } from "./fleet.ts";
 
 export interface HealthThresholds {
   /** `WORKER_SILENT_AFTER_MS`: a worker silent longer is not alive (see workerAlive.ts). */
@@ -36,7 +36,7 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
   }
   const databaseMs = Math.round((performance.now() - started) * 10) / 10;
   const [workers, lanes, outcomes, dead24h] = await Promise.all([
-    listWorkers(db, thresholds.aliveWithinMs),
+    workerList(db, thresholds.aliveWithinMs),
     laneStats(db),
     sql<{ succeeded: number; failed: number }>`
       select count(*) filter (where status = 'succeeded')::int as succeeded,

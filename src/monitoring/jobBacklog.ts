@@ -9,7 +9,7 @@ export interface JobBacklog {
 }
 
 /** Counts graphile-worker's pending jobs: ready to run, locked by a worker, and with errors. */
-export async function readJobBacklog(db: Db): Promise<JobBacklog> {
+export async function jobBacklogGet(db: Db): Promise<JobBacklog> {
   const { rows } = await sql<JobBacklog>`
     select
       count(*) filter (where locked_at is null and run_at <= now())::int as waiting,

@@ -64,7 +64,7 @@ export async function markWebhookFailed(db: Db, id: number, error: unknown) {
 }
 
 /** Logged webhooks not processed after `olderThanMs`, with attempts left. */
-export async function listFailedWebhooks(
+export async function webhookListFailed(
   db: Db,
   olderThanMs: number,
   maxAttempts: number,

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { campaignLeaseKey } from "../../src/calls/campaignSlots.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
-import { countLeases } from "../../src/engine/limits/concurrencyLease.ts";
+import { leaseCount } from "../../src/engine/limits/concurrencyLease.ts";
 import { closeTwilioClient, createTwilioClient } from "../../src/twilio/client.ts";
 import queueOutboundCall from "../../tasks/queue_outbound_call.ts";
 import {
@@ -165,7 +165,7 @@ describe("dialing", () => {
       sid: null,
       dial_attempts: 1,
     });
-    expect(await countLeases(db(), campaignLeaseKey(campaign.id))).toBe(0);
+    expect(await leaseCount(db(), campaignLeaseKey(campaign.id))).toBe(0);
     const { rows } = await sql<{ status: string }>`
       select status from campaigns where id = ${campaign.id}`.execute(db());
     expect(rows[0]?.status).toBe("completed");

@@ -4,7 +4,7 @@ import { campaignLeaseKey } from "../../src/calls/campaignSlots.ts";
 import { attachSid } from "../../src/calls/placedCalls.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
 import type { EnqueueError } from "../../src/engine/errors.ts";
-import { acquireLease, countLeases } from "../../src/engine/limits/concurrencyLease.ts";
+import { acquireLease, leaseCount } from "../../src/engine/limits/concurrencyLease.ts";
 import cleanupStaleCalls from "../../tasks/cleanup_stale_calls.ts";
 import getCallStatus from "../../tasks/get_call_status.ts";
 import queueBulkCalls from "../../tasks/queue_bulk_calls.ts";
@@ -188,7 +188,7 @@ describe("call management tasks", () => {
       status: "failed",
       error_message: "not dialed within 24 h of being due",
     });
-    expect(await countLeases(db(), campaignLeaseKey(campaign.id))).toBe(0);
+    expect(await leaseCount(db(), campaignLeaseKey(campaign.id))).toBe(0);
     expect(await callRow(stuck.public_id)).toMatchObject({ status: "busy" });
     expect((await callRow(vanished.public_id)).error_message).toMatch(/Twilio has no call/);
     expect((await callRow(recent.public_id)).status).toBe("queued");
@@ -293,6 +293,6 @@ describe("call management tasks", () => {
       select (select count(*)::int from calls where sid = ${placed.sid}) as n,
              (select status from campaigns where id = ${campaign.id}) as status`.execute(db());
     expect(rows[0]).toEqual({ n: 1, status: "completed" });
-    expect(await countLeases(db(), campaignLeaseKey(campaign.id))).toBe(0);
+    expect(await leaseCount(db(), campaignLeaseKey(campaign.id))).toBe(0);
   });
 });

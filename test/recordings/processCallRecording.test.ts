@@ -8,7 +8,6 @@ import { fetchTwilioRecording } from "../../src/recordings/twilioMedia.ts";
 import processCallRecording from "../../tasks/process_call_recording.ts";
 import transcribeRecording from "../../tasks/transcribe_recording.ts";
 import { db, startTestWorker, waitForStatus } from "../support/engine.ts";
-import { startTestServices, type TestServices } from "../support/services.ts";
 import {
   filesUnder,
   insertRecording,
@@ -18,7 +17,8 @@ import {
   simulatorMedia,
   simulatorRequests,
   withRecordings,
-} from "./helpers.ts";
+} from "../support/recordings.ts";
+import { startTestServices, type TestServices } from "../support/services.ts";
 
 let t: TestServices;
 beforeAll(async () => {

@@ -13,8 +13,13 @@ import processCallRecording from "../../tasks/process_call_recording.ts";
 import processPendingRecordings from "../../tasks/process_pending_recordings.ts";
 import transcribeRecording from "../../tasks/transcribe_recording.ts";
 import { db, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
+import {
+  jobContext,
+  newRecording,
+  simulatorRequests,
+  withRecordings,
+} from "../support/recordings.ts";
 import { startTestServices, type TestServices } from "../support/services.ts";
-import { jobContext, newRecording, simulatorRequests, withRecordings } from "./helpers.ts";
 
 let t: TestServices;
 beforeAll(async () => {

@@ -11,14 +11,14 @@ import { transcriptTextFor } from "../../src/twilio/simulator/sentences.ts";
 import processCallRecording from "../../tasks/process_call_recording.ts";
 import transcribeRecordingTask from "../../tasks/transcribe_recording.ts";
 import { db, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
-import { startTestServices, type TestServices } from "../support/services.ts";
 import {
   jobContext,
   newRecording,
   simulatorMedia,
   simulatorRequests,
   withRecordings,
-} from "./helpers.ts";
+} from "../support/recordings.ts";
+import { startTestServices, type TestServices } from "../support/services.ts";
 
 let t: TestServices;
 beforeAll(async () => {

@@ -13,7 +13,13 @@ import {
   StreamDigest,
 } from "../../src/storage/encryption.ts";
 import { RecordingDecryptionError } from "../../src/storage/errors.ts";
-import { digestOf, flipByte, generatedRecording, generatedSha256, readAll } from "./streams.ts";
+import {
+  digestOf,
+  flipByte,
+  generatedRecording,
+  generatedSha256,
+  readAll,
+} from "../support/streams.ts";
 
 const key = parseEncryptionKey(generateEncryptionKey());
 

@@ -18,7 +18,13 @@ import {
   type RecordingStore,
   saveRecordingToFile,
 } from "../../src/storage/recordingStore.ts";
-import { digestOf, flipByte, generatedRecording, generatedSha256, readAll } from "./streams.ts";
+import {
+  digestOf,
+  flipByte,
+  generatedRecording,
+  generatedSha256,
+  readAll,
+} from "../support/streams.ts";
 
 const encryptionKey = parseEncryptionKey(generateEncryptionKey());
 const KEY = "2026/11/22/RE123.wav.enc";

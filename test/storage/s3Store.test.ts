@@ -15,8 +15,14 @@ import {
 } from "../../src/storage/errors.ts";
 import type { RecordingStore } from "../../src/storage/recordingStore.ts";
 import { S3Store, type S3StoreOptions } from "../../src/storage/s3Store.ts";
-import { S3_CREDENTIALS, startS3Server, type TestS3Server } from "./s3Server.ts";
-import { digestOf, flipByte, generatedRecording, generatedSha256, readAll } from "./streams.ts";
+import { S3_CREDENTIALS, startS3Server, type TestS3Server } from "../support/s3Server.ts";
+import {
+  digestOf,
+  flipByte,
+  generatedRecording,
+  generatedSha256,
+  readAll,
+} from "../support/streams.ts";
 
 const encryptionKey = parseEncryptionKey(generateEncryptionKey());
 const MiB = 1024 * 1024;

@@ -1,10 +1,10 @@
-/** Worker processes of their own (test/fixtures/workerProcess.ts), killed after each test. */
+/** Worker processes of their own (test/support/fixtures/workerProcess.ts), killed after each test. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { testDatabaseUrl } from "./database.ts";
 
-const script = fileURLToPath(new URL("../fixtures/workerProcess.ts", import.meta.url));
+const script = fileURLToPath(new URL("./fixtures/workerProcess.ts", import.meta.url));
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { getCallStatus } from "../../src/calls/callControl.ts";
 import { dialCall } from "../../src/calls/dialing.ts";
 import { PermanentError, SnoozeError } from "../../src/engine/errors.ts";
-import { CircuitOpenError, readCircuitBreaker } from "../../src/engine/limits/circuitBreaker.ts";
+import { CircuitOpenError, circuitBreakerGet } from "../../src/engine/limits/circuitBreaker.ts";
 import { classifyError } from "../../src/engine/retryStrategies.ts";
 import { TWILIO_CIRCUIT_BREAKER } from "../../src/twilio/circuitBreaker.ts";
 import { db } from "../support/engine.ts";
@@ -54,7 +54,7 @@ describe("Twilio's circuit breaker", () => {
       }
     };
     const dial = async (to: string) => dialPaced(await intent(to));
-    const breaker = () => readCircuitBreaker(db(), TWILIO_CIRCUIT_BREAKER);
+    const breaker = () => circuitBreakerGet(db(), TWILIO_CIRCUIT_BREAKER);
 
     // Two outages, then Twilio refusing a bad number: the refusal shows Twilio is up.
     simulator.injectFault({ kind: "500", count: 2, match: CREATE });

@@ -13,7 +13,7 @@ import getCallStatus from "../../tasks/get_call_status.ts";
 import { testDb } from "../support/database.ts";
 import { startTestWorker, waitForStatus } from "../support/engine.ts";
 import { startTestServices } from "../support/services.ts";
-import { AGENT, CUSTOMER, useSimulator } from "./helpers/simulatorHarness.ts";
+import { AGENT, CUSTOMER, useSimulator } from "../support/simulatorHarness.ts";
 
 const h = useSimulator({}, 300);
 const CREATE = { method: "POST", path: "/Calls\\.json$" };

@@ -170,7 +170,7 @@ export interface ApiTokenSummary {
 }
 
 /** Every token, oldest first, without secrets or hashes. */
-export async function listApiTokens(db: Db): Promise<ApiTokenSummary[]> {
+export async function apiTokenList(db: Db): Promise<ApiTokenSummary[]> {
   const rows = await db
     .selectFrom("api_tokens")
     .select(["id", "name", "token_prefix", "scopes", "created_at", "last_used_at", "revoked_at"])

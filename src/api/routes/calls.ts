@@ -5,7 +5,7 @@
  * nothing. Campaigns are in campaigns.ts.
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { enqueueCall, findCallBySid } from "../../calls/callIntents.ts";
+import { callGetBySid, enqueueCall } from "../../calls/callIntents.ts";
 import { callViewOf } from "../../calls/callViews.ts";
 import { scheduleCall } from "../../calls/scheduling.ts";
 import { recordAudit } from "../../control/audit.ts";
@@ -111,7 +111,7 @@ export function callRoutes({ db, registry }: CallRoutesDependencies) {
     async (c) => {
       const { sid } = c.req.valid("param");
       const end = registeredTask(registry, "end_call");
-      if (!(await findCallBySid(db, sid))) throw notFound(sid);
+      if (!(await callGetBySid(db, sid))) throw notFound(sid);
       const taskId = await db.transaction().execute(async (trx) => {
         const id = await enqueue(trx, end, { call_sid: sid }).catch(asBadRequest);
         await recordAudit(trx, auditEntry(c, "call.end", [sid], "enqueued", { task_id: id }));

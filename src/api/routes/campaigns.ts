@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { toCampaignView } from "../../calls/callViews.ts";
-import { campaignProgress, findCampaign } from "../../calls/campaigns.ts";
+import { campaignGetByPublicId, campaignProgress } from "../../calls/campaigns.ts";
 import { recordAudit } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
 import { enqueue } from "../../engine/enqueue.ts";
@@ -90,7 +90,7 @@ export function campaignRoutes({ db, registry }: CampaignRoutesDependencies) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const campaign = await findCampaign(db, id);
+      const campaign = await campaignGetByPublicId(db, id);
       if (!campaign) throw new ApiError(404, "not_found", `No campaign ${id}`);
       return c.json(
         { ...toCampaignView(campaign), progress: await campaignProgress(db, campaign) },

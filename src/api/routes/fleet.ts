@@ -4,7 +4,7 @@ import { lanePause, laneResume } from "../../control/lane.ts";
 import type { Db } from "../../database/pool.ts";
 import { laneListPaused } from "../../engine/control/laneState.ts";
 import { defaultLanes, laneNames, lanesByWorkerType, workerTypes } from "../../engine/lanes.ts";
-import { laneStats, listWorkers } from "../../monitoring/fleet.ts";
+import { laneStats, workerList } from "../../monitoring/fleet.ts";
 import type { AppEnv } from "../context.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import { errorResponses } from "../openapi.ts";
@@ -51,7 +51,7 @@ export function fleetRoutes({ db, aliveWithinMs, laneConcurrency }: FleetRoutesD
       },
     }),
     async (c) => {
-      const workers = await listWorkers(db, aliveWithinMs);
+      const workers = await workerList(db, aliveWithinMs);
       return c.json(
         {
           alive: workers.filter((w) => w.alive).length,

@@ -4,7 +4,7 @@ import type { Db } from "../../database/pool.ts";
 import { laneListPaused } from "../../engine/control/laneState.ts";
 import { defaultLanes, laneNames } from "../../engine/lanes.ts";
 import { failureListByTask } from "../../monitoring/failures.ts";
-import { laneStats, laneThroughput, listWorkers } from "../../monitoring/fleet.ts";
+import { laneStats, laneThroughput, workerList } from "../../monitoring/fleet.ts";
 import { checkHealth, type HealthThresholds } from "../../monitoring/health.ts";
 import { executionListSlow } from "../../monitoring/slowTasks.ts";
 import type { AppEnv } from "../context.ts";
@@ -52,7 +52,7 @@ export function healthRoutes({ db, thresholds, laneConcurrency }: HealthRoutesDe
         laneStats(db),
         laneThroughput(db),
         laneListPaused(db),
-        listWorkers(db, thresholds.aliveWithinMs),
+        workerList(db, thresholds.aliveWithinMs),
       ]);
       const alive = workers.filter((worker) => worker.alive);
       const lanes = laneNames.map((lane) => {

@@ -5,8 +5,8 @@
 import { Command, InvalidArgumentError } from "commander";
 import { type Scope, scopes } from "../../api/auth/principal.ts";
 import {
+  apiTokenList,
   createApiToken,
-  listApiTokens,
   revokeApiToken,
   tokenNameSchema,
 } from "../../api/auth/tokens.ts";
@@ -99,7 +99,7 @@ const listCommand = new Command("list")
   .description("list API tokens (names, prefixes and scopes; never secrets)")
   .action(() =>
     withRuntime("cli", oneShot, async ({ database }) => {
-      for (const token of await listApiTokens(database.db)) print(token);
+      for (const token of await apiTokenList(database.db)) print(token);
     }),
   );
 

@@ -103,7 +103,7 @@ export async function withCircuitBreaker<T>(
 }
 
 /** The stored state of the breaker; one never used reads as closed. */
-export async function readCircuitBreaker(db: Db, name: string): Promise<CircuitBreakerStatus> {
+export async function circuitBreakerGet(db: Db, name: string): Promise<CircuitBreakerStatus> {
   const { rows } = await sql<CircuitBreakerStatus>`
     select name, state, failures, opened_at as "openedAt", probe_started_at as "probeStartedAt"
     from circuit_breakers where name = ${name}`.execute(db);

@@ -104,7 +104,7 @@ export async function renewLease(
 }
 
 /** Live (unexpired) leases on `key`. */
-export async function countLeases(db: Db, key: string): Promise<number> {
+export async function leaseCount(db: Db, key: string): Promise<number> {
   parse(leaseSchema.shape.key, key);
   const { rows } = await sql<{ count: number }>`
     select count(*)::int as count from concurrency_leases

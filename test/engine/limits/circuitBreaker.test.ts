@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../../../src/database/pool.ts";
 import {
   CircuitOpenError,
-  readCircuitBreaker,
+  circuitBreakerGet,
   withCircuitBreaker,
 } from "../../../src/engine/limits/circuitBreaker.ts";
 import { createTestPool, testDb } from "../../support/database.ts";
@@ -30,16 +30,16 @@ async function openError(promise: Promise<unknown>): Promise<CircuitOpenError> {
 describe("withCircuitBreaker", () => {
   it("passes results through while closed and reads as closed before first use", async () => {
     const { db } = testDb();
-    expect(await readCircuitBreaker(db, "fresh")).toMatchObject({ state: "closed", failures: 0 });
+    expect(await circuitBreakerGet(db, "fresh")).toMatchObject({ state: "closed", failures: 0 });
     expect(await withCircuitBreaker(db, "fresh", {}, async () => 42)).toBe(42);
   });
 
   it("opens after the threshold of consecutive failures and then fails fast", async () => {
     const { db } = testDb();
     await fail(db, "twilio", slowRecovery, 2);
-    expect(await readCircuitBreaker(db, "twilio")).toMatchObject({ state: "closed", failures: 2 });
+    expect(await circuitBreakerGet(db, "twilio")).toMatchObject({ state: "closed", failures: 2 });
     await fail(db, "twilio", slowRecovery, 1);
-    const breaker = await readCircuitBreaker(db, "twilio");
+    const breaker = await circuitBreakerGet(db, "twilio");
     expect(breaker).toMatchObject({ state: "open", failures: 3 });
     expect(breaker.openedAt).toBeInstanceOf(Date);
 
@@ -57,16 +57,16 @@ describe("withCircuitBreaker", () => {
     const { db } = testDb();
     await fail(db, "flaky", slowRecovery, 2);
     await withCircuitBreaker(db, "flaky", slowRecovery, async () => "ok");
-    expect(await readCircuitBreaker(db, "flaky")).toMatchObject({ state: "closed", failures: 0 });
+    expect(await circuitBreakerGet(db, "flaky")).toMatchObject({ state: "closed", failures: 0 });
     await fail(db, "flaky", slowRecovery, 2);
-    expect(await readCircuitBreaker(db, "flaky")).toMatchObject({ state: "closed", failures: 2 });
+    expect(await circuitBreakerGet(db, "flaky")).toMatchObject({ state: "closed", failures: 2 });
   });
 
   it("does not count errors that isFailure excludes", async () => {
     const { db } = testDb();
     const options = { failureThreshold: 1, isFailure: () => false };
     await fail(db, "bad-input", options, 3);
-    expect(await readCircuitBreaker(db, "bad-input")).toMatchObject({ state: "closed" });
+    expect(await circuitBreakerGet(db, "bad-input")).toMatchObject({ state: "closed" });
   });
 
   it("admits one probe fleet-wide after the recovery time; its success closes", async () => {
@@ -100,7 +100,7 @@ describe("withCircuitBreaker", () => {
     );
     // Hold the probe until every other caller has been turned away.
     await vi.waitFor(() => expect(started + refused).toBe(8));
-    expect(await readCircuitBreaker(first, "probe-ok")).toMatchObject({ state: "half_open" });
+    expect(await circuitBreakerGet(first, "probe-ok")).toMatchObject({ state: "half_open" });
     finishProbe();
     const outcomes = await Promise.all(calls);
     expect(started).toBe(1);
@@ -108,7 +108,7 @@ describe("withCircuitBreaker", () => {
     for (const outcome of outcomes.filter((outcome) => "error" in outcome)) {
       expect((outcome as { error: unknown }).error).toBeInstanceOf(CircuitOpenError);
     }
-    expect(await readCircuitBreaker(first, "probe-ok")).toMatchObject({
+    expect(await circuitBreakerGet(first, "probe-ok")).toMatchObject({
       state: "closed",
       failures: 0,
       openedAt: null,
@@ -122,13 +122,13 @@ describe("withCircuitBreaker", () => {
     const { db } = testDb();
     const options = { failureThreshold: 1, recoveryTimeoutMs: 200 };
     await fail(db, "probe-fails", options, 1);
-    const firstOpenedAt = (await readCircuitBreaker(db, "probe-fails")).openedAt as Date;
+    const firstOpenedAt = (await circuitBreakerGet(db, "probe-fails")).openedAt as Date;
     await sleep(
       (await openError(withCircuitBreaker(db, "probe-fails", options, boom))).retryAfterMs,
     );
 
     await fail(db, "probe-fails", options, 1);
-    const reopened = await readCircuitBreaker(db, "probe-fails");
+    const reopened = await circuitBreakerGet(db, "probe-fails");
     expect(reopened.state).toBe("open");
     expect(reopened.openedAt?.getTime()).toBeGreaterThan(firstOpenedAt.getTime() + 150);
     const fn = vi.fn(async () => "called");
@@ -152,7 +152,7 @@ describe("withCircuitBreaker", () => {
     expect(await withCircuitBreaker(db, "lost-probe", options, async () => "probed")).toBe(
       "probed",
     );
-    expect(await readCircuitBreaker(db, "lost-probe")).toMatchObject({ state: "closed" });
+    expect(await circuitBreakerGet(db, "lost-probe")).toMatchObject({ state: "closed" });
   });
 
   it("refuses bad options, naming the field, without calling fn", async () => {

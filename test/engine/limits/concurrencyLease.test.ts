@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../../../src/database/pool.ts";
 import {
   acquireLease,
-  countLeases,
+  leaseCount,
   releaseLease,
   renewLease,
 } from "../../../src/engine/limits/concurrencyLease.ts";
@@ -30,7 +30,7 @@ describe("concurrency leases", () => {
       ),
     );
     expect(granted.filter(Boolean)).toHaveLength(3);
-    expect(await countLeases(testDb().db, "campaign:1")).toBe(3);
+    expect(await leaseCount(testDb().db, "campaign:1")).toBe(3);
     expect(await leaseRows("campaign:1")).toHaveLength(3);
   });
 
@@ -50,7 +50,7 @@ describe("concurrency leases", () => {
     const options = { max: 2, ttlMs: minute };
     expect(await acquireLease(db, "again", "a", options)).toBe(true);
     expect(await acquireLease(db, "again", "a", options)).toBe(true);
-    expect(await countLeases(db, "again")).toBe(1);
+    expect(await leaseCount(db, "again")).toBe(1);
     expect(await acquireLease(db, "again", "b", options)).toBe(true);
     expect(await acquireLease(db, "again", "c", options)).toBe(false);
   });
@@ -60,7 +60,7 @@ describe("concurrency leases", () => {
     expect(await acquireLease(db, "expiry", "crashed", { max: 1, ttlMs: 100 })).toBe(true);
     expect(await acquireLease(db, "expiry", "next", { max: 1, ttlMs: minute })).toBe(false);
     await sleep(150);
-    expect(await countLeases(db, "expiry")).toBe(0);
+    expect(await leaseCount(db, "expiry")).toBe(0);
     expect(await leaseRows("expiry")).toEqual(["crashed"]);
     expect(await acquireLease(db, "expiry", "next", { max: 1, ttlMs: minute })).toBe(true);
     expect(await leaseRows("expiry")).toEqual(["next"]);
@@ -83,9 +83,9 @@ describe("concurrency leases", () => {
   it("takes part in the caller's transaction", async () => {
     await withRollback(async (trx) => {
       expect(await acquireLease(trx, "outbox", "a", { max: 1, ttlMs: minute })).toBe(true);
-      expect(await countLeases(trx, "outbox")).toBe(1);
+      expect(await leaseCount(trx, "outbox")).toBe(1);
     });
-    expect(await countLeases(testDb().db, "outbox")).toBe(0);
+    expect(await leaseCount(testDb().db, "outbox")).toBe(0);
   });
 
   it("refuses bad input, naming the field", async () => {

@@ -1,0 +1,242 @@
+import { createHash } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Scope } from "../../../src/api/auth/principal.ts";
+import {
+  ApiTokenNameTakenError,
+  createApiToken,
+  hasScope,
+  revokeApiToken,
+  verifyApiToken,
+} from "../../../src/api/auth/tokens.ts";
+import type { AppEnv } from "../../../src/api/context.ts";
+import { type ErrorBody, toErrorResponse } from "../../../src/api/errors.ts";
+import { authenticate, requireScope } from "../../../src/api/middleware/authenticate.ts";
+import { testDb } from "../../support/database.ts";
+
+const db = () => testDb().db;
+let counter = 0;
+
+async function newToken(scopes: Scope[]) {
+  const name = `auth-test-${++counter}`;
+  return { name, ...(await createApiToken(db(), { name, scopes })) };
+}
+
+function securedApp(cacheTtlMs = 5_000) {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(authenticate({ db: db(), openPaths: ["/healthz", "/docs/*"], cacheTtlMs }));
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/docs/index.html", (c) => c.text("docs"));
+  app.get("/read", requireScope("read"), (c) => c.json({ name: c.get("principal").name }));
+  app.post("/operate", requireScope("operate"), (c) => c.json({ ok: true }));
+  app.delete("/admin", requireScope("admin"), (c) => c.json({ ok: true }));
+  app.onError(toErrorResponse);
+  return app;
+}
+
+const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+
+async function expectUnauthorized(response: Response) {
+  expect(response.status).toBe(401);
+  expect(response.headers.get("www-authenticate")).toMatch(/^Bearer\b/);
+  const body = (await response.json()) as ErrorBody;
+  expect(body.error.code).toBe("unauthorized");
+  expect(body.error.details).toEqual([]);
+  return body;
+}
+
+describe("hasScope", () => {
+  it("lets admin imply operate and read, and operate imply read", () => {
+    const as = (scopes: Scope[]) => ({ scopes });
+    expect(hasScope(as(["admin"]), "read")).toBe(true);
+    expect(hasScope(as(["admin"]), "operate")).toBe(true);
+    expect(hasScope(as(["operate"]), "read")).toBe(true);
+    expect(hasScope(as(["operate"]), "admin")).toBe(false);
+    expect(hasScope(as(["read"]), "operate")).toBe(false);
+    expect(hasScope(as([]), "read")).toBe(false);
+  });
+});
+
+describe("API tokens", () => {
+  it("stores only the SHA-256 of the secret, and a short prefix for display", async () => {
+    const { id, token } = await newToken(["read"]);
+    expect(token).toMatch(/^sb_[A-Za-z0-9_-]{43}$/);
+    const row = await db()
+      .selectFrom("api_tokens")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(createHash("sha256").update(token).digest("hex"));
+    expect(token.startsWith(row.token_prefix)).toBe(true);
+    expect(row.token_prefix.length).toBeLessThan(16);
+    expect(JSON.stringify(row)).not.toContain(token.slice(3));
+  });
+
+  it("verifies a live token and refuses unknown, malformed and revoked ones", async () => {
+    const { id, name, token } = await newToken(["operate"]);
+    expect(await verifyApiToken(db(), token)).toEqual({ tokenId: id, name, scopes: ["operate"] });
+    expect(await verifyApiToken(db(), `${token.slice(0, -1)}x`)).toBeUndefined();
+    expect(await verifyApiToken(db(), "not-a-token")).toBeUndefined();
+    expect(await revokeApiToken(db(), name)).toEqual({ id, outcome: "revoked" });
+    expect(await revokeApiToken(db(), name)).toEqual({ id, outcome: "already_revoked" });
+    expect(await revokeApiToken(db(), "no-such-token")).toEqual({ id: null, outcome: "not_found" });
+    expect(await verifyApiToken(db(), token)).toBeUndefined();
+  });
+
+  it("writes last_used_at at most once a minute", async () => {
+    const { id, token } = await newToken(["read"]);
+    const lastUsed = async () =>
+      (
+        await db()
+          .selectFrom("api_tokens")
+          .select("last_used_at")
+          .where("id", "=", id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
+    expect(await lastUsed()).toBeNull();
+    await verifyApiToken(db(), token);
+    const first = await lastUsed();
+    expect(first).toBeInstanceOf(Date);
+    await verifyApiToken(db(), token);
+    expect(await lastUsed()).toEqual(first);
+  });
+
+  it("refuses a taken name, an unknown scope and an empty scope list", async () => {
+    const { name } = await newToken(["read"]);
+    await expect(createApiToken(db(), { name, scopes: ["read"] })).rejects.toThrow(
+      ApiTokenNameTakenError,
+    );
+    await expect(
+      createApiToken(db(), { name: "other", scopes: ["superuser" as Scope] }),
+    ).rejects.toThrow(/scope must be one of read, operate, admin/);
+    await expect(createApiToken(db(), { name: "other", scopes: [] })).rejects.toThrow(
+      /at least one scope/,
+    );
+  });
+
+  it("is refused by the database when a scope is outside read/operate/admin", async () => {
+    await expect(
+      db()
+        .insertInto("api_tokens")
+        .values({ name: "raw", token_hash: "a".repeat(64), token_prefix: "sb_", scopes: ["root"] })
+        .execute(),
+    ).rejects.toThrow(/check constraint/);
+  });
+});
+
+describe("authenticate", () => {
+  it("answers 401 with WWW-Authenticate when there is no token", async () => {
+    const body = await expectUnauthorized(await securedApp().request("/read"));
+    expect(body.error.message).toMatch(/Authorization: Bearer/);
+  });
+
+  it("answers 401 to a malformed header, an unknown token and garbage", async () => {
+    const app = securedApp();
+    const { token } = await newToken(["read"]);
+    await expectUnauthorized(await app.request("/read", { headers: { Authorization: token } }));
+    await expectUnauthorized(
+      await app.request("/read", { headers: { Authorization: `Basic ${token}` } }),
+    );
+    await expectUnauthorized(await app.request("/read", bearer(`${token.slice(0, -2)}zz`)));
+    const garbage = await expectUnauthorized(await app.request("/read", bearer("hunter2")));
+    expect(garbage.error.message).toBe("Invalid or revoked API token");
+  });
+
+  it("lets open paths through without a token", async () => {
+    const app = securedApp();
+    expect((await app.request("/healthz")).status).toBe(200);
+    expect((await app.request("/docs/index.html")).status).toBe(200);
+  });
+
+  it("sets the principal for the route", async () => {
+    const { name, token } = await newToken(["read"]);
+    const response = await securedApp().request("/read", bearer(token));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ name });
+  });
+
+  it("answers 403 naming the missing scope", async () => {
+    const { token } = await newToken(["read"]);
+    const response = await securedApp().request("/operate", { method: "POST", ...bearer(token) });
+    expect(response.status).toBe(403);
+    const body = (await response.json()) as ErrorBody;
+    expect(body.error.code).toBe("forbidden");
+    expect(body.error.message).toContain('"operate" scope');
+    expect(body.error.details).toEqual([{ path: "scope", message: 'missing scope "operate"' }]);
+  });
+
+  it("applies scope implication: admin does everything, operate reads", async () => {
+    const app = securedApp();
+    const admin = await newToken(["admin"]);
+    const operate = await newToken(["operate"]);
+    const status = async (method: string, path: string, token: string) =>
+      (await app.request(path, { method, ...bearer(token) })).status;
+    expect(await status("GET", "/read", admin.token)).toBe(200);
+    expect(await status("POST", "/operate", admin.token)).toBe(200);
+    expect(await status("DELETE", "/admin", admin.token)).toBe(200);
+    expect(await status("GET", "/read", operate.token)).toBe(200);
+    expect(await status("POST", "/operate", operate.token)).toBe(200);
+    expect(await status("DELETE", "/admin", operate.token)).toBe(403);
+  });
+
+  it("refuses a revoked token once the cache entry expires", async () => {
+    const app = securedApp(300);
+    const { name, token } = await newToken(["read"]);
+    expect((await app.request("/read", bearer(token))).status).toBe(200);
+    await revokeApiToken(db(), name);
+    // Still cached: revocation takes effect within the cache TTL, not at once.
+    expect((await app.request("/read", bearer(token))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await expectUnauthorized(await app.request("/read", bearer(token)));
+  });
+
+  it("refuses a revoked token at once without a cache", async () => {
+    const app = securedApp(0);
+    const { name, token } = await newToken(["read"]);
+    expect((await app.request("/read", bearer(token))).status).toBe(200);
+    await revokeApiToken(db(), name);
+    await expectUnauthorized(await app.request("/read", bearer(token)));
+  });
+
+  it("looks a token up once per cache TTL, even for concurrent requests", async () => {
+    const { id, token } = await newToken(["read"]);
+    const app = securedApp(60_000);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => app.request("/read", bearer(token))),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+    // Deleting the row proves later requests are answered from memory.
+    await db().deleteFrom("api_tokens").where("id", "=", id).execute();
+    expect((await app.request("/read", bearer(token))).status).toBe(200);
+  });
+});
+
+describe("authenticate over HTTP", () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it("serves 401 and 200 through @hono/node-server", async () => {
+    const server = serve({ fetch: securedApp().fetch, hostname: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => server.once("listening", resolve));
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const refused = await fetch(`${base}/read`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(refused.headers.get("content-type")).toMatch(/application\/json/);
+    expect(((await refused.json()) as ErrorBody).error.code).toBe("unauthorized");
+
+    const { name, token } = await newToken(["read"]);
+    const allowed = await fetch(`${base}/read`, bearer(token));
+    expect(allowed.status).toBe(200);
+    expect(await allowed.json()).toEqual({ name });
+  });
+});
