@@ -15,10 +15,5 @@ export default defineCallCenterTask({
   maxAttempts: 5,
   softTimeLimitMs: 2 * 60_000,
   hardTimeLimitMs: 3 * 60_000,
-  run: (payload, ctx) =>
-    placeOutboundCall(ctx.db, ctx.services.twilio, payload, {
-      executionId: ctx.executionId,
-      attempt: ctx.attempt,
-      maxAttempts: ctx.maxAttempts,
-    }),
+  run: (payload, ctx) => placeOutboundCall(ctx.db, ctx.services.twilio, payload, ctx),
 });

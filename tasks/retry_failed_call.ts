@@ -9,11 +9,5 @@ export default defineTask({
   name: "retry_failed_call",
   lane: "retries",
   payload: retryFailedCallPayload,
-  run: (payload, ctx) =>
-    failOnBadInput(
-      retryFailedCall(ctx.db, queueOutboundCall, payload, {
-        executionId: ctx.executionId,
-        taskName: "retry_failed_call",
-      }),
-    ),
+  run: (payload, ctx) => failOnBadInput(retryFailedCall(ctx.db, queueOutboundCall, payload, ctx)),
 });

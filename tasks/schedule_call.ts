@@ -8,9 +8,5 @@ export default defineTask({
   name: "schedule_call",
   lane: "realtime",
   payload: scheduleCallPayload,
-  run: (payload, ctx) =>
-    scheduleCall(ctx.db, queueOutboundCall, payload, {
-      executionId: ctx.executionId,
-      taskName: "schedule_call",
-    }),
+  run: (payload, ctx) => scheduleCall(ctx.db, queueOutboundCall, payload, ctx),
 });

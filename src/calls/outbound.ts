@@ -5,16 +5,10 @@
 
 import type { TwilioService } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
+import type { TaskContext } from "../engine/types.ts";
 import { createCallIntent, executionIntentKey, failOnBadInput } from "./callIntents.ts";
 import { type DialResult, type DialSettings, defaultDialSettings, dialCall } from "./dialing.ts";
 import type { QueueOutboundCallPayload } from "./payloads.ts";
-
-export interface DialJob {
-  /** The job's execution public id: the intent key when the payload names no intent. */
-  executionId: string;
-  attempt: number;
-  maxAttempts: number;
-}
 
 /**
  * The queue_outbound_call task: finds (or writes) the intent, then dials it. An intent written
@@ -24,7 +18,7 @@ export async function placeOutboundCall(
   db: Db,
   twilio: TwilioService,
   payload: QueueOutboundCallPayload,
-  job: DialJob,
+  ctx: Pick<TaskContext, "executionId" | "attempt" | "maxAttempts">,
   settings: DialSettings = defaultDialSettings,
 ): Promise<DialResult> {
   let callId = payload.call_id;
@@ -32,7 +26,7 @@ export async function placeOutboundCall(
     const delayMs = Math.round((payload.delay_seconds ?? 0) * 1000);
     const intent = await failOnBadInput(
       createCallIntent(db, {
-        intentKey: payload.intent_key ?? executionIntentKey(job.executionId),
+        intentKey: payload.intent_key ?? executionIntentKey(ctx.executionId),
         toNumber: payload.to_number as string,
         fromNumber: payload.from_number,
         metadata: payload.call_metadata,
@@ -49,7 +43,7 @@ export async function placeOutboundCall(
       callId,
       webhookUrl: payload.webhook_url,
       statusCallbackUrl: payload.status_callback_url,
-      lastAttempt: job.attempt >= job.maxAttempts,
+      lastAttempt: ctx.attempt >= ctx.maxAttempts,
     },
     settings,
   );

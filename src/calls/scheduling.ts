@@ -6,7 +6,7 @@
  */
 import type { Db } from "../database/pool.ts";
 import type { Call } from "../database/schema.ts";
-import type { AnyTask } from "../engine/task.ts";
+import type { AnyTask, TaskContext } from "../engine/task.ts";
 import {
   CallInputError,
   callGetByPublicId,
@@ -16,20 +16,17 @@ import {
 } from "./callIntents.ts";
 import type { RetryFailedCallPayload, ScheduleCallPayload } from "./payloads.ts";
 
-export interface AskingJob {
-  /** Public id of the execution asking. */
-  executionId: string;
-  taskName: string;
-}
+/** The task asking, if one asks: its call is keyed to its execution, so a re-run finds it again. */
+type Asking = Pick<TaskContext, "executionId" | "taskName">;
 
-const jobKeyOf = (job: AskingJob) => `${job.taskName}:${job.executionId}`;
+const jobKeyOf = (ctx: Asking) => `${ctx.taskName}:${ctx.executionId}`;
 
 /** Enqueues the call for `schedule_time` (now, if that has just passed). */
 export function scheduleCall(
   db: Db,
   dialTask: AnyTask,
   payload: ScheduleCallPayload,
-  job?: AskingJob,
+  ctx?: Asking,
 ): Promise<QueuedCall> {
   return enqueueCall(db, dialTask, {
     to_number: payload.to_number,
@@ -38,7 +35,7 @@ export function scheduleCall(
     webhook_url: payload.webhook_url,
     status_callback_url: payload.status_callback_url,
     runAt: new Date(payload.schedule_time),
-    ...(job ? { jobKey: jobKeyOf(job), parentId: job.executionId } : {}),
+    ...(ctx ? { jobKey: jobKeyOf(ctx), parentId: ctx.executionId } : {}),
   });
 }
 
@@ -55,7 +52,7 @@ export async function retryFailedCall(
   db: Db,
   dialTask: AnyTask,
   payload: RetryFailedCallPayload,
-  job?: AskingJob,
+  ctx?: Asking,
 ): Promise<RetriedCall> {
   const original = await findOriginalCall(db, payload);
   if (!(retryableCallStatuses as readonly string[]).includes(original.status)) {
@@ -71,7 +68,7 @@ export async function retryFailedCall(
     call_metadata: metadata,
     extraMetadata: { retry_of: original.public_id },
     runAt: new Date(Date.now() + payload.retry_delay * 1000),
-    ...(job ? { jobKey: jobKeyOf(job), parentId: job.executionId } : {}),
+    ...(ctx ? { jobKey: jobKeyOf(ctx), parentId: ctx.executionId } : {}),
   });
   return { ...queued, retry_of: original.public_id };
 }

@@ -83,6 +83,10 @@ export class JobContext<Services> implements TaskContext<Services> {
   readonly attempt: number;
   readonly maxAttempts: number;
 
+  get taskName(): string {
+    return this.#execution.task;
+  }
+
   get logger(): Logger {
     this.#logger ??= this.#shared.logger.child({
       task: this.#execution.task,

@@ -50,6 +50,8 @@ export interface TaskContext<Services = unknown> {
   maxAttempts: number;
   /** The execution's public id (UUID). */
   executionId: string;
+  /** The task this job runs (`name` of its definition). */
+  taskName: string;
   /** Records progress (0-100) for status lookups and live views; throttled and batched. */
   progress(percent: number, message?: string): void;
   /** What the application gave the worker; throws if the worker was started without them. */

@@ -19,8 +19,8 @@ import { claimRecording, releaseFailedClaim } from "./claim.ts";
 import { deleteRecordingFromTwilio, deletesAfterStoring } from "./twilioCopy.ts";
 import { downloadRecordingMedia, fetchTwilioRecording } from "./twilioMedia.ts";
 
-/** What processing needs from a job; a `TaskContext` has it all. */
-export type RecordingJobContext = Pick<
+/** What processing needs of its task's context. */
+export type ProcessRecordingContext = Pick<
   CallCenterTaskContext,
   "db" | "services" | "signal" | "executionId" | "logger"
 >;
@@ -44,7 +44,7 @@ export interface ProcessRecordingResult {
 }
 
 export async function processRecording(
-  ctx: RecordingJobContext,
+  ctx: ProcessRecordingContext,
   recordingId: number,
   options: ProcessRecordingOptions = {},
 ): Promise<ProcessRecordingResult> {
@@ -87,7 +87,7 @@ export async function processRecording(
 }
 
 async function download(
-  ctx: RecordingJobContext,
+  ctx: ProcessRecordingContext,
   recording: Recording,
   options: ProcessRecordingOptions,
 ): Promise<Recording> {
@@ -131,7 +131,7 @@ export interface ProcessCallRecordingsResult {
  * ones are no-ops when the job is retried).
  */
 export async function processCallRecordings(
-  ctx: RecordingJobContext,
+  ctx: ProcessRecordingContext,
   callId: number,
   options: ProcessRecordingOptions = {},
 ): Promise<ProcessCallRecordingsResult> {

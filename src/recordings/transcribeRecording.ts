@@ -18,17 +18,15 @@
  * starts a new Twilio transcript.
  */
 import type { Selectable } from "kysely";
-import type { CallCenterServices } from "../callCenter/services.ts";
+import type { CallCenterTaskContext } from "../callCenter/task.ts";
 import type { Db } from "../database/pool.ts";
 import type { Recording, TranscriptTable } from "../database/schema.ts";
 import { PermanentError, SnoozeError } from "../engine/errors.ts";
 import { isTwilioNotFound } from "../twilio/errors.ts";
 import { deleteRecordingFromTwilio } from "./twilioCopy.ts";
 
-export interface TranscribeContext {
-  db: Db;
-  services: CallCenterServices;
-}
+/** What transcription needs of its task's context. */
+export type TranscribeContext = Pick<CallCenterTaskContext, "db" | "services">;
 
 export interface TranscribeOptions {
   /** Give up on a transcript still not done after this long. Default 6 hours. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import type { Db } from "../../src/database/pool.ts";
 import type { Recording } from "../../src/database/schema.ts";
-import type { RecordingJobContext } from "../../src/recordings/processRecording.ts";
+import type { ProcessRecordingContext } from "../../src/recordings/processRecording.ts";
 import { silentLogger, waitFor } from "./engine.ts";
 import type { TestServices } from "./services.ts";
 
@@ -87,7 +87,7 @@ export function simulatorRequests(t: TestServices, method: string, pattern: RegE
 }
 
 /** A job context for calling src/recordings functions directly, without a worker. */
-export function jobContext(db: Db, services: CallCenterServices): RecordingJobContext {
+export function jobContext(db: Db, services: CallCenterServices): ProcessRecordingContext {
   return {
     db,
     services,
