@@ -1,0 +1,132 @@
+/**
+ * Runs one attempt of a task inline, in this process, with the engine's own `TaskContext`: the
+ * execution is enqueued for real (so the payload is validated exactly as enqueue does), its job
+ * is taken back before anything else can see it, and the attempt runs here, writing its start,
+ * progress and ending through a `LedgerWriter`. `ctx.enqueue` creates real child executions
+ * with real jobs, which a worker in the same test runs.
+ *
+ * It is one attempt and nothing else of the job runner: no retry, snooze or time limit, no
+ * shared limit, no cancel. A task that throws ends its execution `dead` with its error, and
+ * `runTask` rejects with that error as the task threw it.
+ */
+import { sql } from "kysely";
+import type { z } from "zod";
+import type { Execution } from "../database/schema.ts";
+import { enqueue } from "../engine/enqueue.ts";
+import { JobAbort, JobContext, type JobContextShared } from "../engine/jobContext.ts";
+import { errorRecord } from "../engine/jobRunner.ts";
+import type { JobEnvelope } from "../engine/jobSpec.ts";
+import type { ExecutionRef } from "../engine/ledger/executionEvents.ts";
+import { LedgerWriter } from "../engine/ledger/ledgerWriter.ts";
+import type { Task } from "../engine/types.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { type Executor, executionGetByPublicId } from "./executionQueries.ts";
+
+export interface RunTaskOptions<Services> {
+  /** What `ctx.services` returns; without it, reading `ctx.services` throws as in a worker. */
+  services?: Services;
+  /** Default: a silent logger. */
+  logger?: Logger;
+  /** The execution's max attempts, as the enqueue option; `ctx.attempt` is always 1. */
+  maxAttempts?: number;
+}
+
+export interface RunTaskResult<Result> {
+  /** What the task returned. */
+  result: Result;
+  /** The execution as the ledger holds it once the attempt ended (`succeeded`). */
+  execution: Execution;
+}
+
+/** The worker id the ledger records for an attempt run by `runTask`. */
+export const RUN_TASK_WORKER_ID = "switchboard/testing";
+
+/**
+ * @example
+ * const { result, execution } = await runTask(db, debugTask, { sleep_ms: 20 });
+ * expect(execution.status).toBe("succeeded");
+ */
+export async function runTask<Schema extends z.ZodType, Result, Services>(
+  db: Executor,
+  task: Task<Schema, Result, Services>,
+  payload: z.input<Schema>,
+  options: RunTaskOptions<Services> = {},
+): Promise<RunTaskResult<Result>> {
+  const envelope = await enqueueWithoutJob(db, task, payload, options.maxAttempts);
+  const execution: ExecutionRef = {
+    id: envelope.e,
+    publicId: envelope.u,
+    task: task.name,
+    lane: task.lane,
+  };
+  const logger = options.logger ?? createLogger("silent");
+  const ledger = new LedgerWriter({ db, workerId: RUN_TASK_WORKER_ID, logger });
+  const shared: JobContextShared<Services> = {
+    db,
+    ledger,
+    logger,
+    ...(options.services === undefined ? {} : { services: options.services }),
+  };
+  const maxAttempts = envelope.m ?? task.maxAttempts;
+  const ctx = new JobContext(shared, new JobAbort(), execution, 1, maxAttempts);
+  const startedAt = new Date();
+  ledger.started(execution, 1, startedAt);
+  let result: Result;
+  try {
+    // As the job runner does: the task parses the payload the job carries.
+    result = await task.run(task.payload.parse(envelope.p), ctx);
+  } catch (error) {
+    await ledger.finishedNow({
+      execution,
+      status: "dead",
+      attempt: 1,
+      startedAt,
+      outcome: "failed",
+      error: errorRecord(error),
+    });
+    throw error;
+  }
+  ledger.succeeded({ execution, attempt: 1, startedAt, firstTry: true, result });
+  await ledger.flush();
+  const row = await executionGetByPublicId(db, envelope.u);
+  if (!row) throw new Error(`execution ${envelope.u} vanished while its task ran`);
+  return { result, execution: row };
+}
+
+/**
+ * Enqueues through the real `enqueue` and, in the same transaction, completes the job it added
+ * and clears the execution's `job_id`: no worker ever sees the job, and the reconcile sweep
+ * (which ends live executions whose job is gone) leaves the execution alone. Returns the
+ * envelope the job carried.
+ */
+async function enqueueWithoutJob(
+  db: Executor,
+  task: Parameters<typeof enqueue>[1],
+  payload: unknown,
+  maxAttempts: number | undefined,
+): Promise<JobEnvelope> {
+  const run = async (trx: Executor) => {
+    const publicId = await enqueue(
+      trx,
+      task,
+      payload,
+      maxAttempts === undefined ? {} : { maxAttempts },
+    );
+    const { rows } = await sql<{ envelope: JobEnvelope | null }>`
+      with execution as (
+        select id, job_id from executions where public_id = ${publicId}
+      ),
+      job as (
+        select j.payload
+        from execution, graphile_worker.complete_jobs(array[execution.job_id]::bigint[]) j
+      ),
+      cleared as (
+        update executions e set job_id = null from execution where e.id = execution.id
+      )
+      select (select payload from job) as envelope`.execute(trx);
+    const envelope = rows[0]?.envelope;
+    if (!envelope) throw new Error(`execution ${publicId} has no job to take back`);
+    return envelope;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
