@@ -11,6 +11,7 @@ import {
   tokenNameSchema,
 } from "../../api/auth/tokens.ts";
 import { recordAudit } from "../../control/audit.ts";
+import { cliOperator } from "../operator.ts";
 import { withRuntime } from "../runtime.ts";
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -56,7 +57,7 @@ const createCommand = new Command("create")
       const created = await database.db.transaction().execute(async (trx) => {
         const token = await createApiToken(trx, { name: options.name, scopes: options.scope });
         await recordAudit(trx, {
-          actor: "cli",
+          ...cliOperator(),
           action: "token.create",
           targetIds: [String(token.id)],
           details: { name: options.name, scopes: options.scope },
@@ -78,7 +79,7 @@ const revokeCommand = new Command("revoke")
         const revoked = await revokeApiToken(trx, options.name);
         if (revoked.outcome === "revoked") {
           await recordAudit(trx, {
-            actor: "cli",
+            ...cliOperator(),
             action: "token.revoke",
             targetIds: [String(revoked.id)],
             details: { name: options.name },

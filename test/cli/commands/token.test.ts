@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { describe, expect, it } from "vitest";
 import { verifyApiToken } from "../../../src/api/auth/tokens.ts";
 import { runCli } from "../../support/cli.ts";
@@ -51,7 +52,10 @@ describe("switchboard token", () => {
       .where("action", "=", "token.create")
       .execute();
     expect(audit).toEqual([
-      expect.objectContaining({ actor: "cli", target_ids: [String(printed.id)] }),
+      expect.objectContaining({
+        actor: `cli:${userInfo().username}`,
+        target_ids: [String(printed.id)],
+      }),
     ]);
     expect(JSON.stringify(audit)).not.toContain(printed.token);
   });
