@@ -192,13 +192,16 @@ export async function dialCall(
   };
   const from = call.from_number || twilio.phoneNumber;
 
+  /** Waits, slot freed, for Twilio's breaker to let a request through; rethrows anything else. */
+  const waitForBreaker = async (error: unknown): Promise<never> => {
+    if (!(error instanceof CircuitOpenError)) throw error;
+    await freeSlot();
+    throw whileOpen(error);
+  };
+
   if (call.dialed_at) {
     const placed = await findPlacedCall(db, twilio, call, from, settings.reconcileMarginMs).catch(
-      async (error: unknown) => {
-        if (!(error instanceof CircuitOpenError)) throw error;
-        await freeSlot();
-        throw whileOpen(error);
-      },
+      waitForBreaker,
     );
     if (placed) {
       const status = await attachSid(db, call.id, placed);
@@ -304,7 +307,7 @@ export async function dialCall(
         from,
         error,
         settings.reconcileMarginMs,
-      );
+      ).catch(waitForBreaker);
       return result("adopted", adopted.sid, adopted.status);
     }
     throw new AmbiguousDialError(

@@ -8,6 +8,7 @@ import type { CallInstance } from "twilio/lib/rest/api/v2010/account/call.js";
 import type { TwilioService } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
 import { PermanentError } from "../engine/errors.ts";
+import { CircuitOpenError } from "../engine/limits/circuitBreaker.ts";
 import { twilioRequest } from "../twilio/circuitBreaker.ts";
 import { twilioFailureOf } from "../twilio/errors.ts";
 import { isFinalCallStatus } from "./callStatus.ts";
@@ -36,13 +37,10 @@ export async function findPlacedCall(
 ): Promise<CallInstance | undefined> {
   const since = new Date((call.dialed_at?.getTime() ?? Date.now()) - marginMs);
   const filters = { to: call.to_number, from };
-  const [started, queued] = await Promise.all([
-    twilioRequest(db, twilio, (client) =>
-      client.calls.list({ ...filters, startTimeAfter: since, limit: 50 }),
-    ),
-    twilioRequest(db, twilio, (client) =>
-      client.calls.list({ ...filters, status: "queued", limit: 50 }),
-    ),
+  // One request through the breaker, so a half-open breaker's single probe covers the lookup.
+  const [started, queued] = await twilioRequest(db, twilio, async (client) => [
+    await client.calls.list({ ...filters, startTimeAfter: since, limit: 50 }),
+    await client.calls.list({ ...filters, status: "queued", limit: 50 }),
   ]);
   const candidates = new Map<string, CallInstance>();
   for (const listed of [...started, ...queued]) {
@@ -67,7 +65,8 @@ export async function findPlacedCall(
 /**
  * On the last attempt, after a dial request failed ambiguously (`error`): adopts the call if
  * Twilio has it (its sid and the intent's status afterwards), else ends the intent as failed
- * and throws a `PermanentError`.
+ * and throws a `PermanentError`. While Twilio's circuit breaker is open the lookup cannot be
+ * made, and its `CircuitOpenError` is thrown as it is.
  */
 export async function adoptOrGiveUp(
   db: Db,
@@ -83,6 +82,8 @@ export async function adoptOrGiveUp(
   try {
     placed = await findPlacedCall(db, twilio, call, from, marginMs);
   } catch (lookupError) {
+    // Twilio was not asked: the lookup waits for the breaker instead of giving up.
+    if (lookupError instanceof CircuitOpenError) throw lookupError;
     lookup = `looking for the call on Twilio failed too (${twilioFailureOf(lookupError).message})`;
   }
   if (placed) return { sid: placed.sid, status: await attachSid(db, call.id, placed) };

@@ -11,8 +11,14 @@ import { z } from "zod";
 import { PermanentError } from "../engine/errors.ts";
 
 export const canaryPayload = z.looseObject({
-  /** How long to sleep, reporting progress as it goes (default 0). */
-  sleep_ms: z.number().int().min(0).max(3_600_000).optional(),
+  /** How long to sleep, reporting progress as it goes (default 0; at most 20 minutes, inside the
+   * task's soft time limit). */
+  sleep_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(20 * 60_000)
+    .optional(),
   /** Progress reports spread over the sleep, at most one per 10 ms (default 10). */
   progress_steps: z.number().int().min(1).max(100).optional(),
   /**

@@ -100,4 +100,33 @@ describe("Twilio's circuit breaker", () => {
     expect(await breaker()).toMatchObject({ state: "closed", failures: 0 });
     await simulator.whenIdle();
   });
+
+  it("on the last attempt, waits for the breaker instead of failing a call it could not look for", async () => {
+    const { services, simulator } = await startTestServices();
+    services.twilio.circuitBreaker = { failureThreshold: 1, recoveryTimeoutMs: RECOVERY_MS };
+    const twilio = services.twilio;
+    const callId = await intent("+15552300011");
+
+    // The dial request's answer is lost, and that outage opens the breaker: the lookup for the
+    // call it may have placed cannot be made, so the intent must not be given up.
+    simulator.injectFault({ kind: "500", count: 1, match: CREATE });
+    const held = await rejection(dialCall(db(), twilio, { callId, lastAttempt: true }));
+    expect(held).toBeInstanceOf(SnoozeError);
+    expect((held as SnoozeError).cause).toBeInstanceOf(CircuitOpenError);
+    const row = await db()
+      .selectFrom("calls")
+      .select(["status", "sid"])
+      .where("public_id", "=", callId)
+      .executeTakeFirstOrThrow();
+    expect(row.status).not.toBe("failed");
+
+    // Once a probe may go through, the lookup runs first: Twilio never placed the call, so it
+    // is dialed, once.
+    await new Promise((resolve) => setTimeout(resolve, RECOVERY_MS + 100));
+    expect(await dialCall(db(), twilio, { callId, lastAttempt: true })).toMatchObject({
+      outcome: "dialed",
+    });
+    expect(simulator.eventLog().calls).toHaveLength(1);
+    await simulator.whenIdle();
+  });
 });
