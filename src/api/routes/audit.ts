@@ -6,7 +6,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { auditList } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
 import type { AppEnv } from "../context.ts";
-import { cursorParam, encodeCursor } from "../cursor.ts";
+import { encodeCursor } from "../../database/keysetCursor.ts";
+import { cursorParam } from "../schemas/cursor.ts";
 import { validationError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 

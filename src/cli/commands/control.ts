@@ -4,7 +4,7 @@
  */
 import { Argument, Command } from "commander";
 import { tasks } from "../../../tasks/index.ts";
-import { isoMillis } from "../../api/timestamps.ts";
+import { isoMillis } from "../../database/timestamps.ts";
 import { executionCancel } from "../../control/cancel.ts";
 import { lanePause, laneResume } from "../../control/lane.ts";
 import { executionRetry } from "../../control/retry.ts";
