@@ -66,6 +66,8 @@ describe("executionList and executionGetByPublicId", () => {
     expect(summary).not.toHaveProperty("payload");
     const whole = await executionGetByPublicId(db(), summary?.public_id as string);
     expect(whole).toMatchObject({ id: summary?.id, status: "queued", payload: {} });
-    expect(await executionGetByPublicId(db(), "4a0f0f0f-0000-4000-8000-000000000000")).toBeUndefined();
+    expect(
+      await executionGetByPublicId(db(), "4a0f0f0f-0000-4000-8000-000000000000"),
+    ).toBeUndefined();
   });
 });

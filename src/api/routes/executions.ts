@@ -6,6 +6,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { executionCancel } from "../../control/cancel.ts";
 import { executionRetry } from "../../control/retry.ts";
+import { encodeCursor } from "../../database/keysetCursor.ts";
 import type { Db } from "../../database/pool.ts";
 import { liveStatuses } from "../../engine/executionStatus.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
@@ -18,12 +19,11 @@ import {
   executionListDead,
 } from "../../executions/queries.ts";
 import type { AppEnv } from "../context.ts";
-import { encodeCursor } from "../../database/keysetCursor.ts";
-import { cursorParam } from "../schemas/cursor.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import { ErrorSchema, errorResponses, json, notFoundResponse } from "../openapi.ts";
 import { operatorOf } from "../operator.ts";
+import { cursorParam } from "../schemas/cursor.ts";
 import {
   AttemptSchema,
   ExecutionSchema,
