@@ -101,7 +101,7 @@ describe("runTask", () => {
       run: async () => ({ text: "a\u0000b" }),
     });
     await expect(runTask(db(), nul, {})).rejects.toThrow(
-      /^task "returns_a_nul" succeeded but the ledger did not record it: execution [0-9a-f-]{36} is still running/,
+      /^task "returns_a_nul" succeeded but the ledger did not record it: execution [0-9a-f-]{36} is still queued/,
     );
   });
 
