@@ -283,6 +283,29 @@ describe("worker", () => {
     ]);
   });
 
+  it("gives an operator retry the payload as enqueued when it is not an object", async () => {
+    const sumsList = defineTask({
+      name: "sums_a_list",
+      lane: "analytics",
+      payload: z.array(z.number()),
+      maxAttempts: 1,
+      run: async (numbers, ctx) => {
+        if (ctx.attempt === 1) throw new Error("first attempt fails");
+        return numbers.reduce((sum, n) => sum + n, 0);
+      },
+    });
+    await startTestWorker([sumsList]);
+    const id = await enqueue(db(), sumsList, [1, 2, 3]);
+    await waitForStatus(id, "dead");
+    expect(
+      await db()
+        .transaction()
+        .execute((trx) => retryExecution(trx, new TaskRegistry([sumsList]), id)),
+    ).toBe("retried");
+    const row = await waitForStatus(id, ["succeeded", "dead"]);
+    expect(row).toMatchObject({ status: "succeeded", result: 6 });
+  });
+
   it("holds a paused lane's jobs until it is resumed", async () => {
     await setLanePaused(db(), "analytics", true, "test");
     await startTestWorker(all);
