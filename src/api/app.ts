@@ -10,6 +10,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { CallCenterServices, TwilioService } from "../callCenter/services.ts";
 import { createDb, type Pool } from "../database/pool.ts";
+import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
 import type { LaneName } from "../engine/lanes.ts";
 import { parseRateLimit, type RateLimit } from "../engine/limits/rateLimit.ts";
 import { TaskRegistry } from "../engine/registry.ts";
@@ -45,8 +46,8 @@ export interface ApiSettings {
   docsOpen: boolean;
   /** Most executions one bulk action may select. */
   bulkMaxBatch: number;
-  /** A worker seen within this is alive. */
-  aliveWithinMs: number;
+  /** A worker silent longer is not alive (see engine/fleet/workerAlive.ts). */
+  silentAfterMs: number;
   laneConcurrency: Partial<Record<LaneName, number>>;
   /** How long a token verification is cached (revocation delay). */
   authCacheTtlMs: number;
@@ -58,7 +59,7 @@ export const defaultApiSettings: ApiSettings = {
   metricsOpen: false,
   docsOpen: false,
   bulkMaxBatch: 1000,
-  aliveWithinMs: 30_000,
+  silentAfterMs: defaultWorkerSilentAfterMs,
   laneConcurrency: {},
   authCacheTtlMs: 5_000,
 };
@@ -122,7 +123,7 @@ export function createApp({
 
   const read: MiddlewareHandler<AppEnv>[] = [requireScope("read")];
   if (!s.metricsOpen) app.use("/metrics", ...read);
-  app.route("/", metricsRoutes({ pool, db, silentAfterMs: s.aliveWithinMs }));
+  app.route("/", metricsRoutes({ pool, db, silentAfterMs: s.silentAfterMs }));
   app.use("/api/events", ...read);
   app.route("/", eventsRoutes({ pool, hub: hub ?? new EventHub({ logger }) }));
 
@@ -137,7 +138,7 @@ export function createApp({
     "/",
     healthRoutes({
       db,
-      thresholds: { ...defaultHealthThresholds, aliveWithinMs: s.aliveWithinMs },
+      thresholds: { ...defaultHealthThresholds, silentAfterMs: s.silentAfterMs },
       laneConcurrency: s.laneConcurrency,
     }),
   );
@@ -145,7 +146,7 @@ export function createApp({
   api.route("/", bulkActionRoutes({ db, registry, maxBatch: s.bulkMaxBatch }));
   api.route(
     "/",
-    fleetRoutes({ db, aliveWithinMs: s.aliveWithinMs, laneConcurrency: s.laneConcurrency }),
+    fleetRoutes({ db, silentAfterMs: s.silentAfterMs, laneConcurrency: s.laneConcurrency }),
   );
   api.route("/", taskRoutes({ db, registry }));
   api.route("/", callRoutes({ db, registry }));

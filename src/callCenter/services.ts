@@ -23,7 +23,10 @@ export interface TwilioService {
   transcriptionServiceSid: string;
   /** True when `client` talks to the local simulator. */
   simulated: boolean;
-  /** The breaker guarding Twilio's REST API (src/twilio/circuitBreaker.ts); default 5 failures, 5 min. */
+  /**
+   * The breaker guarding Twilio's REST API (src/twilio/circuitBreaker.ts); what is not given
+   * comes from `circuitBreakerDefaults`.
+   */
   circuitBreaker?: Pick<CircuitBreakerOptions, "failureThreshold" | "recoveryTimeoutMs">;
 }
 

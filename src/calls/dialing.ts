@@ -38,10 +38,10 @@ import { endCallLocally } from "./fetchedStatus.ts";
 import { adoptOrGiveUp, attachSid, type DialedIntent, findPlacedCall } from "./placedCalls.ts";
 
 /** The shared calls-per-second bucket of the Twilio account. */
-export const TWILIO_CALLS_RATE_LIMIT_KEY = "twilio.calls";
+const TWILIO_CALLS_RATE_LIMIT_KEY = "twilio.calls";
 
 /** The call progress events every outbound call reports to its status callback. */
-export const STATUS_CALLBACK_EVENTS = ["initiated", "ringing", "answered", "completed"];
+const STATUS_CALLBACK_EVENTS = ["initiated", "ringing", "answered", "completed"];
 
 export interface DialSettings {
   /** How long a campaign call holds its slot; the final status callback frees it sooner. */
@@ -100,9 +100,9 @@ export class AmbiguousDialError extends Error {
  * What a failed `calls.create` means for the intent: `not_sent` (rate limited, or held back by
  * the open circuit breaker), `rejected` for good, or `ambiguous` (it may have been created).
  */
-export type DialFailure = "not_sent" | "rejected" | "ambiguous";
+type DialFailure = "not_sent" | "rejected" | "ambiguous";
 
-export function classifyDialFailure(error: unknown): DialFailure {
+function classifyDialFailure(error: unknown): DialFailure {
   if (error instanceof CircuitOpenError) return "not_sent";
   switch (twilioFailureOf(error).kind) {
     case "rate_limited":

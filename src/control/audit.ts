@@ -5,16 +5,17 @@
  * execution) is recorded too, with that outcome.
  *
  * @example
+ * // A new kind of operator action, audited in the transaction that makes its change:
  * await db.transaction().execute(async (trx) => {
- *   const outcome = await cancelExecution(trx, id);
+ *   const outcome = await reprioritizeExecution(trx, id, 5);
  *   await recordAudit(trx, {
- *     actor: "ops-dashboard", action: "execution.cancel", targetIds: [id], outcome,
+ *     actor, requestId, action: "execution.reprioritize", targetIds: [id],
+ *     details: { priority: 5 }, outcome,
  *   });
  * });
  */
 import type { Kysely, Selectable, Transaction } from "kysely";
-import { afterCursor, type Cursor, cursorKey } from "../api/cursor.ts";
-import { isoMicros } from "../api/timestamps.ts";
+import { afterCursor, type Cursor, cursorKey, keysetPage } from "../database/keysetCursor.ts";
 import type { AuditLogTable, Database } from "../database/schema.ts";
 
 export type AuditEntry = Selectable<AuditLogTable>;
@@ -24,6 +25,11 @@ export interface Operator {
   actor: string;
   /** The HTTP request's id; none from the CLI. */
   requestId?: string | null;
+}
+
+/** An operator action on one execution. */
+export interface ExecutionAction extends Operator {
+  publicId: string;
 }
 
 export interface AuditRecord extends Operator {
@@ -79,11 +85,6 @@ export async function auditList(db: Kysely<Database>, query: AuditListQuery) {
   if (query.action) select = select.where("action", "=", query.action);
   if (query.actor) select = select.where("actor", "=", query.actor);
   if (query.after) select = select.where(afterCursor("at", query.after));
-  const rows = await select.execute();
-  const entries = rows.slice(0, query.limit);
-  const last = entries.at(-1);
-  return {
-    entries,
-    next: rows.length > query.limit && last ? { at: isoMicros(last.at_key), id: last.id } : null,
-  };
+  const { rows, next } = keysetPage(await select.execute(), query.limit, (row) => row.at_key);
+  return { entries: rows, next };
 }

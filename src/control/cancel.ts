@@ -4,11 +4,7 @@
  */
 import type { Db } from "../database/pool.ts";
 import { type CancelOutcome, cancelExecution } from "../engine/control/cancel.ts";
-import { type Operator, recordAudit } from "./audit.ts";
-
-export interface ExecutionAction extends Operator {
-  publicId: string;
-}
+import { type ExecutionAction, recordAudit } from "./audit.ts";
 
 export async function executionCancel(
   db: Db,

@@ -6,8 +6,7 @@
 import type { Db } from "../database/pool.ts";
 import { type RetryOutcome, retryExecution } from "../engine/control/retry.ts";
 import type { TaskRegistry } from "../engine/registry.ts";
-import { recordAudit } from "./audit.ts";
-import type { ExecutionAction } from "./cancel.ts";
+import { type ExecutionAction, recordAudit } from "./audit.ts";
 
 export async function executionRetry(
   db: Db,

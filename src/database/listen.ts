@@ -5,7 +5,7 @@
  * source of truth (both do).
  *
  * @example
- * const listener = await listen(pool, {
+ * const listener = await listenForNotifications(pool, {
  *   logger,
  *   handlers: { switchboard_cancel: (payload) => abortJob(Number(payload)) },
  * });
@@ -38,7 +38,10 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-export async function listen(pool: Pool, options: ListenOptions): Promise<Listener> {
+export async function listenForNotifications(
+  pool: Pool,
+  options: ListenOptions,
+): Promise<Listener> {
   const { logger, handlers } = options;
   for (const channel of Object.keys(handlers)) {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) {

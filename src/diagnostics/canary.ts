@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { PermanentError } from "../engine/errors.ts";
+import type { TaskContext } from "../engine/types.ts";
 
 export const canaryPayload = z.looseObject({
   /** How long to sleep, reporting progress as it goes (default 0; at most 20 minutes, inside the
@@ -47,11 +48,7 @@ export class CanaryFailure extends Error {
   }
 }
 
-export interface CanaryContext {
-  attempt: number;
-  signal: AbortSignal;
-  progress(percent: number, message?: string): void;
-}
+export type CanaryContext = Pick<TaskContext, "attempt" | "signal" | "progress">;
 
 export async function runCanary(payload: CanaryPayload, ctx: CanaryContext): Promise<CanaryResult> {
   const { sleep_ms = 0, progress_steps = 10, fail = "never", fail_attempts = 0 } = payload;

@@ -3,17 +3,22 @@
  * graphile-worker job are inserted by one statement, so a status lookup right after enqueue is
  * consistent. Pass a Kysely transaction to enqueue as part of your own work (outbox pattern).
  */
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import { z } from "zod";
-import type { Database } from "../database/schema.ts";
+import type { Db } from "../database/pool.ts";
 import { EnqueueError } from "./errors.ts";
 import { liveStatuses } from "./executionStatus.ts";
-import { addJob, envelopeJson, type JobEnvelope, jobSpecRow, ledgerPayload } from "./jobSpec.ts";
+import {
+  addJob,
+  envelopeJson,
+  jobEnvelope,
+  jobEnvelopeSql,
+  jobSpecRow,
+  ledgerPayload,
+} from "./jobSpec.ts";
 import { defaultLanes } from "./lanes.ts";
 import type { TaskRegistry } from "./registry.ts";
 import type { AnyTask, EnqueueOptions } from "./types.ts";
-
-export type { EnqueueOptions } from "./types.ts";
 
 const optionsSchema = z
   .object({
@@ -38,11 +43,9 @@ export interface EnqueueItem {
   options?: EnqueueOptions;
 }
 
-type Executor = Kysely<Database>;
-
 /** Enqueues one job; returns its execution's public id. */
 export async function enqueue(
-  db: Executor,
+  db: Db,
   task: AnyTask,
   payload: unknown,
   options: EnqueueOptions = {},
@@ -53,7 +56,7 @@ export async function enqueue(
 
 /** Enqueues a task by name; an unknown name is an `EnqueueError`. */
 export function enqueueByName(
-  db: Executor,
+  db: Db,
   registry: TaskRegistry,
   taskName: string,
   payload: unknown,
@@ -72,10 +75,10 @@ export function enqueueByName(
  * Enqueues many jobs in one transaction (all or none); returns public ids in input order.
  * Every payload is validated first: one bad item refuses the whole batch, naming its index.
  */
-export async function enqueueMany(db: Executor, items: EnqueueItem[]): Promise<string[]> {
+export async function enqueueMany(db: Db, items: EnqueueItem[]): Promise<string[]> {
   const rows = items.map((item, index) => prepare(item, items.length > 1 ? `[${index}].` : ""));
   if (rows.length === 0) return [];
-  const run = async (trx: Executor) => {
+  const run = async (trx: Db) => {
     const ids = new Array<string>(rows.length);
     const plain = rows.flatMap((row, index) => (row.job_key ? [] : [{ ...row, n: index }]));
     if (plain.length > 0) {
@@ -94,7 +97,8 @@ interface PreparedRow {
   lane: string;
   status: "queued" | "scheduled";
   payload: unknown;
-  ledger_payload: unknown;
+  /** The payload as the ledger shows it, and the secret values it keeps apart. */
+  shown: unknown;
   secrets: Record<string, unknown> | null;
   priority: number;
   max_attempts: number;
@@ -118,7 +122,7 @@ function prepare({ task, payload, options = {} }: EnqueueItem, prefix: string): 
     lane: task.lane,
     status: runAt.getTime() > now + 50 ? "scheduled" : "queued",
     payload: parsed.data,
-    ...ledgerColumns(task, parsed.data),
+    ...ledgerPayload(task, parsed.data),
     priority: o.priority ?? defaultLanes[task.lane].priority,
     max_attempts: o.maxAttempts ?? task.maxAttempts,
     run_at: runAt.toISOString(),
@@ -140,19 +144,14 @@ function refusal(where: string, error: z.ZodError): EnqueueError {
   );
 }
 
-function ledgerColumns(task: AnyTask, payload: unknown) {
-  const { shown, secrets } = ledgerPayload(task, payload);
-  return { ledger_payload: shown, secrets };
-}
-
 /** One statement: reserve execution ids, add the jobs, insert the executions with their job ids. */
-async function insertPlain(db: Executor, rows: (PreparedRow & { n: number })[]) {
+async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
   const { rows: inserted } = await sql<{ n: number; public_id: string }>`
     with input as (
       select x.*, nextval(pg_get_serial_sequence('executions', 'id')) as id,
              uuid_v7() as public_id
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
-        n int, task_name text, lane text, status text, payload jsonb, ledger_payload jsonb,
+        n int, task_name text, lane text, status text, payload jsonb, shown jsonb,
         secrets jsonb,
         priority int, max_attempts int, run_at timestamptz, expires_at timestamptz,
         correlation_id text, parent_id uuid)
@@ -162,10 +161,14 @@ async function insertPlain(db: Executor, rows: (PreparedRow & { n: number })[]) 
       from graphile_worker.add_jobs(array(
         select ${jobSpecRow({
           taskName: sql`task_name`,
-          envelope: sql`(jsonb_build_object('e', id, 'u', public_id, 'a', 1, 'p', payload, 'm', max_attempts)
-                     || case when expires_at is null then '{}'::jsonb
-                        else jsonb_build_object('x', (extract(epoch from expires_at) * 1000)::bigint) end
-                   )::json`,
+          envelope: jobEnvelopeSql({
+            executionId: sql`id`,
+            publicId: sql`public_id`,
+            attempt: 1,
+            payload: sql`payload`,
+            maxAttempts: sql`max_attempts`,
+            expiresAt: sql`expires_at`,
+          }),
           runAt: sql`run_at`,
           maxAttempts: sql`max_attempts`,
           priority: sql`priority`,
@@ -177,7 +180,7 @@ async function insertPlain(db: Executor, rows: (PreparedRow & { n: number })[]) 
     inserted as (
       insert into executions (id, public_id, task_name, lane, status, payload, secrets, job_id,
                               priority, max_attempts, run_at, expires_at, correlation_id, parent_id)
-      select i.id, i.public_id, i.task_name, i.lane, i.status, i.ledger_payload, i.secrets,
+      select i.id, i.public_id, i.task_name, i.lane, i.status, i.shown, i.secrets,
              jobs.job_id, i.priority, i.max_attempts, i.run_at, i.expires_at, i.correlation_id,
              i.parent_id
       from input i join jobs on jobs.execution_id = i.id
@@ -188,26 +191,15 @@ async function insertPlain(db: Executor, rows: (PreparedRow & { n: number })[]) 
   return inserted;
 }
 
-function envelopeOf(created: { id: number; public_id: string }, row: PreparedRow): JobEnvelope {
-  return {
-    e: created.id,
-    u: created.public_id,
-    a: 1,
-    p: row.payload,
-    m: row.max_attempts,
-    ...(row.expires_at ? { x: Date.parse(row.expires_at) } : {}),
-  };
-}
-
 /** A keyed enqueue returns the live execution holding the key, or creates one. */
-async function insertKeyed(db: Executor, row: PreparedRow): Promise<string> {
+async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
   const created = await db
     .insertInto("executions")
     .values({
       task_name: row.task_name,
       lane: row.lane,
       status: row.status,
-      payload: JSON.stringify(row.ledger_payload),
+      payload: JSON.stringify(row.shown),
       secrets: row.secrets ? JSON.stringify(row.secrets) : null,
       priority: row.priority,
       max_attempts: row.max_attempts,
@@ -238,7 +230,16 @@ async function insertKeyed(db: Executor, row: PreparedRow): Promise<string> {
   }
   const job = addJob({
     taskName: row.task_name,
-    envelope: envelopeJson(envelopeOf(created, row)),
+    envelope: envelopeJson(
+      jobEnvelope({
+        executionId: created.id,
+        publicId: created.public_id,
+        attempt: 1,
+        payload: row.payload,
+        maxAttempts: row.max_attempts,
+        expiresAt: row.expires_at,
+      }),
+    ),
     runAt: row.run_at,
     maxAttempts: row.max_attempts,
     priority: row.priority,

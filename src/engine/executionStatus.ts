@@ -21,7 +21,6 @@ export type ExecutionStatus = (typeof executionStatuses)[number];
 
 /** Not ended yet: the execution has (or is about to get) a graphile-worker job. */
 export const liveStatuses = ["queued", "scheduled", "running", "retrying"] as const;
-export type LiveStatus = (typeof liveStatuses)[number];
 
 /** Live and not running: waiting for a worker (once `run_at` has passed). */
 export const waitingStatuses = ["queued", "scheduled", "retrying"] as const;
@@ -32,6 +31,10 @@ export type TerminalStatus = (typeof terminalStatuses)[number];
 
 /** Ended without success: `retry` runs these again. */
 export const retryableStatuses = ["dead", "cancelled", "expired"] as const;
+
+export function isExecutionStatus(name: string): name is ExecutionStatus {
+  return (executionStatuses as readonly string[]).includes(name);
+}
 
 export function isTerminalStatus(status: string): status is TerminalStatus {
   return (terminalStatuses as readonly string[]).includes(status);

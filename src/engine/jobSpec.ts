@@ -1,9 +1,9 @@
 /**
  * Execution ↔ job: what a graphile-worker job carries for its execution (the envelope), the
  * `add_job` / `add_jobs` calls that give an execution a job (the lane's flag, the negated
- * priority), the payload as the ledger shows it (secret fields redacted), and the execution a
- * crontab job gets when it starts. Enqueue, reschedule, retry and the crontab path all go
- * through here.
+ * priority), taking a job back before any worker sees it, the payload as the ledger shows it
+ * (secret fields redacted) and as it was enqueued, and the execution a crontab job gets when it
+ * starts. Enqueue, reschedule, retry and the crontab path all go through here.
  */
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../database/pool.ts";
@@ -28,9 +28,58 @@ export function isJobEnvelope(raw: unknown): raw is JobEnvelope {
   return typeof raw === "object" && raw !== null && "e" in raw && "a" in raw;
 }
 
+/** The fields of an envelope, by name. */
+export interface EnvelopeFields<Value = never> {
+  executionId: number | Value;
+  publicId: string | Value;
+  /** The attempt the job starts at. */
+  attempt: number | Value;
+  /** The payload the task parses: with its secret fields. */
+  payload: unknown;
+  maxAttempts: number | Value;
+  expiresAt?: Date | string | null | Value;
+  /** The execution has earlier attempts, so a success of the job's first run is not a first try. */
+  hasHistory?: boolean | Value;
+}
+
+/** An envelope from its fields. */
+export function jobEnvelope(fields: EnvelopeFields): JobEnvelope {
+  const { expiresAt } = fields;
+  return {
+    e: fields.executionId,
+    u: fields.publicId,
+    a: fields.attempt,
+    p: fields.payload,
+    m: fields.maxAttempts,
+    ...(expiresAt ? { x: new Date(expiresAt).getTime() } : {}),
+    ...(fields.hasHistory ? { h: 1 as const } : {}),
+  };
+}
+
 /** The envelope as a JSON parameter. */
 export function envelopeJson(envelope: JobEnvelope): RawBuilder<unknown> {
   return sql`${JSON.stringify(envelope)}::json`;
+}
+
+/**
+ * An envelope computed in SQL from its fields, e.g. from the columns of the rows being written;
+ * the same keys as `jobEnvelope`. `expiresAt` is a timestamptz (null: none), `hasHistory` a
+ * boolean.
+ */
+export function jobEnvelopeSql(fields: EnvelopeFields<RawBuilder<unknown>>): RawBuilder<unknown> {
+  const expiry =
+    fields.expiresAt === undefined
+      ? sql``
+      : sql`|| case when ${fields.expiresAt}::timestamptz is null then '{}'::jsonb
+              else jsonb_build_object('x',
+                (extract(epoch from ${fields.expiresAt}::timestamptz) * 1000)::bigint) end`;
+  const history =
+    fields.hasHistory === undefined
+      ? sql``
+      : sql`|| case when ${fields.hasHistory}::boolean then '{"h": 1}'::jsonb else '{}'::jsonb end`;
+  return sql`((jsonb_build_object('e', ${fields.executionId}::bigint,
+    'u', ${fields.publicId}::text, 'a', ${fields.attempt}::int, 'p', ${fields.payload}::jsonb,
+    'm', ${fields.maxAttempts}::int) ${expiry} ${history}))::json`;
 }
 
 /** A value, or an SQL expression computing it (e.g. a column of the row being written). */
@@ -68,6 +117,30 @@ export function jobSpecRow(spec: JobSpec): RawBuilder<unknown> {
     ${jobPriority(spec.priority)}, array[${spec.lane}::text])::graphile_worker.job_spec`;
 }
 
+/**
+ * Takes back the job of a queued execution before any worker sees it: completes the job and
+ * clears the execution's `job_id`, so the reconcile sweep (which ends live executions whose job
+ * is gone) leaves the execution alone. Run it in the transaction that enqueued the execution.
+ * Returns the envelope the job carried.
+ */
+export async function jobTakeBack(trx: Db, publicId: string): Promise<JobEnvelope> {
+  const { rows } = await sql<{ envelope: JobEnvelope | null }>`
+    with execution as (
+      select id, job_id from executions where public_id = ${publicId}
+    ),
+    job as (
+      select j.payload
+      from execution, graphile_worker.complete_jobs(array[execution.job_id]::bigint[]) j
+    ),
+    cleared as (
+      update executions e set job_id = null from execution where e.id = execution.id
+    )
+    select (select payload from job) as envelope`.execute(trx);
+  const envelope = rows[0]?.envelope;
+  if (!envelope) throw new Error(`execution ${publicId} has no job to take back`);
+  return envelope;
+}
+
 export interface LedgerPayload {
   /** What the ledger shows: the task's secret fields replaced by "[redacted]". */
   shown: unknown;
@@ -93,6 +166,17 @@ export function ledgerPayload(
     }
   }
   return { shown, secrets };
+}
+
+/**
+ * The payload as it was enqueued, from an `executions` row: the ledger's payload with the secret
+ * values put back (both are top-level keys; `secrets` is null unless the payload is an object).
+ * `table` qualifies the columns, e.g. in a join.
+ */
+export function payloadWithSecrets(table?: string): RawBuilder<unknown> {
+  const payload = sql.ref(table ? `${table}.payload` : "payload");
+  const secrets = sql.ref(table ? `${table}.secrets` : "secrets");
+  return sql`(case when ${secrets} is null then ${payload} else ${payload} || ${secrets} end)`;
 }
 
 /** What graphile-worker tells of a job the crontab added. */
@@ -132,5 +216,11 @@ export async function executionForCronJob(
     })
     .returning(["id", "public_id"])
     .executeTakeFirstOrThrow();
-  return { e: created.id, u: created.public_id, a: 1, p: payload, m: task.maxAttempts };
+  return jobEnvelope({
+    executionId: created.id,
+    publicId: created.public_id,
+    attempt: 1,
+    payload,
+    maxAttempts: task.maxAttempts,
+  });
 }

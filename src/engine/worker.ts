@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { type ParsedCronItem, type Runner, run, type WorkerEvents } from "graphile-worker";
-import { listen } from "../database/listen.ts";
+import { listenForNotifications } from "../database/listen.ts";
 import { createDb, type Pool } from "../database/pool.ts";
 import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -101,7 +101,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   events.on("pool:create", ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
   events.on("worker:create", ({ worker }) => graphileWorkerIds.add(worker.workerId));
 
-  const listener = await listen(pool, {
+  const listener = await listenForNotifications(pool, {
     logger: workerLogger,
     handlers: {
       [CANCEL_CHANNEL]: (payload) => {

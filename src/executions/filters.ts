@@ -1,7 +1,11 @@
-/** The filters every list of executions takes: the API's lists and bulk actions, the CLI. */
-import type { SelectQueryBuilder } from "kysely";
+/**
+ * The filters every list of executions takes: the API's lists and bulk actions, the CLI, the
+ * testing helpers.
+ */
+import { type SelectQueryBuilder, sql } from "kysely";
 import type { Database } from "../database/schema.ts";
 import type { ExecutionStatus } from "../engine/executionStatus.ts";
+import { payloadWithSecrets } from "../engine/jobSpec.ts";
 import type { LaneName } from "../engine/lanes.ts";
 
 export interface ExecutionFilters {
@@ -12,6 +16,12 @@ export interface ExecutionFilters {
   created_after?: Date;
   /** Exclusive. */
   created_before?: Date;
+  /**
+   * Fields the payload must contain (jsonb `@>`: nested objects match by subset, arrays by
+   * inclusion), compared with secret fields' real values, not the "[redacted]" the ledger shows.
+   */
+  payload?: unknown;
+  priority?: number;
 }
 
 export function applyExecutionFilters<O>(
@@ -24,5 +34,9 @@ export function applyExecutionFilters<O>(
   if (filters.lane) q = q.where("lane", "=", filters.lane);
   if (filters.created_after) q = q.where("created_at", ">=", filters.created_after);
   if (filters.created_before) q = q.where("created_at", "<", filters.created_before);
+  if (filters.payload !== undefined) {
+    q = q.where(sql<boolean>`${payloadWithSecrets()} @> ${JSON.stringify(filters.payload)}::jsonb`);
+  }
+  if (filters.priority !== undefined) q = q.where("priority", "=", filters.priority);
   return q;
 }

@@ -1,21 +1,21 @@
 /**
  * Reading the execution ledger: one execution, its attempts, and lists of summaries (everything
  * but the payload and the result, which can be large), newest first with keyset pagination.
- * The API, the CLI and the dashboard read executions through these.
+ * The API and the CLI read executions through these; the testing helpers read whole rows.
  *
- * Timestamps are selected as UTC text (see `api/timestamps.ts`), so a page of rows is read
+ * Timestamps are selected as UTC text (see `database/timestamps.ts`), so a page of rows is read
  * without making a Date per timestamp. A page's `next` is the key of its last row, to pass as
  * `after` for the following page; null on the last page.
  */
 import { type Selection, sql } from "kysely";
-import { afterCursor, type Cursor, cursorKey } from "../api/cursor.ts";
-import { isoMicros, utcText } from "../api/timestamps.ts";
+import { afterCursor, type Cursor, cursorKey, keysetPage } from "../database/keysetCursor.ts";
 import type { Db } from "../database/pool.ts";
-import type { Database } from "../database/schema.ts";
+import type { Database, Execution } from "../database/schema.ts";
+import { utcText } from "../database/timestamps.ts";
 import type { ExecutionStatus } from "../engine/executionStatus.ts";
 import { applyExecutionFilters, type ExecutionFilters } from "./filters.ts";
 
-export const executionSummarySelection = [
+const executionSummarySelection = [
   "public_id",
   "task_name",
   "lane",
@@ -37,7 +37,7 @@ export const executionSummarySelection = [
   utcText<string | null>("expires_at").as("expires_at"),
 ] as const;
 
-export const executionSelection = [
+const executionSelection = [
   ...executionSummarySelection,
   "payload",
   "result",
@@ -63,12 +63,43 @@ export interface ExecutionPage {
 }
 
 /** The whole execution (with its internal `id`), or undefined. */
-export async function executionGetById(db: Db, publicId: string) {
+export async function executionGetByPublicId(db: Db, publicId: string) {
   return db
     .selectFrom("executions")
     .select(["id", ...executionSelection])
     .where("public_id", "=", publicId)
     .executeTakeFirst();
+}
+
+/** The execution's row as stored, every column, or undefined. */
+export function executionGetRowByPublicId(
+  db: Db,
+  publicId: string,
+): Promise<Execution | undefined> {
+  return db
+    .selectFrom("executions")
+    .selectAll()
+    .where("public_id", "=", publicId)
+    .executeTakeFirst();
+}
+
+/** The rows of the executions matching `filters`, as stored, in enqueue order. */
+export function executionListRows(db: Db, filters: ExecutionFilters): Promise<Execution[]> {
+  return applyExecutionFilters(db.selectFrom("executions").selectAll(), filters)
+    .orderBy("id")
+    .execute();
+}
+
+/** Names of the tasks that have executions, in name order. */
+export async function executionListTaskNames(db: Db, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("executions")
+    .select("task_name")
+    .distinct()
+    .orderBy("task_name")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.task_name);
 }
 
 /** An execution's attempts, first to last; `executionId` is the internal id. */
@@ -139,10 +170,5 @@ function page<Row extends ExecutionSummaryRow & { id: number; cursor_at: string 
   rows: Row[],
   limit: number,
 ): ExecutionPage {
-  const shown = rows.slice(0, limit);
-  const last = shown.at(-1);
-  return {
-    rows: shown,
-    next: rows.length > limit && last ? { at: isoMicros(last.cursor_at), id: last.id } : null,
-  };
+  return keysetPage(rows, limit, (row) => row.cursor_at);
 }

@@ -12,13 +12,13 @@ import { laneStats, workerList } from "./fleet.ts";
 
 export interface HealthThresholds {
   /** `WORKER_SILENT_AFTER_MS`: a worker silent longer is not alive (see workerAlive.ts). */
-  aliveWithinMs: number;
+  silentAfterMs: number;
   maxWaitSeconds: number;
   minSuccessRate: number;
 }
 
 export const defaultHealthThresholds: HealthThresholds = {
-  aliveWithinMs: defaultWorkerSilentAfterMs,
+  silentAfterMs: defaultWorkerSilentAfterMs,
   maxWaitSeconds: 300,
   minSuccessRate: 0.9,
 };
@@ -36,7 +36,7 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
   }
   const databaseMs = Math.round((performance.now() - started) * 10) / 10;
   const [workers, lanes, outcomes, dead24h] = await Promise.all([
-    workerList(db, thresholds.aliveWithinMs),
+    workerList(db, thresholds.silentAfterMs),
     laneStats(db),
     sql<{ succeeded: number; failed: number }>`
       select count(*) filter (where status = 'succeeded')::int as succeeded,

@@ -3,9 +3,10 @@
  * `Error` whose message says what was expected and lists what was enqueued for the task, so a
  * test report shows why nothing matched.
  */
+import type { Db } from "../database/pool.ts";
 import type { Execution } from "../database/schema.ts";
+import { executionListRows, executionListTaskNames } from "../executions/queries.ts";
 import { type EnqueuedFilter, enqueuedList } from "./enqueuedList.ts";
-import { type Executor, executionListForTask, executionListTaskNames } from "./executionQueries.ts";
 import { statusesOf } from "./statuses.ts";
 import { type TaskRef, taskNameOf } from "./taskRef.ts";
 
@@ -26,17 +27,17 @@ const LISTED = 20;
  * const sms = await assertEnqueued(trx, sendSms, { payload: { to: "+15551234567" } });
  */
 export async function assertEnqueued(
-  db: Executor,
+  db: Db,
   task: TaskRef,
   options: AssertEnqueuedOptions & { count: number },
 ): Promise<Execution[]>;
 export async function assertEnqueued(
-  db: Executor,
+  db: Db,
   task: TaskRef,
   options?: AssertEnqueuedOptions,
 ): Promise<Execution>;
 export async function assertEnqueued(
-  db: Executor,
+  db: Db,
   task: TaskRef,
   options: AssertEnqueuedOptions = {},
 ): Promise<Execution | Execution[]> {
@@ -55,7 +56,7 @@ export async function assertEnqueued(
 
 /** Asserts that no execution of `task` matches; otherwise throws, listing what was enqueued. */
 export async function assertNotEnqueued(
-  db: Executor,
+  db: Db,
   task: TaskRef,
   filter: EnqueuedFilter = {},
 ): Promise<void> {
@@ -86,9 +87,9 @@ function describe(task: TaskRef, filter: EnqueuedFilter): string {
 }
 
 /** Every execution of the task as the ledger shows it (secret fields "[redacted]"). */
-async function listing(db: Executor, task: TaskRef): Promise<string> {
+async function listing(db: Db, task: TaskRef): Promise<string> {
   const taskName = taskNameOf(task);
-  const all = await executionListForTask(db, { taskName });
+  const all = await executionListRows(db, { task_name: taskName });
   if (all.length === 0) {
     const others = await executionListTaskNames(db, LISTED);
     return others.length === 0

@@ -2,8 +2,10 @@
  * What a test enqueued: the executions of one task, filtered by payload, status, lane and
  * priority, in enqueue order.
  */
+import type { Db } from "../database/pool.ts";
 import type { Execution } from "../database/schema.ts";
-import { type Executor, executionListForTask } from "./executionQueries.ts";
+import type { LaneName } from "../engine/lanes.ts";
+import { executionListRows } from "../executions/queries.ts";
 import { type StatusOption, statusesOf } from "./statuses.ts";
 import { type TaskRef, taskNameOf } from "./taskRef.ts";
 
@@ -16,7 +18,7 @@ export interface EnqueuedFilter {
   payload?: unknown;
   /** One status or several; default any. */
   status?: StatusOption;
-  lane?: string;
+  lane?: LaneName;
   priority?: number;
 }
 
@@ -28,15 +30,15 @@ export interface EnqueuedFilter {
  * const [sms] = await enqueuedList(db, sendSms, { payload: { to: "+15551234567" } });
  */
 export async function enqueuedList(
-  db: Executor,
+  db: Db,
   task: TaskRef,
   filter: EnqueuedFilter = {},
 ): Promise<Execution[]> {
-  return executionListForTask(db, {
-    taskName: taskNameOf(task),
-    payload: filter.payload,
-    ...(filter.status === undefined ? {} : { statuses: statusesOf(filter.status) }),
+  return executionListRows(db, {
+    task_name: taskNameOf(task),
+    ...(filter.status === undefined ? {} : { status: statusesOf(filter.status) }),
     ...(filter.lane === undefined ? {} : { lane: filter.lane }),
+    ...(filter.payload === undefined ? {} : { payload: filter.payload }),
     ...(filter.priority === undefined ? {} : { priority: filter.priority }),
   });
 }

@@ -9,18 +9,18 @@
  * shared limit, no cancel. A task that throws ends its execution `dead` with its error, and
  * `runTask` rejects with that error as the task threw it.
  */
-import { sql } from "kysely";
 import type { z } from "zod";
+import type { Db } from "../database/pool.ts";
 import type { Execution } from "../database/schema.ts";
 import { enqueue } from "../engine/enqueue.ts";
 import { JobAbort, JobContext, type JobContextShared } from "../engine/jobContext.ts";
 import { errorRecord } from "../engine/jobRunner.ts";
-import type { JobEnvelope } from "../engine/jobSpec.ts";
+import { type JobEnvelope, jobTakeBack } from "../engine/jobSpec.ts";
 import type { ExecutionRef } from "../engine/ledger/executionEvents.ts";
 import { LedgerWriter } from "../engine/ledger/ledgerWriter.ts";
 import type { Task } from "../engine/types.ts";
+import { executionGetRowByPublicId } from "../executions/queries.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
-import { type Executor, executionGetByPublicId } from "./executionQueries.ts";
 
 export interface RunTaskOptions<Services> {
   /** What `ctx.services` returns; without it, reading `ctx.services` throws as in a worker. */
@@ -47,7 +47,7 @@ export const RUN_TASK_WORKER_ID = "switchboard/testing";
  * expect(execution.status).toBe("succeeded");
  */
 export async function runTask<Schema extends z.ZodType, Result, Services>(
-  db: Executor,
+  db: Db,
   task: Task<Schema, Result, Services>,
   payload: z.input<Schema>,
   options: RunTaskOptions<Services> = {},
@@ -87,46 +87,38 @@ export async function runTask<Schema extends z.ZodType, Result, Services>(
     throw error;
   }
   ledger.succeeded({ execution, attempt: 1, startedAt, firstTry: true, result });
+  // A failed write of the ending is only logged by the ledger (a worker reconciles it later):
+  // here nothing would, so the row read back must show it.
   await ledger.flush();
-  const row = await executionGetByPublicId(db, envelope.u);
+  const row = await executionGetRowByPublicId(db, envelope.u);
   if (!row) throw new Error(`execution ${envelope.u} vanished while its task ran`);
+  if (row.status !== "succeeded") {
+    throw new Error(
+      `task "${task.name}" succeeded but the ledger did not record it: execution ${envelope.u} ` +
+        `is still ${row.status} (the ledger write failed; the logger has its error)`,
+    );
+  }
   return { result, execution: row };
 }
 
 /**
- * Enqueues through the real `enqueue` and, in the same transaction, completes the job it added
- * and clears the execution's `job_id`: no worker ever sees the job, and the reconcile sweep
- * (which ends live executions whose job is gone) leaves the execution alone. Returns the
- * envelope the job carried.
+ * Enqueues through the real `enqueue` and, in the same transaction, takes back the job it added:
+ * no worker ever sees it. Returns the envelope the job carried.
  */
 async function enqueueWithoutJob(
-  db: Executor,
+  db: Db,
   task: Parameters<typeof enqueue>[1],
   payload: unknown,
   maxAttempts: number | undefined,
 ): Promise<JobEnvelope> {
-  const run = async (trx: Executor) => {
+  const run = async (trx: Db) => {
     const publicId = await enqueue(
       trx,
       task,
       payload,
       maxAttempts === undefined ? {} : { maxAttempts },
     );
-    const { rows } = await sql<{ envelope: JobEnvelope | null }>`
-      with execution as (
-        select id, job_id from executions where public_id = ${publicId}
-      ),
-      job as (
-        select j.payload
-        from execution, graphile_worker.complete_jobs(array[execution.job_id]::bigint[]) j
-      ),
-      cleared as (
-        update executions e set job_id = null from execution where e.id = execution.id
-      )
-      select (select payload from job) as envelope`.execute(trx);
-    const envelope = rows[0]?.envelope;
-    if (!envelope) throw new Error(`execution ${publicId} has no job to take back`);
-    return envelope;
+    return jobTakeBack(trx, publicId);
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
 }

@@ -1,5 +1,9 @@
 /** The `status` option of the testing helpers: one status or several, checked by name. */
-import { type ExecutionStatus, executionStatuses } from "../engine/executionStatus.ts";
+import {
+  type ExecutionStatus,
+  executionStatuses,
+  isExecutionStatus,
+} from "../engine/executionStatus.ts";
 
 export type StatusOption = ExecutionStatus | readonly ExecutionStatus[];
 
@@ -8,7 +12,7 @@ export function statusesOf(option: StatusOption, field = "status"): ExecutionSta
   const statuses = typeof option === "string" ? [option] : [...option];
   if (statuses.length === 0) throw new Error(`${field}: give at least one status`);
   for (const status of statuses) {
-    if (!(executionStatuses as readonly string[]).includes(status)) {
+    if (!isExecutionStatus(status)) {
       throw new Error(
         `${field}: unknown status "${status}" (one of ${executionStatuses.join(", ")})`,
       );

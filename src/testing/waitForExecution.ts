@@ -3,9 +3,10 @@
  * enqueues and lets a real worker run the job waits here for the outcome.
  */
 import { z } from "zod";
+import type { Db } from "../database/pool.ts";
 import type { Execution } from "../database/schema.ts";
 import { isTerminalStatus, terminalStatuses } from "../engine/executionStatus.ts";
-import { type Executor, executionGetByPublicId } from "./executionQueries.ts";
+import { executionGetRowByPublicId } from "../executions/queries.ts";
 import { type StatusOption, statusesOf } from "./statuses.ts";
 
 export interface WaitForExecutionOptions {
@@ -32,7 +33,7 @@ const publicIdSchema = z.uuid();
  * const done = await waitForExecution(db, id, { status: "succeeded" });
  */
 export async function waitForExecution(
-  db: Executor,
+  db: Db,
   publicId: string,
   options: WaitForExecutionOptions = {},
 ): Promise<Execution> {
@@ -47,7 +48,7 @@ export async function waitForExecution(
   const waitedFor = wanted.join(" or ");
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const row = await executionGetByPublicId(db, publicId);
+    const row = await executionGetRowByPublicId(db, publicId);
     if (!row) throw new Error(`no execution has id ${publicId}`);
     if (wanted.includes(row.status)) return row;
     const what = `execution ${publicId} (task "${row.task_name}")`;

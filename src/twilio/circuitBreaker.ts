@@ -23,7 +23,7 @@ import { asEngineError, isTwilioOutage } from "./errors.ts";
 
 export const TWILIO_CIRCUIT_BREAKER = "twilio.api";
 
-export function twilioCircuitBreakerOptions(
+function twilioCircuitBreakerOptions(
   twilio: Pick<TwilioService, "circuitBreaker">,
 ): CircuitBreakerOptions {
   return { ...circuitBreakerDefaults, ...twilio.circuitBreaker, isFailure: isTwilioOutage };

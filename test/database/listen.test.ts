@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Listener, listen } from "../../src/database/listen.ts";
+import { type Listener, listenForNotifications } from "../../src/database/listen.ts";
 import { createTestPool, testDb } from "../support/database.ts";
 import { silentLogger, waitFor } from "../support/engine.ts";
 
@@ -19,10 +19,10 @@ const listenerPid = async () => {
   return rows[0]?.pid;
 };
 
-describe("listen", () => {
+describe("listenForNotifications", () => {
   it("hears notifications, and again after its connection is killed", async () => {
     const heard: (string | undefined)[] = [];
-    const listener = await listen(createTestPool(2), {
+    const listener = await listenForNotifications(createTestPool(2), {
       logger: silentLogger,
       handlers: { [CHANNEL]: (payload) => heard.push(payload) },
       reconnectDelayMs: 20,
@@ -51,7 +51,10 @@ describe("listen", () => {
 
   it("refuses a channel that is not a lowercase identifier, naming it", async () => {
     await expect(
-      listen(createTestPool(1), { logger: silentLogger, handlers: { 'x"; drop': () => {} } }),
+      listenForNotifications(createTestPool(1), {
+        logger: silentLogger,
+        handlers: { 'x"; drop': () => {} },
+      }),
     ).rejects.toThrow(/channel "x\\"; drop"/);
   });
 });

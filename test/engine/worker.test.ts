@@ -10,6 +10,7 @@ import { enqueue, enqueueMany } from "../../src/engine/enqueue.ts";
 import { PermanentError, SnoozeError } from "../../src/engine/errors.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
 import { defineTask } from "../../src/engine/task.ts";
+import debugTask from "../../tasks/debug_task.ts";
 import {
   db,
   execution,
@@ -118,7 +119,7 @@ const waitsForCancel = defineTask({
     ),
 });
 
-const all = [add, flaky, permanent, snoozer, slow, stubborn, waitsForCancel];
+const all = [add, flaky, permanent, snoozer, slow, stubborn, waitsForCancel, debugTask];
 
 describe("worker", () => {
   it("runs a job and records result, progress, timings and the attempt", async () => {
@@ -261,6 +262,48 @@ describe("worker", () => {
         .transaction()
         .execute((trx) => retryExecution(trx, registry, "00000000-0000-0000-0000-000000000000")),
     ).toBe("not_found");
+  });
+
+  it("keeps the attempt history of a dead execution that an operator retry runs to success", async () => {
+    await startTestWorker(all);
+    // The first attempt fails and is the last one; the retry's attempt (2) succeeds.
+    const id = await enqueue(db(), debugTask, { fail_attempts: 1 }, { maxAttempts: 1 });
+    const dead = await waitForStatus(id, "dead");
+    const registry = new TaskRegistry(all);
+    expect(
+      await db()
+        .transaction()
+        .execute((trx) => retryExecution(trx, registry, id)),
+    ).toBe("retried");
+    const row = await waitForStatus(id, "succeeded");
+    expect(row.attempts).toBe(2);
+    expect(await attemptsOf(dead.id)).toEqual([
+      { attempt: 1, outcome: "failed", error_class: "CanaryFailure" },
+      { attempt: 2, outcome: "succeeded", error_class: null },
+    ]);
+  });
+
+  it("gives an operator retry the payload as enqueued when it is not an object", async () => {
+    const sumsList = defineTask({
+      name: "sums_a_list",
+      lane: "analytics",
+      payload: z.array(z.number()),
+      maxAttempts: 1,
+      run: async (numbers, ctx) => {
+        if (ctx.attempt === 1) throw new Error("first attempt fails");
+        return numbers.reduce((sum, n) => sum + n, 0);
+      },
+    });
+    await startTestWorker([sumsList]);
+    const id = await enqueue(db(), sumsList, [1, 2, 3]);
+    await waitForStatus(id, "dead");
+    expect(
+      await db()
+        .transaction()
+        .execute((trx) => retryExecution(trx, new TaskRegistry([sumsList]), id)),
+    ).toBe("retried");
+    const row = await waitForStatus(id, ["succeeded", "dead"]);
+    expect(row).toMatchObject({ status: "succeeded", result: 6 });
   });
 
   it("holds a paused lane's jobs until it is resumed", async () => {

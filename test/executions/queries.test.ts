@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import {
-  executionGetById,
+  executionGetByPublicId,
   executionList,
   executionListDead,
 } from "../../src/executions/queries.ts";
@@ -58,14 +58,16 @@ describe("executionListDead", () => {
   });
 });
 
-describe("executionList and executionGetById", () => {
+describe("executionList and executionGetByPublicId", () => {
   it("lists newest created first and gives one execution whole", async () => {
     const listed = await executionList(db(), { filters: { status: ["queued"] }, limit: 10 });
     expect(listed.rows).toHaveLength(1);
     const [summary] = listed.rows;
     expect(summary).not.toHaveProperty("payload");
-    const whole = await executionGetById(db(), summary?.public_id as string);
+    const whole = await executionGetByPublicId(db(), summary?.public_id as string);
     expect(whole).toMatchObject({ id: summary?.id, status: "queued", payload: {} });
-    expect(await executionGetById(db(), "4a0f0f0f-0000-4000-8000-000000000000")).toBeUndefined();
+    expect(
+      await executionGetByPublicId(db(), "4a0f0f0f-0000-4000-8000-000000000000"),
+    ).toBeUndefined();
   });
 });

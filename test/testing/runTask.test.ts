@@ -92,6 +92,19 @@ describe("runTask", () => {
     ]);
   });
 
+  it("rejects when the ledger could not record the success, rather than return a running execution", async () => {
+    // Postgres' jsonb refuses the NUL character, so writing this result fails.
+    const nul = defineTask({
+      name: "returns_a_nul",
+      lane: "realtime",
+      payload: z.object({}),
+      run: async () => ({ text: "a\u0000b" }),
+    });
+    await expect(runTask(db(), nul, {})).rejects.toThrow(
+      /^task "returns_a_nul" succeeded but the ledger did not record it: execution [0-9a-f-]{36} is still queued/,
+    );
+  });
+
   it("validates the payload and options as enqueue does, writing nothing", async () => {
     const before = await executionCount();
     const bad = await runTask(db(), debugTask, { sleep_ms: -1 }).catch((e: unknown) => e);

@@ -6,7 +6,11 @@
  * events published while it is down are not replayed (the ledger remains the source of truth).
  */
 import { z } from "zod";
-import { type Listener, listen } from "../../database/listen.ts";
+import {
+  type Listener,
+  type ListenOptions,
+  listenForNotifications,
+} from "../../database/listen.ts";
 import type { Pool } from "../../database/pool.ts";
 import { executionStatuses } from "../../engine/executionStatus.ts";
 import { EVENTS_CHANNEL } from "../../engine/ledger/executionEvents.ts";
@@ -31,17 +35,16 @@ export interface EventSubscriber {
   closed?(): void;
 }
 
-export interface EventHubOptions {
-  logger: Logger;
-  /** First wait before reconnecting after the connection is lost; doubles up to the maximum. */
-  reconnectDelayMs?: number;
-  maxReconnectDelayMs?: number;
-}
+/** The reconnect delays default to the listener's. */
+export type EventHubOptions = Pick<
+  ListenOptions,
+  "logger" | "reconnectDelayMs" | "maxReconnectDelayMs"
+>;
 
 export class EventHub {
   readonly #logger: Logger;
-  readonly #reconnectDelayMs: number;
-  readonly #maxReconnectDelayMs: number;
+  readonly #reconnectDelayMs: number | undefined;
+  readonly #maxReconnectDelayMs: number | undefined;
   readonly #subscribers = new Set<EventSubscriber>();
   #listener: Listener | undefined;
   #starting: Promise<void> | undefined;
@@ -49,8 +52,8 @@ export class EventHub {
 
   constructor(options: EventHubOptions) {
     this.#logger = options.logger;
-    this.#reconnectDelayMs = options.reconnectDelayMs ?? 250;
-    this.#maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5_000;
+    this.#reconnectDelayMs = options.reconnectDelayMs;
+    this.#maxReconnectDelayMs = options.maxReconnectDelayMs;
   }
 
   /**
@@ -61,7 +64,7 @@ export class EventHub {
    */
   start(pool: Pool): Promise<void> {
     if (this.#stopped) return Promise.resolve();
-    this.#starting ??= listen(pool, {
+    this.#starting ??= listenForNotifications(pool, {
       logger: this.#logger,
       handlers: { [EVENTS_CHANNEL]: this.#onNotification },
       reconnectDelayMs: this.#reconnectDelayMs,

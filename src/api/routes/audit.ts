@@ -4,11 +4,12 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { auditList } from "../../control/audit.ts";
+import { encodeCursor } from "../../database/keysetCursor.ts";
 import type { Db } from "../../database/pool.ts";
 import type { AppEnv } from "../context.ts";
-import { cursorParam, encodeCursor } from "../cursor.ts";
 import { validationError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
+import { cursorParam } from "../schemas/cursor.ts";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;

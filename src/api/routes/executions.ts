@@ -6,23 +6,24 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { executionCancel } from "../../control/cancel.ts";
 import { executionRetry } from "../../control/retry.ts";
+import { encodeCursor } from "../../database/keysetCursor.ts";
 import type { Db } from "../../database/pool.ts";
 import { liveStatuses } from "../../engine/executionStatus.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
 import {
   type ExecutionPage,
   type ExecutionPageQuery,
-  executionGetById,
+  executionGetByPublicId,
   executionList,
   executionListAttempts,
   executionListDead,
 } from "../../executions/queries.ts";
 import type { AppEnv } from "../context.ts";
-import { cursorParam, encodeCursor } from "../cursor.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import { ErrorSchema, errorResponses, json, notFoundResponse } from "../openapi.ts";
 import { operatorOf } from "../operator.ts";
+import { cursorParam } from "../schemas/cursor.ts";
 import {
   AttemptSchema,
   ExecutionSchema,
@@ -215,7 +216,7 @@ function pageView(page: ExecutionPage) {
 }
 
 async function findExecution(db: Db, publicId: string) {
-  const row = await executionGetById(db, publicId);
+  const row = await executionGetByPublicId(db, publicId);
   if (!row) throw notFound(publicId);
   return row;
 }

@@ -12,7 +12,7 @@ import { operatorOf } from "../operator.ts";
 
 export interface FleetRoutesDependencies {
   db: Db;
-  aliveWithinMs: number;
+  silentAfterMs: number;
   laneConcurrency: Partial<Record<string, number>>;
 }
 
@@ -32,7 +32,7 @@ const LaneParam = z.object({
   lane: z.enum(laneNames).openapi({ param: { name: "lane", in: "path" } }),
 });
 
-export function fleetRoutes({ db, aliveWithinMs, laneConcurrency }: FleetRoutesDependencies) {
+export function fleetRoutes({ db, silentAfterMs, laneConcurrency }: FleetRoutesDependencies) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(
@@ -51,7 +51,7 @@ export function fleetRoutes({ db, aliveWithinMs, laneConcurrency }: FleetRoutesD
       },
     }),
     async (c) => {
-      const workers = await workerList(db, aliveWithinMs);
+      const workers = await workerList(db, silentAfterMs);
       return c.json(
         {
           alive: workers.filter((w) => w.alive).length,

@@ -52,7 +52,7 @@ export function healthRoutes({ db, thresholds, laneConcurrency }: HealthRoutesDe
         laneStats(db),
         laneThroughput(db),
         laneListPaused(db),
-        workerList(db, thresholds.aliveWithinMs),
+        workerList(db, thresholds.silentAfterMs),
       ]);
       const alive = workers.filter((worker) => worker.alive);
       const lanes = laneNames.map((lane) => {

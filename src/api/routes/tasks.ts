@@ -6,10 +6,10 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { recordAudit } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
 import { enqueue } from "../../engine/enqueue.ts";
-import { EnqueueError } from "../../engine/errors.ts";
 import { defaultLanes } from "../../engine/lanes.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
 import type { AppEnv } from "../context.ts";
+import { asBadRequest, taskStatusUrl } from "../enqueueing.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import { errorResponses, notFoundResponse } from "../openapi.ts";
@@ -155,24 +155,11 @@ export function taskRoutes({ db, registry }: TaskRoutesDependencies) {
           ...(o.max_attempts ? { maxAttempts: o.max_attempts } : {}),
           ...(o.expires_at ? { expiresAt: new Date(o.expires_at) } : {}),
           ...(o.correlation_id ? { correlationId: o.correlation_id } : {}),
-        }).catch((error) => {
-          if (error instanceof EnqueueError) {
-            throw new ApiError(
-              400,
-              "validation_failed",
-              `Invalid request: ${error.issues.map((i) => i.path).join(", ")}`,
-              error.issues,
-            );
-          }
-          throw error;
-        });
+        }).catch(asBadRequest);
         await recordAudit(trx, auditEntry(c, "task.execute", [id], "enqueued", { task_name }));
         return id;
       });
-      return c.json(
-        { task_id: taskId, task_name, status_url: `/api/tasks/status/${taskId}/` },
-        202,
-      );
+      return c.json({ task_id: taskId, task_name, status_url: taskStatusUrl(taskId) }, 202);
     },
   );
   return app;

@@ -6,9 +6,9 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { ExecutionAttempt } from "../../database/schema.ts";
+import { isoMillis } from "../../database/timestamps.ts";
 import type { ExecutionStatus } from "../../engine/executionStatus.ts";
 import type { ExecutionRow, ExecutionSummaryRow } from "../../executions/queries.ts";
-import { isoMillis } from "../timestamps.ts";
 
 export const celeryStatusOf: Record<ExecutionStatus, string> = {
   queued: "PENDING",

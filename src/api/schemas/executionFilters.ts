@@ -4,7 +4,11 @@
  * revoked). Unknown filters are refused, not ignored.
  */
 import { z } from "@hono/zod-openapi";
-import { type ExecutionStatus, executionStatuses } from "../../engine/executionStatus.ts";
+import {
+  type ExecutionStatus,
+  executionStatuses,
+  isExecutionStatus,
+} from "../../engine/executionStatus.ts";
 import { laneNames } from "../../engine/lanes.ts";
 
 export const celeryAliases: Record<string, ExecutionStatus[]> = {
@@ -24,8 +28,7 @@ const statusesParam = z
       .split(",")
       .map((part) => part.trim().toLowerCase())
       .filter(Boolean)) {
-      if ((executionStatuses as readonly string[]).includes(raw))
-        statuses.add(raw as ExecutionStatus);
+      if (isExecutionStatus(raw)) statuses.add(raw);
       else if (celeryAliases[raw]) for (const status of celeryAliases[raw]) statuses.add(status);
       else {
         ctx.addIssue({

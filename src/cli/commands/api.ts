@@ -29,7 +29,7 @@ export async function startApi(
     services,
     settings: {
       ...config.api,
-      aliveWithinMs: config.worker.silentAfterMs,
+      silentAfterMs: config.worker.silentAfterMs,
       laneConcurrency: config.worker.laneConcurrency,
     },
   });

@@ -4,10 +4,10 @@
  */
 import { Argument, Command } from "commander";
 import { tasks } from "../../../tasks/index.ts";
-import { isoMillis } from "../../api/timestamps.ts";
 import { executionCancel } from "../../control/cancel.ts";
 import { lanePause, laneResume } from "../../control/lane.ts";
 import { executionRetry } from "../../control/retry.ts";
+import { isoMillis } from "../../database/timestamps.ts";
 import { type LaneName, laneNames } from "../../engine/lanes.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
 import { executionListDead } from "../../executions/queries.ts";

@@ -6,7 +6,7 @@
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../../database/schema.ts";
 import { isRetryableStatus } from "../executionStatus.ts";
-import { addJob } from "../jobSpec.ts";
+import { addJob, jobEnvelopeSql, payloadWithSecrets } from "../jobSpec.ts";
 import type { TaskRegistry } from "../registry.ts";
 
 export type RetryOutcome = "retried" | "not_retryable" | "not_found" | "unknown_task";
@@ -29,14 +29,20 @@ export async function retryExecution(
   await sql`
     with grown as (
       select id, public_id, attempts + 1 as next_attempt, attempts + max_attempts as new_max,
-             payload || coalesce(secrets, '{}'::jsonb) as real_payload, priority
+             ${payloadWithSecrets()} as real_payload, attempts > 0 as has_history, priority
       from executions where id = ${execution.id}
     )
     update executions e set
       job_id = (select ${addJob({
         taskName: task.name,
-        envelope: sql`json_build_object('e', g.id, 'u', g.public_id, 'a', g.next_attempt,
-                                        'p', g.real_payload, 'm', g.new_max)`,
+        envelope: jobEnvelopeSql({
+          executionId: sql`g.id`,
+          publicId: sql`g.public_id`,
+          attempt: sql`g.next_attempt`,
+          payload: sql`g.real_payload`,
+          maxAttempts: sql`g.new_max`,
+          hasHistory: sql`g.has_history`,
+        }),
         maxAttempts: sql`e.max_attempts`,
         priority: sql`g.priority`,
         lane: task.lane,

@@ -4,11 +4,11 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Scope } from "../../../src/api/auth/principal.ts";
 import { createApiToken } from "../../../src/api/auth/tokens.ts";
 import type { AppEnv } from "../../../src/api/context.ts";
-import { encodeCursor } from "../../../src/api/cursor.ts";
 import { type ErrorBody, toErrorResponse } from "../../../src/api/errors.ts";
 import { authenticate } from "../../../src/api/middleware/authenticate.ts";
 import { auditRoutes } from "../../../src/api/routes/audit.ts";
 import { recordAudit } from "../../../src/control/audit.ts";
+import { encodeCursor } from "../../../src/database/keysetCursor.ts";
 import { testDb, withRollback } from "../../support/database.ts";
 
 const db = () => testDb().db;

@@ -1,11 +1,11 @@
 /**
- * Opaque keyset cursors: the (timestamp, id) of the last row of a page, as base64url JSON.
- * The timestamp is kept as Postgres holds it — microseconds, UTC — because a JS Date keeps only
- * milliseconds and paging on it would skip or repeat rows.
+ * Keyset pagination: opaque cursors, the (timestamp, id) of the last row of a page, as base64url
+ * JSON, and the page a query's rows make. The timestamp is kept as Postgres holds it —
+ * microseconds, UTC — because a JS Date keeps only milliseconds and paging on it would skip or
+ * repeat rows.
  */
 import { type RawBuilder, sql } from "kysely";
-import { z } from "zod";
-import { utcText } from "./timestamps.ts";
+import { isoMicros, utcText } from "./timestamps.ts";
 
 export interface Cursor {
   /** ISO 8601 with six decimals, UTC: `2026-11-22T13:45:01.123456Z`. */
@@ -47,18 +47,25 @@ export function decodeCursor(value: string): Cursor | undefined {
   }
 }
 
-/** A query parameter holding a cursor; a malformed one is a 400 naming `cursor`. */
-export const cursorParam = z
-  .string()
-  .max(200)
-  .transform((value, ctx) => {
-    const cursor = decodeCursor(value);
-    if (!cursor) {
-      ctx.addIssue({
-        code: "custom",
-        message: "malformed cursor: pass the next_cursor of a previous page unchanged",
-      });
-      return z.NEVER;
-    }
-    return cursor;
-  });
+export interface KeysetPage<Row> {
+  rows: Row[];
+  /** The key of the page's last row, to pass as `after` for the following page; null on the last page. */
+  next: Cursor | null;
+}
+
+/**
+ * A page from the rows of a query limited to `limit + 1`: the extra row only says that another
+ * page follows. `cursorAt` is the row's `cursorKey` column.
+ */
+export function keysetPage<Row extends { id: number }>(
+  rows: Row[],
+  limit: number,
+  cursorAt: (row: Row) => string,
+): KeysetPage<Row> {
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    rows: shown,
+    next: rows.length > limit && last ? { at: isoMicros(cursorAt(last)), id: last.id } : null,
+  };
+}

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { isoMicros, isoMillis, utcText } from "../../src/api/timestamps.ts";
+import { isoMicros, isoMillis, utcText } from "../../src/database/timestamps.ts";
 import { db } from "../support/engine.ts";
 
 describe("timestamps read as UTC text", () => {
