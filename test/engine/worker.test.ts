@@ -121,6 +121,12 @@ const waitsForCancel = defineTask({
 
 const all = [add, flaky, permanent, snoozer, slow, stubborn, waitsForCancel, debugTask];
 
+/** Retries an ended execution as an operator would, in a transaction of its own. */
+const operatorRetry = (registry: TaskRegistry, publicId: string) =>
+  db()
+    .transaction()
+    .execute((trx) => retryExecution(trx, registry, publicId));
+
 describe("worker", () => {
   it("runs a job and records result, progress, timings and the attempt", async () => {
     await startTestWorker(all);
@@ -250,18 +256,10 @@ describe("worker", () => {
     const id = await enqueue(db(), permanent, {});
     await waitForStatus(id, "dead");
     const registry = new TaskRegistry(all);
-    expect(
-      await db()
-        .transaction()
-        .execute((trx) => retryExecution(trx, registry, id)),
-    ).toBe("retried");
+    expect(await operatorRetry(registry, id)).toBe("retried");
     const row = await waitForStatus(id, "dead");
     expect(row.attempts).toBe(2);
-    expect(
-      await db()
-        .transaction()
-        .execute((trx) => retryExecution(trx, registry, "00000000-0000-0000-0000-000000000000")),
-    ).toBe("not_found");
+    expect(await operatorRetry(registry, "00000000-0000-0000-0000-000000000000")).toBe("not_found");
   });
 
   it("keeps the attempt history of a dead execution that an operator retry runs to success", async () => {
@@ -270,11 +268,7 @@ describe("worker", () => {
     const id = await enqueue(db(), debugTask, { fail_attempts: 1 }, { maxAttempts: 1 });
     const dead = await waitForStatus(id, "dead");
     const registry = new TaskRegistry(all);
-    expect(
-      await db()
-        .transaction()
-        .execute((trx) => retryExecution(trx, registry, id)),
-    ).toBe("retried");
+    expect(await operatorRetry(registry, id)).toBe("retried");
     const row = await waitForStatus(id, "succeeded");
     expect(row.attempts).toBe(2);
     expect(await attemptsOf(dead.id)).toEqual([
@@ -297,11 +291,7 @@ describe("worker", () => {
     await startTestWorker([sumsList]);
     const id = await enqueue(db(), sumsList, [1, 2, 3]);
     await waitForStatus(id, "dead");
-    expect(
-      await db()
-        .transaction()
-        .execute((trx) => retryExecution(trx, new TaskRegistry([sumsList]), id)),
-    ).toBe("retried");
+    expect(await operatorRetry(new TaskRegistry([sumsList]), id)).toBe("retried");
     const row = await waitForStatus(id, ["succeeded", "dead"]);
     expect(row).toMatchObject({ status: "succeeded", result: 6 });
   });

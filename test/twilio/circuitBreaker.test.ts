@@ -6,6 +6,7 @@ import { CircuitOpenError, circuitBreakerGet } from "../../src/engine/limits/cir
 import { classifyError } from "../../src/engine/retryStrategies.ts";
 import { TWILIO_CIRCUIT_BREAKER } from "../../src/twilio/circuitBreaker.ts";
 import { db } from "../support/engine.ts";
+import { rejectionOf } from "../support/promises.ts";
 import { startTestServices } from "../support/services.ts";
 
 const CREATE = { method: "POST", path: "/Calls\\.json$" };
@@ -24,15 +25,6 @@ async function intent(to: string) {
     .returning(["id", "public_id"])
     .executeTakeFirstOrThrow();
   return row.public_id;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error,
-  );
 }
 
 describe("Twilio's circuit breaker", () => {
@@ -59,23 +51,23 @@ describe("Twilio's circuit breaker", () => {
     // Two outages, then Twilio refusing a bad number: the refusal shows Twilio is up.
     simulator.injectFault({ kind: "500", count: 2, match: CREATE });
     for (const to of ["+15552300001", "+15552300002"]) {
-      expect(await rejection(dial(to))).toMatchObject({ name: "AmbiguousDialError" });
+      expect(await rejectionOf(dial(to))).toMatchObject({ name: "AmbiguousDialError" });
     }
     expect(await breaker()).toMatchObject({ state: "closed", failures: 2 });
-    expect(await rejection(dial("+1555"))).toBeInstanceOf(PermanentError);
+    expect(await rejectionOf(dial("+1555"))).toBeInstanceOf(PermanentError);
     expect(await breaker()).toMatchObject({ state: "closed", failures: 0 });
 
     // Three outages in a row open it.
     simulator.injectFault({ kind: "500", count: 3, match: CREATE });
     for (const to of ["+15552300003", "+15552300004", "+15552300005"]) {
-      expect(await rejection(dial(to))).toMatchObject({ name: "AmbiguousDialError" });
+      expect(await rejectionOf(dial(to))).toMatchObject({ name: "AmbiguousDialError" });
     }
     expect(await breaker()).toMatchObject({ state: "open", failures: 3 });
 
     // Open: the dial fails at once, no request reaches Twilio, and the intent is left undialed.
     const requestsBefore = simulator.eventLog().requests.length;
     const heldId = await intent("+15552300006");
-    const held = await rejection(dialPaced(heldId));
+    const held = await rejectionOf(dialPaced(heldId));
     expect(held).toBeInstanceOf(SnoozeError);
     expect((held as SnoozeError).cause).toBeInstanceOf(CircuitOpenError);
     expect((held as SnoozeError).delayMs).toBeGreaterThan(0);
@@ -87,7 +79,7 @@ describe("Twilio's circuit breaker", () => {
       .executeTakeFirstOrThrow();
     expect(heldRow).toEqual({ dialed_at: null, dial_attempts: 0, sid: null });
     // Other Twilio requests fail fast too, with an error the engine retries after the wait.
-    const fetchError = await rejection(getCallStatus(db(), twilio, "CA".padEnd(34, "0")));
+    const fetchError = await rejectionOf(getCallStatus(db(), twilio, "CA".padEnd(34, "0")));
     expect(fetchError).toBeInstanceOf(CircuitOpenError);
     expect(classifyError(fetchError)).toBe("rate_limit");
     expect(simulator.eventLog().requests).toHaveLength(requestsBefore);
@@ -110,7 +102,7 @@ describe("Twilio's circuit breaker", () => {
     // The dial request's answer is lost, and that outage opens the breaker: the lookup for the
     // call it may have placed cannot be made, so the intent must not be given up.
     simulator.injectFault({ kind: "500", count: 1, match: CREATE });
-    const held = await rejection(dialCall(db(), twilio, { callId, lastAttempt: true }));
+    const held = await rejectionOf(dialCall(db(), twilio, { callId, lastAttempt: true }));
     expect(held).toBeInstanceOf(SnoozeError);
     expect((held as SnoozeError).cause).toBeInstanceOf(CircuitOpenError);
     const row = await db()

@@ -12,6 +12,7 @@ import {
 import getCallStatus from "../../tasks/get_call_status.ts";
 import { testDb } from "../support/database.ts";
 import { startTestWorker, waitForStatus } from "../support/engine.ts";
+import { rejectionOf } from "../support/promises.ts";
 import { startTestServices } from "../support/services.ts";
 import { AGENT, CUSTOMER, useSimulator } from "../support/simulatorHarness.ts";
 
@@ -19,19 +20,10 @@ const h = useSimulator({}, 300);
 const CREATE = { method: "POST", path: "/Calls\\.json$" };
 const create = (to = CUSTOMER) => h.client.calls.create({ to, from: AGENT, twiml: "<Response/>" });
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error("expected the request to fail");
-    },
-    (error: unknown) => error,
-  );
-}
-
 describe("twilioFailureOf reads the SDK's errors", () => {
   it("429 / 20429: rate limited, not an outage", async () => {
     h.simulator.injectFault({ kind: "429", match: CREATE });
-    const error = await failure(create());
+    const error = await rejectionOf(create());
     expect(error).toBeInstanceOf(twilio.RestException);
     expect(twilioFailureOf(error)).toMatchObject({
       kind: "rate_limited",
@@ -46,10 +38,10 @@ describe("twilioFailureOf reads the SDK's errors", () => {
   });
 
   it("404: not found; 21211: rejected for good; neither is an outage", async () => {
-    const missing = await failure(h.client.calls("CA00000000000000000000000000000000").fetch());
+    const missing = await rejectionOf(h.client.calls("CA00000000000000000000000000000000").fetch());
     expect(twilioFailureOf(missing)).toMatchObject({ kind: "not_found", status: 404 });
     expect(isTwilioNotFound(missing)).toBe(true);
-    const invalid = await failure(create("+1555"));
+    const invalid = await rejectionOf(create("+1555"));
     expect(twilioFailureOf(invalid)).toMatchObject({ kind: "rejected", status: 400, code: 21211 });
     expect(isTwilioNotFound(invalid)).toBe(false);
     expect([missing, invalid].some(isTwilioOutage)).toBe(false);
@@ -57,14 +49,14 @@ describe("twilioFailureOf reads the SDK's errors", () => {
 
   it("5xx and no answer at all: transient, an outage", async () => {
     h.simulator.injectFault({ kind: "500", match: CREATE });
-    const serverError = await failure(create());
+    const serverError = await rejectionOf(create());
     expect(twilioFailureOf(serverError)).toMatchObject({
       kind: "transient",
       status: 500,
       code: 20500,
     });
     h.simulator.injectFault({ kind: "timeout", match: CREATE });
-    const noAnswer = await failure(create());
+    const noAnswer = await rejectionOf(create());
     expect(twilioFailureOf(noAnswer)).toMatchObject({ kind: "transient", status: null });
     expect(isTwilioOutage(serverError) && isTwilioOutage(noAnswer)).toBe(true);
   });
@@ -73,7 +65,7 @@ describe("twilioFailureOf reads the SDK's errors", () => {
 describe("asEngineError", () => {
   it("turns Twilio's 20429 into a RateLimitedError waiting Retry-After", async () => {
     h.simulator.injectFault({ kind: "429", match: CREATE, retryAfterSeconds: 4 });
-    const limited = asEngineError(await failure(create()), h.client);
+    const limited = asEngineError(await rejectionOf(create()), h.client);
     expect(limited).toBeInstanceOf(RateLimitedError);
     expect(limited).toMatchObject({ retryAfterMs: 4_000 });
     expect((limited as Error).message).toMatch(/20429/);
@@ -87,7 +79,7 @@ describe("asEngineError", () => {
 
   it("leaves other failures as they are", async () => {
     h.simulator.injectFault({ kind: "500", match: CREATE });
-    const error = await failure(create());
+    const error = await rejectionOf(create());
     expect(asEngineError(error, h.client)).toBe(error);
   });
 });

@@ -1,6 +1,7 @@
 import twilio from "twilio";
 import { describe, expect, it } from "vitest";
 import { createTwilioClient } from "../../../src/twilio/client.ts";
+import { rejectionOf } from "../../support/promises.ts";
 import { AGENT, CUSTOMER, useSimulator } from "../../support/simulatorHarness.ts";
 
 const h = useSimulator({}, 2_000);
@@ -14,19 +15,10 @@ const createCall = () =>
     statusCallbackEvent: ["initiated", "ringing", "answered", "completed"],
   });
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
-    () => {
-      throw new Error("expected the request to fail");
-    },
-    (error: Error) => error,
-  );
-}
-
 describe("fault injection", () => {
   it("429: RestException with status 429, code 20429, and a Retry-After header", async () => {
     h.simulator.injectFault({ kind: "429", match: CREATE, retryAfterSeconds: 3 });
-    const error = await failure(createCall());
+    const error = await rejectionOf<Error>(createCall());
     expect(error).toBeInstanceOf(twilio.RestException);
     expect(error).toMatchObject({ status: 429, code: 20429 });
     expect(h.simulator.eventLog().calls).toHaveLength(0);
@@ -51,7 +43,7 @@ describe("fault injection", () => {
     h.simulator.injectFault({ kind: "500", count: 2, match: { method: "GET" } });
     const call = await createCall();
     for (let i = 0; i < 2; i++) {
-      expect(await failure(h.client.calls(call.sid).fetch())).toMatchObject({
+      expect(await rejectionOf<Error>(h.client.calls(call.sid).fetch())).toMatchObject({
         status: 500,
         code: 20500,
       });
@@ -63,7 +55,7 @@ describe("fault injection", () => {
   it("timeout with ms holds the request, then answers 500", async () => {
     h.simulator.injectFault({ kind: "timeout", ms: 150, match: CREATE });
     const started = Date.now();
-    expect(await failure(createCall())).toMatchObject({ status: 500 });
+    expect(await rejectionOf<Error>(createCall())).toMatchObject({ status: 500 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(h.simulator.eventLog().calls).toHaveLength(0);
   });
@@ -76,7 +68,7 @@ describe("fault injection", () => {
       timeoutMs: 200,
     });
     h.simulator.injectFault({ kind: "timeout", match: CREATE });
-    const error = await failure(
+    const error = await rejectionOf<Error>(
       client.calls.create({ to: CUSTOMER, from: AGENT, twiml: "<Response/>" }),
     );
     expect(error.message).toMatch(/timeout/i);
@@ -92,7 +84,7 @@ describe("fault injection", () => {
 
   it("error_after_create creates the call yet answers 500 (the ambiguous failure)", async () => {
     h.simulator.injectFault({ kind: "error_after_create", match: CREATE });
-    expect(await failure(createCall())).toMatchObject({ status: 500, code: 20500 });
+    expect(await rejectionOf<Error>(createCall())).toMatchObject({ status: 500, code: 20500 });
     const log = h.simulator.eventLog();
     expect(log.calls).toHaveLength(1);
     expect(log.requests.find((request) => request.fault)).toMatchObject({
