@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { ConfigError } from "../config.ts";
 import { apiCommand } from "./commands/api.ts";
 import { cancelCommand, deadCommand, laneCommand, retryCommand } from "./commands/control.ts";
 import { demoCommand } from "./commands/demo.ts";
@@ -24,8 +23,11 @@ const program = new Command("switchboard")
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  // A ConfigError already names every bad variable; config.ts is only loaded by the commands.
   const message =
-    error instanceof ConfigError ? error.message : `switchboard: ${(error as Error).message}`;
+    (error as Error).name === "ConfigError"
+      ? (error as Error).message
+      : `switchboard: ${(error as Error).message}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }

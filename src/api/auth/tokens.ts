@@ -14,6 +14,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { Db } from "../../database/pool.ts";
 import { type Principal, type Scope, scopes } from "./principal.ts";
+import { tokenNameSchema } from "./tokenName.ts";
 
 export const TOKEN_PREFIX = "sb_";
 /** `sb_` + 32 bytes in base64url (43 characters, no padding). */
@@ -29,13 +30,6 @@ const scopeRank: Record<Scope, number> = { read: 0, operate: 1, admin: 2 };
 export function hasScope(principal: Pick<Principal, "scopes">, scope: Scope): boolean {
   return principal.scopes.some((held) => scopeRank[held] >= scopeRank[scope]);
 }
-
-export const tokenNameSchema = z
-  .string({ error: "name must be a string" })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-    error: "name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-  })
-  .refine((name) => name !== "cli", { error: 'name "cli" is reserved for the command line' });
 
 export const scopeListSchema = z
   .array(z.enum(scopes, { error: `scope must be one of ${scopes.join(", ")}` }))

@@ -1,49 +1,5 @@
 import { Command } from "commander";
-import { tasks } from "../../../tasks/index.ts";
-import { createApp } from "../../api/app.ts";
-import { EventHub } from "../../api/events/eventHub.ts";
-import { listen } from "../../api/server.ts";
-import type { CallCenterServices } from "../../callCenter/services.ts";
-import { createPool } from "../../database/pool.ts";
-import { TaskRegistry } from "../../engine/registry.ts";
-import { openServices } from "../openServices.ts";
-import { type Runtime, withRuntime } from "../runtime.ts";
-import { keepRequestGarbageYoung } from "../youngRequestGarbage.ts";
 
-/** Serves the API; returns the port it listens on. */
-export async function startApi(
-  { config, database, logger, lifecycle }: Runtime,
-  services: CallCenterServices,
-): Promise<number> {
-  const hub = new EventHub({ logger });
-  const rateLimitPool = createPool(database.url, 4, { synchronous_commit: "off" });
-  lifecycle.onStop(() => rateLimitPool.end());
-  await hub.start(database.pool);
-  const app = createApp({
-    pool: database.pool,
-    logger,
-    registry: new TaskRegistry(tasks),
-    hub,
-    rateLimitPool,
-    twilio: services.twilio,
-    services,
-    settings: {
-      ...config.api,
-      silentAfterMs: config.worker.silentAfterMs,
-      laneConcurrency: config.worker.laneConcurrency,
-    },
-  });
-  const server = await listen(app, config.http.host, config.http.port);
-  lifecycle.onStop(() => server.close());
-  // Registered last so it runs first: open event streams would hold the server's close open.
-  lifecycle.onStop(() => hub.stop());
-  logger.info({ url: `http://${config.http.host}:${server.port}` }, "API listening");
-  return server.port;
-}
-
-export const apiCommand = new Command("api").description("serve the HTTP API only").action(() => {
-  keepRequestGarbageYoung();
-  return withRuntime("api", { migrate: false }, async (runtime) => {
-    await startApi(runtime, await openServices(runtime.config, runtime.logger, runtime.lifecycle));
-  });
-});
+export const apiCommand = new Command("api")
+  .description("serve the HTTP API only")
+  .action(() => import("../actions/api.ts").then((actions) => actions.runApi()));

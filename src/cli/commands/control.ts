@@ -1,18 +1,9 @@
 /**
- * Operator commands: pause and resume lanes, cancel and retry executions, list dead ones. The
- * actions are the API's (`src/control`), audited the same way with the actor `cli:<os user>`.
+ * Operator commands: pause and resume lanes, cancel and retry executions, list dead ones. What
+ * they run is in `../actions/control.ts`, loaded only when one of them runs.
  */
 import { Argument, Command } from "commander";
-import { tasks } from "../../../tasks/index.ts";
-import { executionCancel } from "../../control/cancel.ts";
-import { lanePause, laneResume } from "../../control/lane.ts";
-import { executionRetry } from "../../control/retry.ts";
-import { isoMillis } from "../../database/timestamps.ts";
-import { type LaneName, laneNames } from "../../engine/lanes.ts";
-import { TaskRegistry } from "../../engine/registry.ts";
-import { executionListDead } from "../../executions/queries.ts";
-import { cliOperator } from "../operator.ts";
-import { withRuntime } from "../runtime.ts";
+import { type LaneName, laneNames } from "../../shared/lanes.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -21,55 +12,32 @@ function executionId(value: string): string {
   return value;
 }
 
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
-const oneShot = { migrate: false, exitWhenDone: true };
+const actions = () => import("../actions/control.ts");
 
 const laneArgument = () => new Argument("<lane>", "lane name").choices(laneNames);
 
 export const laneCommand = new Command("lane")
   .description("pause or resume a lane for every worker")
   .addCommand(
-    new Command("pause").addArgument(laneArgument()).action((lane: LaneName) =>
-      withRuntime("cli", oneShot, async ({ database }) => {
-        await lanePause(database.db, { lane, ...cliOperator() });
-        print({ lane, paused: true });
-      }),
-    ),
+    new Command("pause")
+      .addArgument(laneArgument())
+      .action((lane: LaneName) => actions().then((run) => run.laneSetPaused(lane, true))),
   )
   .addCommand(
-    new Command("resume").addArgument(laneArgument()).action((lane: LaneName) =>
-      withRuntime("cli", oneShot, async ({ database }) => {
-        await laneResume(database.db, { lane, ...cliOperator() });
-        print({ lane, paused: false });
-      }),
-    ),
+    new Command("resume")
+      .addArgument(laneArgument())
+      .action((lane: LaneName) => actions().then((run) => run.laneSetPaused(lane, false))),
   );
 
 export const cancelCommand = new Command("cancel")
   .description("cancel an execution (a running one is asked to stop)")
   .argument("<execution-id>", "the execution's public id", executionId)
-  .action((id: string) =>
-    withRuntime("cli", oneShot, async ({ database }) => {
-      const outcome = await executionCancel(database.db, { publicId: id, ...cliOperator() });
-      print({ id, outcome });
-      if (outcome === "not_found") process.exitCode = 1;
-    }),
-  );
+  .action((id: string) => actions().then((run) => run.cancel(id)));
 
 export const retryCommand = new Command("retry")
   .description("run a dead, cancelled or expired execution again")
   .argument("<execution-id>", "the execution's public id", executionId)
-  .action((id: string) =>
-    withRuntime("cli", oneShot, async ({ database }) => {
-      const registry = new TaskRegistry(tasks);
-      const outcome = await executionRetry(database.db, registry, {
-        publicId: id,
-        ...cliOperator(),
-      });
-      print({ id, outcome });
-      if (outcome !== "retried") process.exitCode = 1;
-    }),
-  );
+  .action((id: string) => actions().then((run) => run.retry(id)));
 
 export const deadCommand = new Command("dead")
   .description("list dead executions (the dead-letter queue), newest failure first")
@@ -80,19 +48,5 @@ export const deadCommand = new Command("dead")
     return Number(value);
   })
   .action((options: { task?: string; limit?: number }) =>
-    withRuntime("cli", oneShot, async ({ database }) => {
-      const page = await executionListDead(database.db, {
-        filters: { task_name: options.task },
-        limit: Math.min(options.limit ?? 50, 500),
-      });
-      for (const row of page.rows) {
-        print({
-          id: row.public_id,
-          task: row.task_name,
-          attempts: row.attempts,
-          finishedAt: isoMillis(row.finished_at),
-          error: row.error_class ? `${row.error_class}: ${row.error_message}` : null,
-        });
-      }
-    }),
+    actions().then((run) => run.listDead(options)),
   );

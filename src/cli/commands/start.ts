@@ -1,19 +1,5 @@
 import { Command } from "commander";
-import { openServices } from "../openServices.ts";
-import { withRuntime } from "../runtime.ts";
-import { startApi } from "./api.ts";
-import { startWorkerProcess } from "./worker.ts";
 
 export const startCommand = new Command("start")
   .description("migrate, then run the API, a worker serving every lane and the scheduler")
-  .action(() =>
-    withRuntime("switchboard", {}, async (runtime) => {
-      const services = await openServices(runtime.config, runtime.logger, runtime.lifecycle);
-      const port = await startApi(runtime, services);
-      // Twilio calls back on the port actually bound (PORT=0 picks one) unless told otherwise.
-      if (!runtime.config.twilio.publicBaseUrl) {
-        services.twilio.publicBaseUrl = `http://${runtime.config.http.host}:${port}`;
-      }
-      await startWorkerProcess(runtime, { type: "all", scheduler: true, services });
-    }),
-  );
+  .action(() => import("../actions/start.ts").then((actions) => actions.runStart()));

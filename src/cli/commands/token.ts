@@ -4,18 +4,7 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { type Scope, scopes } from "../../api/auth/principal.ts";
-import {
-  apiTokenList,
-  createApiToken,
-  revokeApiToken,
-  tokenNameSchema,
-} from "../../api/auth/tokens.ts";
-import { recordAudit } from "../../control/audit.ts";
-import { cliOperator } from "../operator.ts";
-import { withRuntime } from "../runtime.ts";
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
-const oneShot = { migrate: false, exitWhenDone: true };
+import { tokenNameSchema } from "../../api/auth/tokenName.ts";
 
 function tokenName(value: string): string {
   const parsed = tokenNameSchema.safeParse(value);
@@ -53,56 +42,19 @@ const createCommand = new Command("create")
     collectScopes,
   )
   .action((options: { name: string; scope: Scope[] }) =>
-    withRuntime("cli", oneShot, async ({ database }) => {
-      const created = await database.db.transaction().execute(async (trx) => {
-        const token = await createApiToken(trx, { name: options.name, scopes: options.scope });
-        await recordAudit(trx, {
-          ...cliOperator(),
-          action: "token.create",
-          targetIds: [String(token.id)],
-          details: { name: options.name, scopes: options.scope },
-          outcome: "created",
-        });
-        return token;
-      });
-      print({ id: created.id, name: options.name, scopes: options.scope, token: created.token });
-      process.stderr.write("Store this token now: it cannot be shown again.\n");
-    }),
+    import("../actions/token.ts").then((actions) => actions.create(options)),
   );
 
 const revokeCommand = new Command("revoke")
   .description("revoke an API token (the API refuses it within a few seconds)")
   .requiredOption("--name <name>", "the token's name")
   .action((options: { name: string }) =>
-    withRuntime("cli", oneShot, async ({ database }) => {
-      const result = await database.db.transaction().execute(async (trx) => {
-        const revoked = await revokeApiToken(trx, options.name);
-        if (revoked.outcome === "revoked") {
-          await recordAudit(trx, {
-            ...cliOperator(),
-            action: "token.revoke",
-            targetIds: [String(revoked.id)],
-            details: { name: options.name },
-            outcome: "revoked",
-          });
-        }
-        return revoked;
-      });
-      print({ name: options.name, outcome: result.outcome });
-      if (result.outcome === "not_found") {
-        process.stderr.write(`switchboard: no API token named "${options.name}"\n`);
-        process.exitCode = 1;
-      }
-    }),
+    import("../actions/token.ts").then((actions) => actions.revoke(options)),
   );
 
 const listCommand = new Command("list")
   .description("list API tokens (names, prefixes and scopes; never secrets)")
-  .action(() =>
-    withRuntime("cli", oneShot, async ({ database }) => {
-      for (const token of await apiTokenList(database.db)) print(token);
-    }),
-  );
+  .action(() => import("../actions/token.ts").then((actions) => actions.list()));
 
 export const tokenCommand = new Command("token")
   .description("create, revoke and list API tokens")

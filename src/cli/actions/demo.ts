@@ -1,0 +1,45 @@
+/** What `switchboard demo` runs: the whole stack, a seeded call center and a small campaign. */
+import { tasks } from "../../../tasks/index.ts";
+import { createApiToken } from "../../api/auth/tokens.ts";
+import { TaskRegistry } from "../../engine/registry.ts";
+import { runDemoCampaign, seedCallCenter } from "../demo.ts";
+import { openServices } from "../openServices.ts";
+import { withRuntime } from "../runtime.ts";
+import { startApi } from "./api.ts";
+import { startWorkerProcess } from "./worker.ts";
+
+export function runDemo(options: { exit: boolean }): Promise<void> {
+  return withRuntime("demo", { migrate: true }, async (runtime) => {
+    const { config, database, logger, lifecycle } = runtime;
+    const services = await openServices(config, logger, lifecycle);
+    const port = await startApi(runtime, services);
+    if (!config.twilio.publicBaseUrl) {
+      services.twilio.publicBaseUrl = `http://${config.http.host}:${port}`;
+    }
+    await startWorkerProcess(runtime, { type: "all", scheduler: true, services });
+    await seedCallCenter(database.db);
+    const { token } = await createApiToken(database.db, {
+      name: `demo-${Date.now()}`,
+      scopes: ["admin"],
+    });
+    const bulkCalls = new TaskRegistry(tasks).get("queue_bulk_calls");
+    if (!bulkCalls) throw new Error("the queue_bulk_calls task is not registered");
+    const campaignId = await runDemoCampaign(database.db, bulkCalls, logger);
+    const api = `http://${config.http.host}:${port}`;
+    process.stdout.write(
+      [
+        "",
+        `Demo campaign ${campaignId} finished.`,
+        `An admin API token for this demo (shown once): ${token}`,
+        `  curl -H "Authorization: Bearer ${token}" ${api}/api/campaigns/${campaignId}`,
+        `  curl -H "Authorization: Bearer ${token}" ${api}/api/tasks/health/queues/`,
+        `  open ${api}/api/docs (with the token)`,
+        "",
+      ].join("\n"),
+    );
+    if (options.exit) {
+      await lifecycle.stop();
+      process.exit(0);
+    }
+  });
+}
