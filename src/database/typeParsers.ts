@@ -5,9 +5,8 @@
  *
  * - int8 comes back as a JS number: counts and ids here stay far below 2^53.
  * - timestamptz is parsed by hand in the form the server writes it
- *   (`2026-11-23 01:27:45.123456+00`), in about a quarter of the driver's time (0.12 µs against
- *   0.54 µs a value on the 2-core benchmark machine). It matters to workers: graphile-worker's
- *   job fetch returns four of them per job. Any other form (BC dates, infinity, years before
+ *   (`2026-11-23 01:27:45.123456+00`), in about a quarter of the driver's time. It matters to
+ *   workers: graphile-worker's job fetch returns four of them per job. Any other form (BC dates, infinity, years before
  *   100, offsets with seconds) goes to the driver's parser.
  */
 import pg from "pg";
