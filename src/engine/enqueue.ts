@@ -191,9 +191,13 @@ async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
   return inserted;
 }
 
-/** A keyed enqueue returns the live execution holding the key, or creates one. */
+/**
+ * A keyed enqueue returns the live execution holding the key, or creates one. The conflict is
+ * settled by the insert itself (`do update` locks and returns the live row, or inserts once that
+ * row has ended), so an execution ending at the same moment cannot leave the key unanswered.
+ */
 async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
-  const created = await db
+  const { id, public_id, inserted } = await db
     .insertInto("executions")
     .values({
       task_name: row.task_name,
@@ -215,25 +219,17 @@ async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
         .column("job_key")
         .where("job_key", "is not", null)
         .where("status", "in", liveStatuses)
-        .doNothing(),
+        .doUpdateSet({ job_key: (eb) => eb.ref("excluded.job_key") }),
     )
-    .returning(["id", "public_id"])
-    .executeTakeFirst();
-  if (!created) {
-    const live = await db
-      .selectFrom("executions")
-      .select("public_id")
-      .where("job_key", "=", row.job_key)
-      .where("status", "in", liveStatuses)
-      .executeTakeFirstOrThrow();
-    return live.public_id;
-  }
+    .returning(["id", "public_id", sql<boolean>`xmax = 0`.as("inserted")])
+    .executeTakeFirstOrThrow();
+  if (!inserted) return public_id;
   const job = addJob({
     taskName: row.task_name,
     envelope: envelopeJson(
       jobEnvelope({
-        executionId: created.id,
-        publicId: created.public_id,
+        executionId: id,
+        publicId: public_id,
         attempt: 1,
         payload: row.payload,
         maxAttempts: row.max_attempts,
@@ -245,6 +241,6 @@ async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
     priority: row.priority,
     lane: row.lane,
   });
-  await sql`update executions set job_id = ${job} where id = ${created.id}`.execute(db);
-  return created.public_id;
+  await sql`update executions set job_id = ${job} where id = ${id}`.execute(db);
+  return public_id;
 }

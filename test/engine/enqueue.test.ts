@@ -207,4 +207,33 @@ describe("enqueue", () => {
     }>`select count(*)::int as n from executions where job_key = 'sms:42'`.execute(db());
     expect(keyed.rows[0]?.n).toBe(1);
   });
+
+  it("dedupes by job key while the execution holding the key ends at the same time", async () => {
+    const key = "sms:race";
+    let enqueuing = true;
+    // Ends whichever execution holds the key, over and over, as a fast worker would.
+    const ender = (async () => {
+      while (enqueuing) {
+        await sql`update executions set status = 'succeeded', finished_at = now()
+                  where job_key = ${key} and status in ('queued', 'scheduled')`.execute(db());
+      }
+    })();
+    const enqueuer = async () => {
+      const failures: unknown[] = [];
+      for (let i = 0; i < 150; i++) {
+        await enqueue(db(), sendSms, { to: "+15551234567", body: `r${i}` }, { jobKey: key }).catch(
+          (error: unknown) => failures.push(error),
+        );
+      }
+      return failures;
+    };
+    const failures = (await Promise.all([enqueuer(), enqueuer(), enqueuer()])).flat();
+    enqueuing = false;
+    await ender;
+    expect(failures).toEqual([]);
+    const live = await sql<{ n: number }>`
+      select count(*)::int as n from executions
+      where job_key = ${key} and status in ('queued', 'scheduled')`.execute(db());
+    expect(live.rows[0]?.n).toBeLessThanOrEqual(1);
+  });
 });
