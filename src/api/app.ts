@@ -118,7 +118,7 @@ export function createApp({
   const openPaths = ["/healthz", "/readyz", "/webhooks/*"];
   if (s.metricsOpen) openPaths.push("/metrics");
   if (s.docsOpen) openPaths.push("/api/docs/*", "/api/openapi.json");
-  app.use(authenticate({ db, openPaths, cacheTtlMs: s.authCacheTtlMs }));
+  app.use(authenticate({ db, openPaths, cacheTtlMs: s.authCacheTtlMs, revocations: hub }));
   app.use(rateLimitPerToken({ db: createDb(rateLimitPool), rateLimit: s.rateLimit }));
 
   const read: MiddlewareHandler<AppEnv>[] = [requireScope("read")];

@@ -132,6 +132,10 @@ export type RevokeOutcome = "revoked" | "already_revoked" | "not_found";
  * Revokes the token named `name`. The API stops accepting it within the authentication cache's
  * lifetime (a few seconds; see `authenticate`).
  */
+/** NOTIFY channel on which a revocation reaches every API process's authentication cache. */
+export const TOKEN_REVOKED_CHANNEL = "switchboard_token_revoked";
+
+/** Revokes a token; every API process forgets its cached verifications when this commits. */
 export async function revokeApiToken(
   db: Db,
   name: string,
@@ -143,7 +147,10 @@ export async function revokeApiToken(
     .where("revoked_at", "is", null)
     .returning("id")
     .executeTakeFirst();
-  if (revoked) return { id: revoked.id, outcome: "revoked" };
+  if (revoked) {
+    await sql`select pg_notify(${TOKEN_REVOKED_CHANNEL}, ${String(revoked.id)})`.execute(db);
+    return { id: revoked.id, outcome: "revoked" };
+  }
   const existing = await db
     .selectFrom("api_tokens")
     .select("id")

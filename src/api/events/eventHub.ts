@@ -1,6 +1,7 @@
 /**
- * One LISTEN connection per API process for the ledger's events. Workers publish execution
- * changes as batched NOTIFYs on `switchboard_events` (see `executionEvents.ts`); the hub holds one
+ * One LISTEN connection per API process, for the ledger's events and for token revocations
+ * (`onTokenRevoked`: authentication forgets its cached verifications at once). Workers publish
+ * execution changes as batched NOTIFYs on `switchboard_events` (see `executionEvents.ts`); the hub holds one
  * pool client listening there (src/database/listen.ts) and hands each parsed event to every
  * subscriber, however many clients are streaming. A lost connection is replaced with backoff;
  * events published while it is down are not replayed (the ledger remains the source of truth).
@@ -15,6 +16,7 @@ import type { Pool } from "../../database/pool.ts";
 import { executionStatuses } from "../../engine/executionStatus.ts";
 import { EVENTS_CHANNEL } from "../../engine/ledger/executionEvents.ts";
 import type { Logger } from "../../observability/logger.ts";
+import { TOKEN_REVOKED_CHANNEL } from "../auth/tokens.ts";
 
 const executionEventSchema = z.object({
   /** The execution's public id. */
@@ -46,6 +48,7 @@ export class EventHub {
   readonly #reconnectDelayMs: number | undefined;
   readonly #maxReconnectDelayMs: number | undefined;
   readonly #subscribers = new Set<EventSubscriber>();
+  readonly #revocationListeners = new Set<() => void>();
   #listener: Listener | undefined;
   #starting: Promise<void> | undefined;
   #stopped = false;
@@ -66,7 +69,12 @@ export class EventHub {
     if (this.#stopped) return Promise.resolve();
     this.#starting ??= listenForNotifications(pool, {
       logger: this.#logger,
-      handlers: { [EVENTS_CHANNEL]: this.#onNotification },
+      handlers: {
+        [EVENTS_CHANNEL]: this.#onNotification,
+        [TOKEN_REVOKED_CHANNEL]: () => {
+          for (const listener of this.#revocationListeners) listener();
+        },
+      },
       reconnectDelayMs: this.#reconnectDelayMs,
       maxReconnectDelayMs: this.#maxReconnectDelayMs,
       retryFirstConnection: true,
@@ -92,6 +100,11 @@ export class EventHub {
     return () => {
       this.#subscribers.delete(subscriber);
     };
+  }
+
+  /** Calls `listener` whenever an API token is revoked, in any process. */
+  onTokenRevoked(listener: () => void): void {
+    this.#revocationListeners.add(listener);
   }
 
   /** Closes the LISTEN connection for good and tells every subscriber. */

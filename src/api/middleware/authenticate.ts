@@ -5,8 +5,9 @@
  * is set as `c.get("principal")`. Verifications are cached in memory for `cacheTtlMs` (default
  * 5 s), both hits and misses, so a busy client costs one lookup per token per TTL.
  *
- * Caveat: because of that cache, a revoked token keeps working on each API process for up to
- * `cacheTtlMs` after `switchboard token revoke`. Set `cacheTtlMs: 0` to look up every request.
+ * Given `revocations` (the API process's event hub), a revocation empties the cache at once in
+ * every process. Without it a revoked token keeps working for up to `cacheTtlMs`; set
+ * `cacheTtlMs: 0` to look up every request.
  *
  * @example
  * app.use(authenticate({ db, openPaths: ["/healthz", "/readyz"] }));
@@ -30,6 +31,8 @@ export interface AuthenticateOptions {
   cacheTtlMs?: number;
   /** Most verifications remembered at once; the oldest are dropped first. Default 10000. */
   cacheSize?: number;
+  /** Tells of every token revocation, so the cache forgets what it remembered. */
+  revocations?: { onTokenRevoked(listener: () => void): void };
 }
 
 const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
@@ -46,6 +49,7 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   // Keyed by the token itself, only ever in this process's memory. Insertion order is age
   // order, so the first key is the oldest entry.
   const cache = new Map<string, CacheEntry>();
+  options.revocations?.onTokenRevoked(() => cache.clear());
 
   const lookUp = (token: string): Promise<Principal | undefined> => {
     const now = Date.now();

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Scope } from "../../../src/api/auth/principal.ts";
 import {
   ApiTokenNameTakenError,
@@ -14,8 +14,11 @@ import {
 } from "../../../src/api/auth/tokens.ts";
 import type { AppEnv } from "../../../src/api/context.ts";
 import { type ErrorBody, toErrorResponse } from "../../../src/api/errors.ts";
+import { EventHub } from "../../../src/api/events/eventHub.ts";
 import { authenticate, requireScope } from "../../../src/api/middleware/authenticate.ts";
-import { testDb } from "../../support/database.ts";
+import type { Pool } from "../../../src/database/pool.ts";
+import { createTestPool, testDb } from "../../support/database.ts";
+import { silentLogger } from "../../support/engine.ts";
 
 const db = () => testDb().db;
 let counter = 0;
@@ -25,10 +28,10 @@ async function newToken(scopes: Scope[]) {
   return { name, ...(await createApiToken(db(), { name, scopes })) };
 }
 
-function securedApp(cacheTtlMs = 5_000) {
+function securedApp(cacheTtlMs = 5_000, revocations?: EventHub) {
   const app = new Hono<AppEnv>();
   app.use(requestId());
-  app.use(authenticate({ db: db(), openPaths: ["/healthz", "/docs/*"], cacheTtlMs }));
+  app.use(authenticate({ db: db(), openPaths: ["/healthz", "/docs/*"], cacheTtlMs, revocations }));
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/docs/index.html", (c) => c.text("docs"));
   app.get("/read", requireScope("read"), (c) => c.json({ name: c.get("principal").name }));
@@ -192,6 +195,34 @@ describe("authenticate", () => {
     expect((await app.request("/read", bearer(token))).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 350));
     await expectUnauthorized(await app.request("/read", bearer(token)));
+  });
+
+  it("refuses a revoked token at once in every API process that listens for revocations", async () => {
+    // Two processes' hubs, each on a pool of its own, and a cache that would otherwise last.
+    const hubs = [new EventHub({ logger: silentLogger }), new EventHub({ logger: silentLogger })];
+    const pools = hubs.map(() => createTestPool(2));
+    try {
+      await Promise.all(hubs.map((hub, i) => hub.start(pools[i] as Pool)));
+      const apps = hubs.map((hub) => securedApp(60_000, hub));
+      const unheard = securedApp(60_000);
+      const { name, token } = await newToken(["read"]);
+      for (const app of [...apps, unheard]) {
+        expect((await app.request("/read", bearer(token))).status).toBe(200);
+      }
+      await db()
+        .transaction()
+        .execute((trx) => revokeApiToken(trx, name));
+      for (const app of apps) {
+        await vi.waitFor(
+          async () => expect((await app.request("/read", bearer(token))).status).toBe(401),
+          { timeout: 2_000, interval: 20 },
+        );
+      }
+      // Without the hub, only the cache's expiry would end it.
+      expect((await unheard.request("/read", bearer(token))).status).toBe(200);
+    } finally {
+      await Promise.all(hubs.map((hub) => hub.stop()));
+    }
   });
 
   it("refuses a revoked token at once without a cache", async () => {

@@ -216,10 +216,11 @@ describe("GET /api/events", () => {
 
   it("listens again after losing its connection", async () => {
     const stream = await openStream();
+    // The hub's connection: its last statement is the LISTEN on its last channel.
     const listener = async () => {
       const { rows } = await sql<{ pid: number }>`
         select pid from pg_stat_activity
-        where datname = current_database() and query = ${`listen ${EVENTS_CHANNEL}`}`.execute(db());
+        where datname = current_database() and query like 'listen %'`.execute(db());
       return rows[0]?.pid;
     };
     const before = await listener();
