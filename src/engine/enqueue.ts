@@ -6,6 +6,7 @@
 import { sql } from "kysely";
 import { z } from "zod";
 import type { Db } from "../database/pool.ts";
+import { findUnstorableText, refuseUnstorable } from "../database/storableText.ts";
 import { EnqueueError } from "./errors.ts";
 import { liveStatuses } from "./executionStatus.ts";
 import {
@@ -25,10 +26,10 @@ const optionsSchema = z
     runAt: z.date().optional(),
     delayMs: z.number().int().min(0).optional(),
     priority: z.number().int().min(-1000).max(1000).optional(),
-    jobKey: z.string().min(1).max(512).optional(),
+    jobKey: z.string().min(1).max(512).superRefine(refuseUnstorable).optional(),
     maxAttempts: z.number().int().min(1).max(1000).optional(),
     expiresAt: z.date().optional(),
-    correlationId: z.string().min(1).max(200).optional(),
+    correlationId: z.string().min(1).max(200).superRefine(refuseUnstorable).optional(),
     parentId: z.uuid().optional(),
   })
   .strict()
@@ -114,6 +115,13 @@ function prepare({ task, payload, options = {} }: EnqueueItem, prefix: string): 
   if (!parsedOptions.success) throw refusal(`${prefix}options`, parsedOptions.error);
   const parsed = task.payload.safeParse(payload);
   if (!parsed.success) throw refusal(`${prefix}payload`, parsed.error);
+  const unstorable = findUnstorableText(parsed.data);
+  if (unstorable) {
+    const path = [`${prefix}payload`, ...unstorable.path.map(String)].join(".");
+    throw new EnqueueError(`invalid ${path} (${unstorable.message})`, [
+      { path, message: unstorable.message },
+    ]);
+  }
   const o = parsedOptions.data;
   const now = Date.now();
   const runAt = o.runAt ?? new Date(now + (o.delayMs ?? 0));

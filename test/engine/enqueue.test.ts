@@ -107,6 +107,25 @@ describe("enqueue", () => {
     expect([await rows(), await jobCount()]).toEqual(before);
   });
 
+  it("refuses text PostgreSQL cannot store, naming the field, and writes nothing", async () => {
+    const before = [await rows(), await jobCount()];
+    const refused = async (payload: unknown, options = {}) => {
+      const error = await enqueue(db(), sendSms, payload, options).catch((e) => e);
+      expect(error).toBeInstanceOf(EnqueueError);
+      return (error as EnqueueError).issues.map((issue) => issue.path);
+    };
+    const sms = { to: "+15551234567", body: "x" };
+    expect(await refused({ ...sms, body: "a\u0000b" })).toEqual(["payload.body"]);
+    expect(await refused({ ...sms, body: "\ud800" })).toEqual(["payload.body"]);
+    expect(await refused({ ...sms, token: "t\u0000" })).toEqual(["payload.token"]);
+    expect(await refused(sms, { correlationId: "c\u0000" })).toEqual(["options.correlationId"]);
+    expect(await refused(sms, { jobKey: "\udc00k" })).toEqual(["options.jobKey"]);
+    expect([await rows(), await jobCount()]).toEqual(before);
+    // A surrogate pair is well formed, and stored as given.
+    const id = await enqueue(db(), sendSms, { ...sms, body: "\ud83d\udcde call" });
+    expect((await execution(id)).payload).toMatchObject({ body: "\u{1f4de} call" });
+  });
+
   it("refuses bad options naming the field", async () => {
     const error = await enqueue(
       db(),

@@ -4,6 +4,7 @@
  * revoked). Unknown filters are refused, not ignored.
  */
 import { z } from "@hono/zod-openapi";
+import { refuseUnstorable } from "../../database/storableText.ts";
 import {
   type ExecutionStatus,
   executionStatuses,
@@ -48,7 +49,7 @@ const timestamp = z.iso
 
 export const executionFilterFields = {
   status: statusesParam.optional(),
-  task_name: z.string().min(1).max(200).optional(),
+  task_name: z.string().min(1).max(200).superRefine(refuseUnstorable).optional(),
   lane: z.enum(laneNames).optional(),
   created_after: timestamp.optional(),
   created_before: timestamp.optional(),

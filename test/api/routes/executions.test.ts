@@ -49,6 +49,12 @@ describe("task status", () => {
     });
   });
 
+  it("400 naming the field for a filter PostgreSQL cannot compare", async () => {
+    const nul = await get("/api/tasks/executions/?task_name=%00");
+    expect(nul.status).toBe(400);
+    expect((nul.body as ErrorBody).error.details[0]?.path).toBe("task_name");
+  });
+
   it("404 for an unknown id, 400 naming the field for a malformed one", async () => {
     const unknown = await get("/api/tasks/status/4a0f0f0f-0000-4000-8000-000000000000/");
     expect(unknown.status).toBe(404);
