@@ -15,7 +15,7 @@ describe("storable text", () => {
       path: ["a", 2, "b"],
       message: expect.stringMatching(/NUL/),
     });
-    expect(findUnstorableText({ ok: 1, ["k\u0000"]: 2 })).toEqual({
+    expect(findUnstorableText({ ok: 1, "k\u0000": 2 })).toEqual({
       path: ["k\u0000"],
       message: expect.stringMatching(/^its key contains a NUL/),
     });

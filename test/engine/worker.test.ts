@@ -19,6 +19,7 @@ import {
   waitFor,
   waitForStatus,
 } from "../support/engine.ts";
+import { waitsForCancel } from "../support/fixtures/processTasks.ts";
 
 const attemptsOf = (executionId: number) =>
   db()
@@ -107,16 +108,6 @@ const stubborn = defineTask({
   softTimeLimitMs: 50,
   hardTimeLimitMs: 150,
   run: () => sleep(1_000).then(() => "too late"),
-});
-
-const waitsForCancel = defineTask({
-  name: "long_running_task",
-  lane: "reports",
-  payload: z.object({}),
-  run: (_payload, ctx) =>
-    new Promise((_, reject) =>
-      ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
-    ),
 });
 
 const all = [add, flaky, permanent, snoozer, slow, stubborn, waitsForCancel, debugTask];

@@ -1,7 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { enqueue } from "../../../src/engine/enqueue.ts";
-import { defineTask } from "../../../src/engine/task.ts";
 import { authHeaders, testApp } from "../../support/app.ts";
 import { db, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
 import {
@@ -9,17 +7,7 @@ import {
   failsForGood,
   processCallRecording,
 } from "../../support/fixtures/apiTasks.ts";
-
-/** Runs until cancelled: an execution that stays running for as long as a test needs. */
-const waitsForCancel = defineTask({
-  name: "long_running_task",
-  lane: "reports",
-  payload: z.object({}),
-  run: (_payload, ctx) =>
-    new Promise((_, reject) =>
-      ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
-    ),
-});
+import { waitsForCancel } from "../../support/fixtures/processTasks.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field.
 type Json = any;
