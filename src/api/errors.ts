@@ -1,13 +1,14 @@
 /**
  * The one JSON error format of the API:
  * `{ "error": { "code", "message", "details": [{ "path", "message" }] } }`.
- * Expected failures are thrown as `ApiError`; anything else becomes a 500 whose body carries
- * no stack trace or SQL.
+ * Expected failures are thrown as `ApiError`; a database that cannot be reached gives 503
+ * `database_unavailable`; anything else becomes a 500 whose body carries no stack trace or SQL.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
+import { isDatabaseUnavailable } from "../database/unavailable.ts";
 
 export interface ErrorDetail {
   path: string;
@@ -71,6 +72,14 @@ export function toErrorResponse(error: unknown, c: Context): Response {
   if (error instanceof HTTPException) {
     const code = codeByStatus[error.status] ?? "error";
     return c.json(errorBody(code, error.message || code), error.status);
+  }
+  if (isDatabaseUnavailable(error)) {
+    c.get("logger")?.warn({ err: error }, "database unavailable");
+    c.header("Retry-After", "5");
+    return c.json(
+      errorBody("database_unavailable", "The database cannot be reached; try again shortly"),
+      503,
+    );
   }
   c.get("logger")?.error({ err: error }, "unhandled error");
   return c.json(errorBody("internal", "Internal server error"), 500);

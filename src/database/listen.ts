@@ -29,6 +29,11 @@ export interface ListenOptions {
    * at all.
    */
   retryFirstConnection?: boolean;
+  /**
+   * Runs on every new connection once it listens, e.g. to take a session lock that must live
+   * exactly as long as the connection; if it fails, the connection is dropped and retried.
+   */
+  onConnect?: (client: PoolClient) => Promise<void>;
 }
 
 export interface Listener {
@@ -103,6 +108,7 @@ export async function listenForNotifications(
     next.on("end", () => onLost(new Error("connection ended")));
     try {
       for (const channel of Object.keys(handlers)) await next.query(`listen ${channel}`);
+      await options.onConnect?.(next);
     } catch (error) {
       onLost(error as Error);
       throw error;

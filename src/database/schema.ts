@@ -83,6 +83,9 @@ export interface WorkerTable {
   running_jobs: Generated<number>;
   jobs_done: Generated<number>;
   stopped_at: NullableTimestamp;
+  lock_key: number | null;
+  lock_taken_at: NullableTimestamp;
+  stop_reason: string | null;
 }
 
 export interface LaneStateTable {

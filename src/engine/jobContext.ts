@@ -11,7 +11,11 @@ import type { ExecutionRef } from "./ledger/executionEvents.ts";
 import type { LedgerWriter } from "./ledger/ledgerWriter.ts";
 import type { EnqueueOptions, Task, TaskContext } from "./types.ts";
 
-export type AbortCause = "cancelled" | "soft_time_limit" | "shutdown";
+/**
+ * `abandoned`: this worker was declared dead (see `fleet/`), so the job runs elsewhere and
+ * nothing this process does with it counts.
+ */
+export type AbortCause = "cancelled" | "soft_time_limit" | "shutdown" | "abandoned";
 
 /** Why a running job's signal aborted. */
 export class AbortReason extends Error {
@@ -110,7 +114,7 @@ export class JobContext<Services> implements TaskContext<Services> {
   }
 
   progress(percent: number, message?: string): void {
-    this.#shared.ledger.progress(this.#execution, percent, message ?? null);
+    this.#shared.ledger.progress(this.#execution, this.attempt, percent, message ?? null);
   }
 
   enqueue<S extends z.ZodType>(

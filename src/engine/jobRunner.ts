@@ -8,6 +8,7 @@
 import type { Task as GraphileTask, JobHelpers } from "graphile-worker";
 import type { AttemptOutcome } from "../database/schema.ts";
 import { PermanentError, SnoozeError, TimeLimitError } from "./errors.ts";
+import { WorkerDeclaredDead } from "./fleet/declaredDead.ts";
 import { AbortReason, JobAbort, JobContext, type JobContextShared } from "./jobContext.ts";
 import { executionForCronJob, isJobEnvelope, type JobEnvelope } from "./jobSpec.ts";
 import { defaultLanes } from "./lanes.ts";
@@ -30,6 +31,15 @@ export interface JobRunnerDependencies<Services = unknown> extends JobContextSha
   /** Gives back what `admit` took (e.g. a concurrency lease). */
   release?: (task: AnyTask, payload: unknown, executionId: number) => Promise<void>;
   onJobDone?: () => void;
+  /**
+   * Whether this worker may still end its jobs: false once it was declared dead, so it abandons
+   * them instead (they run elsewhere). Asks the database only when the last heartbeat is stale.
+   */
+  stillOwnsJobs?: () => boolean | Promise<boolean>;
+  /** A task ran past its hard time limit and did not stop: the worker must recycle. */
+  onOverrun?: (reason: string) => void;
+  /** How long a task past its hard time limit gets to settle before the worker recycles. */
+  overrunGraceMs?: number;
 }
 
 /** What a task's jobs have in common, worked out once per task. */
@@ -107,9 +117,15 @@ async function runJob<Services>(
   deps.ledger.started(execution, attempt, startedAt);
   const ctx = new JobContext(deps, abort, execution, attempt, maxAttempts);
 
+  let running: Promise<unknown> | undefined;
+  let abandoned = false;
+  let overran = false;
   try {
     const payload = task.payload.parse(envelope.p);
-    const result = await withTimeLimits(task.run(payload, ctx), abort, task);
+    running = task.run(payload, ctx);
+    const result = await withTimeLimits(running, abort, task);
+    const owned = stillOwns(deps, abort);
+    if (owned !== true && !(await owned)) throw new WorkerDeclaredDead(deps.workerId);
     if (abort.cancelled) throw abort.reason;
     deps.ledger.succeeded({
       execution,
@@ -119,6 +135,26 @@ async function runJob<Services>(
       result,
     });
   } catch (error) {
+    if (error instanceof WorkerDeclaredDead || !(await stillOwns(deps, abort))) {
+      abandoned = true;
+      throw error instanceof WorkerDeclaredDead ? error : new WorkerDeclaredDead(deps.workerId);
+    }
+    if (error instanceof TimeLimitError && running && !(await settlesWithin(running, deps))) {
+      // The code is still running: its retry must not start while it does. The attempt is
+      // recorded, the job stays with this worker, and the worker recycles: its exit ends the
+      // code, and crash recovery then runs the job again.
+      await deps.ledger.attemptEnded({
+        execution,
+        attempt,
+        startedAt,
+        outcome: "timed_out",
+        error: errorRecord(error),
+      });
+      deps.onOverrun?.(`task ${task.name} (execution ${envelope.u}) overran its hard time limit`);
+      overran = true;
+      // Holds the job, and its place in the lane, until the process exits.
+      return new Promise<never>(() => {});
+    }
     const record = errorRecord(error);
     const ended = (outcome: EndedOutcome) => ({
       attempt,
@@ -134,13 +170,14 @@ async function runJob<Services>(
         ...ended("cancelled"),
       });
     } else if (abort.reason?.kind === "shutdown") {
-      // Stopped by shutdown: the attempt is not spent.
+      // Stopped by shutdown: the attempt is not spent, so the next one, numbered after it,
+      // gets one more.
       await requeue(deps, task, envelope, {
         delayMs: 0,
         endedAttempt: ended("abandoned"),
-        attemptsSpent: attempt - 1,
-        nextAttempt: attempt,
-        maxAttempts,
+        attemptsSpent: attempt,
+        nextAttempt: attempt + 1,
+        maxAttempts: maxAttempts + 1,
       });
     } else if (error instanceof SnoozeError) {
       await requeue(deps, task, envelope, {
@@ -170,9 +207,12 @@ async function runJob<Services>(
       ctx.logger.warn({ err: error, retry: decision }, "task failed");
     }
   } finally {
-    deps.running.delete(executionId);
-    if (settings.limited) await deps.release?.(task, envelope.p, executionId);
-    deps.onJobDone?.();
+    if (!overran) deps.running.delete(executionId);
+    // An abandoned job's limits belong to the worker that runs it now.
+    if (!overran && !abandoned) {
+      if (settings.limited) await deps.release?.(task, envelope.p, executionId);
+      deps.onJobDone?.();
+    }
   }
 }
 
@@ -207,6 +247,32 @@ function withTimeLimits<T>(
   });
 }
 
+/** Whether the worker may still end this job (see `JobRunnerDependencies.stillOwnsJobs`). */
+function stillOwns(
+  deps: JobRunnerDependencies<unknown>,
+  abort: JobAbort,
+): boolean | Promise<boolean> {
+  if (abort.reason?.kind === "abandoned") return false;
+  return deps.stillOwnsJobs ? deps.stillOwnsJobs() : true;
+}
+
+/** Whether a task past its hard limit settles within the grace it gets. */
+function settlesWithin(running: Promise<unknown>, deps: JobRunnerDependencies<unknown>) {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), deps.overrunGraceMs ?? 1_000);
+    running.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
+}
+
 interface Requeue {
   delayMs: number;
   /** The attempt that just ended, if one ran. */
@@ -223,22 +289,29 @@ interface Requeue {
  * taking back what the ledger writer holds for it, so no buffered write overtakes this one.
  */
 async function requeue(
-  shared: JobContextShared<unknown>,
+  shared: JobRunnerDependencies<unknown>,
   task: AnyTask,
   envelope: JobEnvelope,
   r: Requeue,
 ): Promise<void> {
   await shared.ledger.take(envelope.e);
-  return reschedule(shared.db, {
+  const applied = await reschedule(shared.db, {
     executionId: envelope.e,
+    workerId: shared.workerId,
     taskName: task.name,
     lane: task.lane,
-    envelope: { ...envelope, a: r.nextAttempt, ...(r.endedAttempt ? { h: 1 as const } : {}) },
+    envelope: {
+      ...envelope,
+      a: r.nextAttempt,
+      ...(r.endedAttempt ? { h: 1 as const } : {}),
+      ...(r.maxAttempts !== (envelope.m ?? task.maxAttempts) ? { m: r.maxAttempts } : {}),
+    },
     maxJobAttempts: Math.max(1, r.maxAttempts - r.nextAttempt + 1),
     delayMs: r.delayMs,
     endedAttempt: r.endedAttempt,
     attemptsSpent: r.attemptsSpent,
   });
+  if (!applied) throw new WorkerDeclaredDead(shared.workerId);
 }
 
 const watchedSignals = new WeakSet<AbortSignal>();

@@ -12,6 +12,8 @@ import type { ErrorRecord } from "./ledger/ledgerWriter.ts";
 
 export interface Reschedule {
   executionId: number;
+  /** The worker putting it back; nothing happens if that worker was declared dead meanwhile. */
+  workerId: string;
   taskName: string;
   lane: string;
   envelope: JobEnvelope;
@@ -30,8 +32,14 @@ export interface Reschedule {
   attemptsSpent: number;
 }
 
-export async function reschedule(db: Db, r: Reschedule): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/** Returns false, changing nothing, if the worker was declared dead. */
+export async function reschedule(db: Db, r: Reschedule): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    // A share lock keeps crash recovery from declaring the worker dead until this commits.
+    const { rows: fence } = await sql<{ dead: boolean }>`
+      select stopped_at is not null as dead from workers where id = ${r.workerId} for share
+    `.execute(trx);
+    if (fence[0]?.dead) return false;
     const runAt = new Date(Date.now() + r.delayMs).toISOString();
     const error = r.endedAttempt?.error;
     // The new job keeps the execution's own priority, as it was enqueued.
@@ -48,6 +56,7 @@ export async function reschedule(db: Db, r: Reschedule): Promise<void> {
         job_id = ${job},
         status = case when ${r.endedAttempt === null} then status else 'retrying' end,
         attempts = ${r.attemptsSpent},
+        max_attempts = coalesce(${r.envelope.m ?? null}::int, max_attempts),
         run_at = ${runAt}::timestamptz,
         error_class = coalesce(${error?.class ?? null}, error_class),
         error_message = coalesce(${error?.message ?? null}, error_message),
@@ -74,5 +83,6 @@ export async function reschedule(db: Db, r: Reschedule): Promise<void> {
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
+    return true;
   });
 }

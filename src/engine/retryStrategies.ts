@@ -9,6 +9,7 @@
  * - anything else: exponential backoff with jitter.
  */
 import { ZodError } from "zod";
+import { isDatabaseUnavailable } from "../database/unavailable.ts";
 import { RateLimitedError, ValidationError } from "./errors.ts";
 
 export type RetryStrategy =
@@ -32,10 +33,6 @@ const connectionCodes = new Set([
   "EHOSTUNREACH",
   "UND_ERR_CONNECT_TIMEOUT",
   "UND_ERR_SOCKET",
-  "57P01", // Postgres: admin shutdown
-  "08006", // Postgres: connection failure
-  "08001",
-  "08003",
 ]);
 
 export function classifyError(error: unknown): ErrorClass {
@@ -44,6 +41,7 @@ export function classifyError(error: unknown): ErrorClass {
   if (error instanceof ValidationError || error instanceof ZodError) return "validation";
   const code = (error as { code?: unknown })?.code;
   if (typeof code === "string" && connectionCodes.has(code)) return "connection";
+  if (isDatabaseUnavailable(error)) return "connection";
   const cause = (error as { cause?: unknown })?.cause;
   if (cause && cause !== error) {
     const causeClass = classifyError(cause);

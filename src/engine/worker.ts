@@ -1,9 +1,16 @@
 /**
  * A worker process serves the lanes of its worker type: one graphile-worker runner per lane,
  * with that lane's concurrency and only that lane's tasks, all over one shared pg Pool.
- * Around the runners it keeps the ledger writer, a heartbeat (which also sweeps up after
- * silent workers and, every `silentAfterMs`, ends executions whose job is gone), a listener
- * for cancel requests and lane pauses, and optional recycling.
+ * Around the runners it keeps the ledger writer, a listener for cancel requests and lane pauses
+ * (whose connection also holds the worker's liveness lock), a heartbeat, a crash-recovery sweep
+ * of the workers presumed dead, and, every `silentAfterMs`, the sweeps that end what no worker
+ * will (jobs gone, attempts spent, locks leaked in an outage).
+ *
+ * It rides out database outages: runners retry their fetches, the listener comes back and takes
+ * its lock again, and jobs that end while the database is away wait for it before they are
+ * recorded. A worker that finds it was declared dead (paused past the silent threshold) abandons
+ * what it holds and recycles, as does one whose task overran its hard time limit: recycling is
+ * the only way it stops by itself, and its host starts a fresh one (`onRecycled`).
  * The scheduler (crontab) rides on the first runner when asked for.
  */
 
@@ -17,8 +24,11 @@ import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
 import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, laneListPaused } from "./control/laneState.ts";
-import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
+import { recoverLostWorkers } from "./fleet/crashRecovery.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
+import { settleLeakedJobs } from "./fleet/leakedJobs.ts";
+import { holdLivenessLock, newLockKey } from "./fleet/livenessLock.ts";
+import { rideOutDatabaseOutages } from "./fleet/outageGuard.ts";
 import { defaultWorkerSilentAfterMs } from "./fleet/workerAlive.ts";
 import {
   AbortReason,
@@ -34,7 +44,7 @@ import {
   type WorkerType,
 } from "./lanes.ts";
 import { LedgerWriter } from "./ledger/ledgerWriter.ts";
-import { reconcileVanishedJobs } from "./ledger/reconcile.ts";
+import { endExhaustedJobs, reconcileVanishedJobs } from "./ledger/reconcile.ts";
 import { sharedLimitsAdmission } from "./limits/admission.ts";
 import type { TaskRegistry } from "./registry.ts";
 
@@ -52,11 +62,19 @@ export interface WorkerOptions<Services = unknown> {
   heartbeatIntervalMs?: number;
   /** A worker silent this long is presumed dead and its jobs are freed. */
   silentAfterMs?: number;
+  /** How often this worker sweeps for workers presumed dead (default 1 s). */
+  recoveryIntervalMs?: number;
+  /** How long a task past its hard time limit gets to settle before the worker recycles. */
+  overrunGraceMs?: number;
   /** Drain and stop after this many jobs (0: never). */
   maxJobs?: number;
   /** Drain and stop once the resident set exceeds this many bytes (0: never). */
   maxRssBytes?: number;
-  /** Called once when `maxJobs` or `maxRssBytes` is reached, after the worker drained. */
+  /**
+   * Called once the worker recycled, after it drained: `maxJobs` or `maxRssBytes` was reached, a
+   * task overran its hard time limit, it was declared dead, or a runner stopped unexpectedly.
+   * The host should exit so its supervisor starts a fresh process.
+   */
   onRecycled?: (reason: string) => void;
   /** How jobs are held back by shared limits; default: the tasks' rate limits and leases. */
   admission?: Pick<JobRunnerDependencies<Services>, "admit" | "release">;
@@ -94,8 +112,13 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   let jobsDone = 0;
   let paused = await laneListPaused(db);
   let stopping: Promise<void> | undefined;
+  let declaredDead = false;
+  const heartbeatMs = options.heartbeatIntervalMs ?? 5_000;
+  const silentAfterMs = options.silentAfterMs ?? defaultWorkerSilentAfterMs;
+  const lockKey = newLockKey();
 
-  await registerWorker(db, id, type, lanes);
+  await registerWorker(db, id, type, lanes, lockKey);
+  const releaseGuard = rideOutDatabaseOutages(workerLogger);
 
   const events: WorkerEvents = options.events ?? new EventEmitter();
   events.on("pool:create", ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
@@ -108,12 +131,22 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
         running.get(Number(payload))?.abort(new AbortReason("cancelled"));
       },
       [LANES_CHANNEL]: () => {
-        void laneListPaused(db).then((next) => {
-          paused = next;
-        });
+        void laneListPaused(db).then(
+          (next) => {
+            paused = next;
+          },
+          () => {}, // the heartbeat reads them again
+        );
       },
     },
+    onConnect: (client) => holdLivenessLock(client, id, lockKey),
   });
+
+  const recycle = (reason: string) => {
+    if (stopping) return;
+    workerLogger.info({ reason }, "recycling worker");
+    void stop().then(() => options.onRecycled?.(reason));
+  };
 
   const recycleCheck = () => {
     const limitJobs = options.maxJobs ?? 0;
@@ -124,10 +157,58 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
         : limitRss > 0 && process.memoryUsage.rss() > limitRss
           ? `resident memory above ${Math.round(limitRss / 1048576)} MB`
           : undefined;
-    if (reason && !stopping) {
-      workerLogger.info({ reason }, "recycling worker");
-      void stop().then(() => options.onRecycled?.(reason));
-    }
+    if (reason) recycle(reason);
+  };
+
+  const onDeclaredDead = () => {
+    if (declaredDead) return;
+    declaredDead = true;
+    workerLogger.error(
+      { silentAfterMs },
+      "this worker was declared dead (paused or cut off too long); abandoning its jobs, which run elsewhere",
+    );
+    for (const abort of running.values()) abort.abort(new AbortReason("abandoned"));
+    recycle("declared dead by crash recovery");
+  };
+
+  // When this worker last heard from the database that it is alive.
+  let confirmedAt = Date.now();
+  let confirming: Promise<boolean> | undefined;
+  const heartbeatState = () => ({
+    runningJobs: running.size,
+    jobsDone,
+    graphileWorkerIds: [...graphileWorkerIds],
+  });
+  /** One beat; true if alive, false if declared dead; throws if the database cannot answer. */
+  const beatNow = async (): Promise<boolean> => {
+    const at = Date.now();
+    const alive = await beat(db, id, heartbeatState());
+    if (alive) confirmedAt = Math.max(confirmedAt, at);
+    else onDeclaredDead();
+    return alive;
+  };
+  /**
+   * Whether this worker may end a job: yes while its last beat is fresh and its lock connection
+   * is up; otherwise it asks the database, waiting through an outage (a job that ended then is
+   * recorded once the database is back), unless the worker is stopping.
+   */
+  const stillOwnsJobs = (): boolean | Promise<boolean> => {
+    if (declaredDead) return false;
+    if (listener.listening && Date.now() - confirmedAt < 2 * heartbeatMs) return true;
+    confirming ??= (async () => {
+      for (;;) {
+        try {
+          return await beatNow();
+        } catch (error) {
+          if (stopping) return true;
+          workerLogger.warn({ err: error }, "waiting for the database to record a job's end");
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      }
+    })().finally(() => {
+      confirming = undefined;
+    });
+    return confirming;
   };
 
   const deps: JobRunnerDependencies<Services> = {
@@ -142,6 +223,9 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
       jobsDone++;
       recycleCheck();
     },
+    stillOwnsJobs,
+    onOverrun: recycle,
+    ...(options.overrunGraceMs !== undefined ? { overrunGraceMs: options.overrunGraceMs } : {}),
   };
 
   const runners: Runner[] = [];
@@ -171,46 +255,77 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     );
     cronItems = undefined;
   }
+  for (const [index, runner] of runners.entries()) {
+    runner.promise.catch((error: unknown) => {
+      if (stopping) return;
+      workerLogger.error({ err: error, lane: lanes[index] }, "a lane's runner stopped");
+      recycle(`the runner of lane ${lanes[index]} stopped`);
+    });
+  }
 
-  const heartbeatMs = options.heartbeatIntervalMs ?? 5_000;
-  const silentAfterMs = options.silentAfterMs ?? defaultWorkerSilentAfterMs;
-  // The first sweep comes one period after start, like every later one.
+  /** Runs `work` every `ms`, never two at a time; failures are logged and tried again. */
+  const every = (ms: number, what: string, work: () => Promise<void>) => {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      work()
+        .catch((error: unknown) => workerLogger.warn({ err: error }, `${what} failed`))
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    timer.unref();
+    return timer;
+  };
+
+  // The first sweeps come one period after start, like every later one.
   let reconciledAt = Date.now();
-  const heartbeat = setInterval(() => {
-    void (async () => {
-      await beat(db, id, {
-        runningJobs: running.size,
-        jobsDone,
+  const heartbeat = every(heartbeatMs, "heartbeat", async () => {
+    if (!(await beatNow())) return;
+    if (Date.now() - reconciledAt >= silentAfterMs) {
+      reconciledAt = Date.now();
+      const vanished = await reconcileVanishedJobs(db);
+      if (vanished > 0)
+        workerLogger.warn({ executions: vanished }, "ended executions whose job is gone");
+      const exhausted = await endExhaustedJobs(db);
+      if (exhausted > 0)
+        workerLogger.warn({ executions: exhausted }, "ended executions whose attempts were spent");
+      const leaked = await settleLeakedJobs(db, {
+        id,
         graphileWorkerIds: [...graphileWorkerIds],
+        runningExecutionIds: [...running.keys()],
       });
-      const recovered = await recoverSilentWorkers(db, silentAfterMs);
-      for (const worker of recovered)
-        workerLogger.warn(worker, "freed the jobs of a silent worker");
-      if (Date.now() - reconciledAt >= silentAfterMs) {
-        reconciledAt = Date.now();
-        const ended = await reconcileVanishedJobs(db);
-        if (ended > 0)
-          workerLogger.warn({ executions: ended }, "ended executions whose job is gone");
-      }
-      paused = await laneListPaused(db);
-      recycleCheck();
-    })().catch((error) => workerLogger.error({ err: error }, "heartbeat failed"));
-  }, heartbeatMs);
-  heartbeat.unref();
+      if (leaked.requeued + leaked.dead > 0)
+        workerLogger.warn(leaked, "settled jobs whose end could not be recorded");
+    }
+    paused = await laneListPaused(db);
+    recycleCheck();
+  });
+  const recovery = every(options.recoveryIntervalMs ?? 1_000, "crash recovery", async () => {
+    const recovered = await recoverLostWorkers(db, { silentAfterMs, selfId: id });
+    for (const worker of recovered) workerLogger.warn(worker, "freed the jobs of a lost worker");
+  });
   // The first beat records graphile-worker's ids as soon as the runners have made them.
-  await beat(db, id, { runningJobs: 0, jobsDone: 0, graphileWorkerIds: [...graphileWorkerIds] });
+  await beatNow();
 
   workerLogger.info({ workerType: type, lanes }, "worker started");
 
   function stop(): Promise<void> {
     stopping ??= (async () => {
-      clearInterval(heartbeat);
+      clearInterval(recovery);
+      // It keeps beating while it drains, so no one takes its running jobs for a dead worker's.
       await Promise.all(runners.map((runner) => runner.stop().catch(() => {})));
+      clearInterval(heartbeat);
       await ledger.flush();
       await listener.close();
-      await markWorkerStopped(db, id);
+      if (!declaredDead) await markWorkerStopped(db, id);
+      releaseGuard();
       workerLogger.info({ jobsDone }, "worker stopped");
-    })();
+    })().catch((error: unknown) => {
+      releaseGuard();
+      workerLogger.error({ err: error }, "worker stopped without recording it");
+    });
     return stopping;
   }
 

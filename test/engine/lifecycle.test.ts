@@ -138,7 +138,7 @@ describe("worker lifecycle", () => {
     expect((await execution(id)).status).toBe("succeeded");
   });
 
-  it("aborts a job past the grace and puts it back without spending the attempt", async () => {
+  it("aborts a job past the grace and puts it back, numbered once and without spending the attempt", async () => {
     const worker = await startTestWorker([patient], { shutdownGraceMs: 200 });
     const id = await enqueue(db(), patient, { ms: 60_000 });
     await waitForStatus(id, "running");
@@ -161,14 +161,19 @@ describe("worker lifecycle", () => {
     );
     await startTestWorker([patient]);
     const done = await waitForStatus(id, "succeeded");
-    expect(done.attempts).toBe(1);
-    const outcomes = await db()
+    expect(done.attempts).toBe(2);
+    const history = await db()
       .selectFrom("execution_attempts")
-      .select("outcome")
+      .select(["attempt", "outcome"])
       .where("execution_id", "=", done.id)
       .orderBy("started_at")
       .execute();
-    expect(outcomes.map((o) => o.outcome)).toEqual(["abandoned", "succeeded"]);
+    expect(history).toEqual([
+      { attempt: 1, outcome: "abandoned" },
+      { attempt: 2, outcome: "succeeded" },
+    ]);
+    // The abandoned attempt was not spent: the budget grew by one.
+    expect(done.max_attempts).toBe(patient.maxAttempts + 1);
   });
 
   it("recycles after its job limit: drains, stops and says why", async () => {

@@ -8,17 +8,26 @@ export interface HeartbeatState {
   graphileWorkerIds: string[];
 }
 
-/** Registers this worker process in `workers`. */
-export async function registerWorker(db: Db, id: string, type: string, lanes: readonly string[]) {
+/** Registers this worker process in `workers`, with the key of its liveness lock. */
+export async function registerWorker(
+  db: Db,
+  id: string,
+  type: string,
+  lanes: readonly string[],
+  lockKey: number,
+) {
   await db
     .insertInto("workers")
-    .values({ id, type, lanes: [...lanes], host: hostname(), pid: process.pid })
+    .values({ id, type, lanes: [...lanes], host: hostname(), pid: process.pid, lock_key: lockKey })
     .execute();
 }
 
-/** Says "still alive" with what the process is doing. */
-export async function beat(db: Db, id: string, state: HeartbeatState) {
-  await db
+/**
+ * Says "still alive" with what the process is doing. Returns false if the worker was declared
+ * dead (its row stopped), so it must stop taking work.
+ */
+export async function beat(db: Db, id: string, state: HeartbeatState): Promise<boolean> {
+  const result = await db
     .updateTable("workers")
     .set({
       last_seen_at: sql`now()`,
@@ -27,7 +36,9 @@ export async function beat(db: Db, id: string, state: HeartbeatState) {
       graphile_worker_ids: state.graphileWorkerIds,
     })
     .where("id", "=", id)
-    .execute();
+    .where("stopped_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }
 
 export async function markWorkerStopped(db: Db, id: string) {
@@ -35,5 +46,6 @@ export async function markWorkerStopped(db: Db, id: string) {
     .updateTable("workers")
     .set({ stopped_at: sql`now()`, running_jobs: 0, last_seen_at: sql`now()` })
     .where("id", "=", id)
+    .where("stopped_at", "is", null)
     .execute();
 }

@@ -1,23 +1,44 @@
 /**
  * What "a worker is alive" means, everywhere: it has not stopped and it was heard from (its
- * heartbeat) within `silentAfterMs` (`WORKER_SILENT_AFTER_MS`). A worker that has not stopped
- * but is silent longer is presumed dead: crash recovery frees its jobs, and health, the fleet
- * view and `/metrics` stop counting it.
+ * heartbeat) within `silentAfterMs` (`WORKER_SILENT_AFTER_MS`). Health, the fleet view and
+ * `/metrics` count alive workers.
+ *
+ * Crash recovery presumes a worker dead on either of two pieces of evidence:
+ * - its process is gone: the session advisory lock it holds on a connection of its own (see
+ *   `livenessLock.ts`) can be taken, and it was taken since the server last started — known
+ *   within a sweep, for a killed or crashed process whose connection closed;
+ * - it is silent past the threshold, counted from the server's last start if that is later,
+ *   so a database restart or outage does not make every worker look dead when it comes back —
+ *   for a host lost without closing its connections, or a process paused (SIGSTOP, a frozen VM).
  */
 import { type RawBuilder, sql } from "kysely";
 
 /** The default of `WORKER_SILENT_AFTER_MS`. */
 export const defaultWorkerSilentAfterMs = 30_000;
 
-const heardFromWithin = (silentAfterMs: number) =>
-  sql`last_seen_at > now() - make_interval(secs => ${silentAfterMs / 1000}::float8)`;
+/** The advisory lock class (the first key of the two-key form) of worker liveness locks. */
+export const workerLockClass = 0x5377_6b72; // "Swkr"
+
+const silentFor = (silentAfterMs: number) =>
+  sql`make_interval(secs => ${silentAfterMs / 1000}::float8)`;
 
 /** True for a row of `workers` that is alive. */
 export function workerAlive(silentAfterMs: number): RawBuilder<boolean> {
-  return sql<boolean>`(stopped_at is null and ${heardFromWithin(silentAfterMs)})`;
+  return sql<boolean>`(stopped_at is null and last_seen_at > now() - ${silentFor(silentAfterMs)})`;
 }
 
-/** True for a row of `workers` that has not stopped but is presumed dead. */
+/** True for a row of `workers` that has not stopped but has been silent past the threshold. */
 export function workerSilent(silentAfterMs: number): RawBuilder<boolean> {
-  return sql<boolean>`(stopped_at is null and not ${heardFromWithin(silentAfterMs)})`;
+  return sql<boolean>`(stopped_at is null
+    and greatest(last_seen_at, pg_postmaster_start_time()) <= now() - ${silentFor(silentAfterMs)})`;
+}
+
+/**
+ * True for a row of `workers` whose process is gone. It takes the worker's lock until the end
+ * of the transaction when it is free: use it inside the sweep's transaction only.
+ */
+export function workerProcessGone(): RawBuilder<boolean> {
+  return sql<boolean>`(stopped_at is null
+    and lock_taken_at >= pg_postmaster_start_time()
+    and pg_try_advisory_xact_lock(${workerLockClass}, lock_key))`;
 }

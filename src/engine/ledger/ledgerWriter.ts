@@ -18,6 +18,7 @@ import type { Db } from "../../database/pool.ts";
 import type { AttemptOutcome } from "../../database/schema.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { type ExecutionStatus, statusList, terminalStatuses } from "../executionStatus.ts";
+import { WorkerDeclaredDead } from "../fleet/declaredDead.ts";
 import {
   EVENTS_CHANNEL,
   type ExecutionEvent,
@@ -133,7 +134,8 @@ export class LedgerWriter {
     const { execution } = entry;
     const update = (await this.take(execution.id)) ?? { id: execution.id };
     const attempts = this.#end(update, entry, entry.status, entry.outcome, Date.now());
-    await this.#write([{ execution, update }], attempts, { durable: true });
+    if (!(await this.#write([{ execution, update }], attempts, { durable: true })))
+      throw new WorkerDeclaredDead(this.#workerId);
   }
 
   /** Fills in an ending; returns the attempt history row it adds, if any. */
@@ -171,9 +173,42 @@ export class LedgerWriter {
     return [attempt];
   }
 
-  progress(execution: ExecutionRef, percent: number, message: string | null): void {
+  /**
+   * An attempt that ended while the execution goes on (a task that overran its hard time limit
+   * and is left to crash recovery), written now and durably; the status does not change.
+   */
+  async attemptEnded(entry: Omit<Ending, "status" | "outcome"> & { outcome: AttemptOutcome }) {
+    const { execution } = entry;
+    const update = (await this.take(execution.id)) ?? { id: execution.id };
+    update.attempts = entry.attempt;
+    if (entry.error) {
+      update.error_class = entry.error.class;
+      update.error_message = entry.error.message;
+      update.error_stack = entry.error.stack;
+    }
+    const attempt: PendingAttempt = {
+      execution_id: execution.id,
+      attempt: entry.attempt,
+      worker_id: this.#workerId,
+      started_at: entry.startedAt.getTime(),
+      finished_at: Date.now(),
+      outcome: entry.outcome,
+      error_class: entry.error?.class ?? null,
+      error_message: entry.error?.message ?? null,
+    };
+    if (!(await this.#write([{ execution, update }], [attempt], { durable: true })))
+      throw new WorkerDeclaredDead(this.#workerId);
+  }
+
+  progress(
+    execution: ExecutionRef,
+    attempt: number,
+    percent: number,
+    message: string | null,
+  ): void {
     if (Number.isNaN(percent)) return; // says nothing; the last progress stands
     const { update } = this.#pendingFor(execution);
+    update.attempts = attempt;
     update.progress = Math.max(0, Math.min(100, percent));
     update.progress_message = message;
   }
@@ -248,14 +283,20 @@ export class LedgerWriter {
     batch: Pending[],
     attempts: PendingAttempt[],
     { durable }: { durable: boolean },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const updates = batch.map((pending) => pending.update);
     const column = (value: (update: PendingUpdate) => ArrayElement) =>
       arrayLiteral(updates.map(value));
     const texts = JSON.stringify(updates.filter(hasText).map(textOf));
     const notifications = notificationPayloads(batch.map(eventOf));
-    await sql`
-        with input as (
+    const { rows } = await sql<{ owned: boolean }>`
+        with fence as (
+          -- Nothing a worker declared dead writes counts: its jobs run elsewhere.
+          select 1 from workers w
+          where w.id = ${this.#workerId} and w.stopped_at is not null
+          having count(*) = 0
+        ),
+        input as (
           select x.id, x.status, x.attempts, x.started_at, x.finished_at, x.finishing, x.progress,
                  r.result, r.error_class, r.error_message, r.error_stack, r.progress_message
           from unnest(${column((u) => u.id)}::bigint[],
@@ -289,7 +330,10 @@ export class LedgerWriter {
             progress_message = case when i.progress is null then e.progress_message
                                     else i.progress_message end,
             updated_at = now()
-          from input i where e.id = i.id
+          from input i, fence
+          where e.id = i.id
+            -- A write about an earlier attempt than the row's is stale: the execution moved on.
+            and (i.attempts is null or i.attempts >= e.attempts)
         ),
         attempts as (
           insert into execution_attempts (execution_id, attempt, worker_id, started_at,
@@ -298,15 +342,17 @@ export class LedgerWriter {
                  to_timestamp(a.finished_at / 1000), a.outcome, a.error_class, a.error_message
           from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a(
             execution_id bigint, attempt int, worker_id text, started_at float8,
-            finished_at float8, outcome text, error_class text, error_message text)
+            finished_at float8, outcome text, error_class text, error_message text), fence
           on conflict do nothing
         )
         select (select count(pg_notify(${EVENTS_CHANNEL}, payload))
-                from unnest(string_to_array(${notifications}::text, E'\n')) as payload)
-                 as notifications,
+                from unnest(string_to_array(${notifications}::text, E'\n')) as payload
+                where exists (select 1 from fence)) as notifications,
+               exists (select 1 from fence) as owned,
                -- set_config(…, true) lasts until the end of this statement's own transaction.
                ${durable ? sql`null` : sql`set_config('synchronous_commit', 'off', true)`}
       `.execute(this.#db);
+    return rows[0]?.owned ?? false;
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { enqueue } from "../../../src/engine/enqueue.ts";
-import { recoverSilentWorkers } from "../../../src/engine/fleet/crashRecovery.ts";
+import { recoverLostWorkers } from "../../../src/engine/fleet/crashRecovery.ts";
 import { startChildWorker } from "../../support/childWorker.ts";
 import { db, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
 import { holdThenFinish } from "../../support/fixtures/processTasks.ts";
@@ -48,7 +48,7 @@ describe("crash recovery", () => {
       })
       .execute();
     const sweeps = await Promise.all(
-      Array.from({ length: 5 }, () => recoverSilentWorkers(db(), 30_000)),
+      Array.from({ length: 5 }, () => recoverLostWorkers(db(), { silentAfterMs: 30_000 })),
     );
     expect(sweeps.flat().map((w) => w.id)).toEqual(["ghost"]);
     await waitFor(async () => true);
