@@ -32,7 +32,8 @@ export interface Reschedule {
 
 export async function reschedule(db: Db, r: Reschedule): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const runAt = new Date(Date.now() + r.delayMs).toISOString();
+    // Counted from the database's now: the new job's run time and the ledger's agree with it.
+    const runAt = sql<string>`(now() + ${r.delayMs}::float8 * interval '1 millisecond')`;
     const error = r.endedAttempt?.error;
     // The new job keeps the execution's own priority, as it was enqueued.
     const job = addJob({
@@ -48,7 +49,7 @@ export async function reschedule(db: Db, r: Reschedule): Promise<void> {
         job_id = ${job},
         status = case when ${r.endedAttempt === null} then status else 'retrying' end,
         attempts = ${r.attemptsSpent},
-        run_at = ${runAt}::timestamptz,
+        run_at = ${runAt},
         error_class = coalesce(${error?.class ?? null}, error_class),
         error_message = coalesce(${error?.message ?? null}, error_message),
         error_stack = coalesce(${error?.stack ?? null}, error_stack),
@@ -66,7 +67,7 @@ export async function reschedule(db: Db, r: Reschedule): Promise<void> {
           attempt: a.attempt,
           worker_id: a.workerId,
           started_at: a.startedAt,
-          finished_at: new Date(),
+          finished_at: sql<Date>`now()`,
           outcome: a.outcome,
           error_class: a.error?.class ?? null,
           error_message: a.error?.message ?? null,

@@ -18,6 +18,7 @@ import type { Logger } from "../observability/logger.ts";
 import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, laneListPaused } from "./control/laneState.ts";
 import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
+import { DatabaseClock } from "./fleet/databaseClock.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
 import { defaultWorkerSilentAfterMs } from "./fleet/workerAlive.ts";
 import {
@@ -83,10 +84,13 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const workerLogger = logger.child({ workerId: id });
   const lanes = lanesByWorkerType[type].filter((lane) => registry.inLane(lane).length > 0);
+  const clock = new DatabaseClock();
+  await clock.sync(db);
   const ledger = new LedgerWriter({
     db,
     workerId: id,
     logger: workerLogger,
+    clock,
     flushIntervalMs: options.ledgerFlushMs,
   });
   const running: RunningJobs = new Map();
@@ -136,6 +140,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     workerId: id,
     logger: workerLogger,
     running,
+    clock,
     ...(options.admission ?? sharedLimitsAdmission(db)),
     ...(options.services ? { services: options.services } : {}),
     onJobDone: () => {
@@ -183,6 +188,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
         jobsDone,
         graphileWorkerIds: [...graphileWorkerIds],
       });
+      await clock.sync(db);
       const recovered = await recoverSilentWorkers(db, silentAfterMs);
       for (const worker of recovered)
         workerLogger.warn(worker, "freed the jobs of a silent worker");
@@ -200,7 +206,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   // The first beat records graphile-worker's ids as soon as the runners have made them.
   await beat(db, id, { runningJobs: 0, jobsDone: 0, graphileWorkerIds: [...graphileWorkerIds] });
 
-  workerLogger.info({ workerType: type, lanes }, "worker started");
+  workerLogger.info({ workerType: type, lanes, clockOffsetMs: clock.offsetMs }, "worker started");
 
   function stop(): Promise<void> {
     stopping ??= (async () => {

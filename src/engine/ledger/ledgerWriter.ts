@@ -18,6 +18,7 @@ import type { Db } from "../../database/pool.ts";
 import type { AttemptOutcome } from "../../database/schema.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { type ExecutionStatus, statusList, terminalStatuses } from "../executionStatus.ts";
+import type { Clock } from "../fleet/databaseClock.ts";
 import {
   EVENTS_CHANNEL,
   type ExecutionEvent,
@@ -81,6 +82,8 @@ export interface LedgerWriterOptions {
   /** The worker whose jobs it records. */
   workerId: string;
   logger: Logger;
+  /** Times endings by the database's clock (see `databaseClock.ts`). */
+  clock: Clock;
   /** Longest a write waits in the buffer. */
   flushIntervalMs?: number;
   /** Flush, once the jobs in hand have run, when this many executions are pending. */
@@ -92,6 +95,7 @@ export interface LedgerWriterOptions {
 export class LedgerWriter {
   readonly #db: Db;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   readonly #workerId: string;
   readonly #intervalMs: number;
   readonly #maxBatch: number;
@@ -105,6 +109,7 @@ export class LedgerWriter {
   constructor(options: LedgerWriterOptions) {
     this.#db = options.db;
     this.#logger = options.logger;
+    this.#clock = options.clock;
     this.#workerId = options.workerId;
     this.#intervalMs = options.flushIntervalMs ?? 10;
     this.#maxBatch = options.maxBatch ?? 500;
@@ -121,7 +126,7 @@ export class LedgerWriter {
   /** A success, buffered with the rest of the batch. */
   succeeded(entry: Omit<Ending, "status" | "outcome" | "error">): void {
     const { update } = this.#pendingFor(entry.execution);
-    this.#end(update, entry, "succeeded", "succeeded", Date.now());
+    this.#end(update, entry, "succeeded", "succeeded", this.#clock.now());
   }
 
   /**
@@ -132,7 +137,7 @@ export class LedgerWriter {
   async finishedNow(entry: Ending): Promise<void> {
     const { execution } = entry;
     const update = (await this.take(execution.id)) ?? { id: execution.id };
-    const attempts = this.#end(update, entry, entry.status, entry.outcome, Date.now());
+    const attempts = this.#end(update, entry, entry.status, entry.outcome, this.#clock.now());
     await this.#write([{ execution, update }], attempts, { durable: true });
   }
 
