@@ -3,7 +3,7 @@
  * graphile-worker job are inserted by one statement, so a status lookup right after enqueue is
  * consistent. Pass a Kysely transaction to enqueue as part of your own work (outbox pattern).
  */
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { z } from "zod";
 import type { Db } from "../database/pool.ts";
 import { findUnstorableText, refuseUnstorable } from "../database/storableText.ts";
@@ -96,14 +96,15 @@ export async function enqueueMany(db: Db, items: EnqueueItem[]): Promise<string[
 interface PreparedRow {
   task_name: string;
   lane: string;
-  status: "queued" | "scheduled";
   payload: unknown;
   /** The payload as the ledger shows it, and the secret values it keeps apart. */
   shown: unknown;
   secrets: Record<string, unknown> | null;
   priority: number;
   max_attempts: number;
-  run_at: string;
+  /** The caller's `runAt`; without it, the job runs `delay_ms` after the database's now. */
+  run_at: string | null;
+  delay_ms: number;
   expires_at: string | null;
   job_key: string | null;
   correlation_id: string | null;
@@ -123,17 +124,15 @@ function prepare({ task, payload, options = {} }: EnqueueItem, prefix: string): 
     ]);
   }
   const o = parsedOptions.data;
-  const now = Date.now();
-  const runAt = o.runAt ?? new Date(now + (o.delayMs ?? 0));
   return {
     task_name: task.name,
     lane: task.lane,
-    status: runAt.getTime() > now + 50 ? "scheduled" : "queued",
     payload: parsed.data,
     ...ledgerPayload(task, parsed.data),
     priority: o.priority ?? defaultLanes[task.lane].priority,
     max_attempts: o.maxAttempts ?? task.maxAttempts,
-    run_at: runAt.toISOString(),
+    run_at: o.runAt?.toISOString() ?? null,
+    delay_ms: o.delayMs ?? 0,
     expires_at: o.expiresAt?.toISOString() ?? null,
     job_key: o.jobKey ?? null,
     correlation_id: o.correlationId ?? null,
@@ -152,17 +151,33 @@ function refusal(where: string, error: z.ZodError): EnqueueError {
   );
 }
 
+/**
+ * When the job runs: the caller's `runAt`, or `delayMs` from the database's now, which every
+ * later comparison (the job's fetch, its expiry) also reads: this process's clock may be off.
+ */
+function runAtSql(runAt: RawBuilder<unknown>, delayMs: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`coalesce(${runAt}::timestamptz,
+    now() + ${delayMs}::float8 * interval '1 millisecond')`;
+}
+
+/** A job that runs later than now is `scheduled`. */
+function statusSql(runAt: RawBuilder<string>): RawBuilder<"queued" | "scheduled"> {
+  return sql`(case when ${runAt} > now() + interval '50 milliseconds'
+                   then 'scheduled' else 'queued' end)`;
+}
+
 /** One statement: reserve execution ids, add the jobs, insert the executions with their job ids. */
 async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
   const { rows: inserted } = await sql<{ n: number; public_id: string }>`
     with input as (
-      select x.*, nextval(pg_get_serial_sequence('executions', 'id')) as id,
-             uuid_v7() as public_id
+      select x.*, due.at as due_at, ${statusSql(sql`due.at`)} as status,
+             nextval(pg_get_serial_sequence('executions', 'id')) as id, uuid_v7() as public_id
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
-        n int, task_name text, lane text, status text, payload jsonb, shown jsonb,
+        n int, task_name text, lane text, payload jsonb, shown jsonb,
         secrets jsonb,
-        priority int, max_attempts int, run_at timestamptz, expires_at timestamptz,
-        correlation_id text, parent_id uuid)
+        priority int, max_attempts int, run_at timestamptz, delay_ms float8,
+        expires_at timestamptz, correlation_id text, parent_id uuid)
+      cross join lateral (select ${runAtSql(sql`x.run_at`, sql`x.delay_ms`)} as at) due
     ),
     jobs as (
       select j.id as job_id, (j.payload->>'e')::bigint as execution_id
@@ -177,7 +192,7 @@ async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
             maxAttempts: sql`max_attempts`,
             expiresAt: sql`expires_at`,
           }),
-          runAt: sql`run_at`,
+          runAt: sql`due_at`,
           maxAttempts: sql`max_attempts`,
           priority: sql`priority`,
           lane: sql`lane`,
@@ -189,7 +204,7 @@ async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
       insert into executions (id, public_id, task_name, lane, status, payload, secrets, job_id,
                               priority, max_attempts, run_at, expires_at, correlation_id, parent_id)
       select i.id, i.public_id, i.task_name, i.lane, i.status, i.shown, i.secrets,
-             jobs.job_id, i.priority, i.max_attempts, i.run_at, i.expires_at, i.correlation_id,
+             jobs.job_id, i.priority, i.max_attempts, i.due_at, i.expires_at, i.correlation_id,
              i.parent_id
       from input i join jobs on jobs.execution_id = i.id
       returning id
@@ -205,17 +220,19 @@ async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
  * row has ended), so an execution ending at the same moment cannot leave the key unanswered.
  */
 async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
+  // One transaction (see `enqueueMany`): now() is the same for the execution and its job.
+  const runAt = runAtSql(sql`${row.run_at}`, sql`${row.delay_ms}`);
   const { id, public_id, inserted } = await db
     .insertInto("executions")
     .values({
       task_name: row.task_name,
       lane: row.lane,
-      status: row.status,
+      status: statusSql(runAt),
       payload: JSON.stringify(row.shown),
       secrets: row.secrets ? JSON.stringify(row.secrets) : null,
       priority: row.priority,
       max_attempts: row.max_attempts,
-      run_at: row.run_at,
+      run_at: runAt,
       expires_at: row.expires_at,
       job_key: row.job_key,
       correlation_id: row.correlation_id,
@@ -244,7 +261,7 @@ async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
         expiresAt: row.expires_at,
       }),
     ),
-    runAt: row.run_at,
+    runAt,
     maxAttempts: row.max_attempts,
     priority: row.priority,
     lane: row.lane,

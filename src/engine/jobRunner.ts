@@ -8,6 +8,7 @@
 import type { Task as GraphileTask, JobHelpers } from "graphile-worker";
 import type { AttemptOutcome } from "../database/schema.ts";
 import { PermanentError, SnoozeError, TimeLimitError } from "./errors.ts";
+import type { Clock } from "./fleet/databaseClock.ts";
 import { WorkerDeclaredDead } from "./fleet/declaredDead.ts";
 import { AbortReason, JobAbort, JobContext, type JobContextShared } from "./jobContext.ts";
 import { executionForCronJob, isJobEnvelope, type JobEnvelope } from "./jobSpec.ts";
@@ -26,6 +27,8 @@ export type RunningJobs = Map<number, JobAbort>;
 export interface JobRunnerDependencies<Services = unknown> extends JobContextShared<Services> {
   workerId: string;
   running: RunningJobs;
+  /** The database's clock: expiry and attempt starts are its times. */
+  clock: Clock;
   /** Holds a job back while a shared limit is exhausted; returns the wait in ms, or 0 to go. */
   admit?: (task: AnyTask, payload: unknown, executionId: number) => Promise<number>;
   /** Gives back what `admit` took (e.g. a concurrency lease). */
@@ -88,12 +91,12 @@ async function runJob<Services>(
   const attempt = envelope.a + helpers.job.attempts - 1;
   const maxAttempts = envelope.m ?? task.maxAttempts;
 
-  if (envelope.x !== undefined && Date.now() > envelope.x) {
+  if (envelope.x !== undefined && deps.clock.now() > envelope.x) {
     await deps.ledger.finishedNow({
       execution,
       status: "expired",
       attempt: attempt - 1,
-      startedAt: new Date(),
+      startedAt: new Date(deps.clock.now()),
       outcome: null,
     });
     return;
@@ -110,7 +113,7 @@ async function runJob<Services>(
     return;
   }
 
-  const startedAt = new Date();
+  const startedAt = new Date(deps.clock.now());
   const abort = new JobAbort();
   watchShutdown(helpers.abortSignal, deps.running);
   deps.running.set(executionId, abort);

@@ -40,7 +40,8 @@ export async function reschedule(db: Db, r: Reschedule): Promise<boolean> {
       select stopped_at is not null as dead from workers where id = ${r.workerId} for share
     `.execute(trx);
     if (fence[0]?.dead) return false;
-    const runAt = new Date(Date.now() + r.delayMs).toISOString();
+    // Counted from the database's now: the new job's run time and the ledger's agree with it.
+    const runAt = sql<string>`(now() + ${r.delayMs}::float8 * interval '1 millisecond')`;
     const error = r.endedAttempt?.error;
     // The new job keeps the execution's own priority, as it was enqueued.
     const job = addJob({
@@ -57,7 +58,7 @@ export async function reschedule(db: Db, r: Reschedule): Promise<boolean> {
         status = case when ${r.endedAttempt === null} then status else 'retrying' end,
         attempts = ${r.attemptsSpent},
         max_attempts = coalesce(${r.envelope.m ?? null}::int, max_attempts),
-        run_at = ${runAt}::timestamptz,
+        run_at = ${runAt},
         error_class = coalesce(${error?.class ?? null}, error_class),
         error_message = coalesce(${error?.message ?? null}, error_message),
         error_stack = coalesce(${error?.stack ?? null}, error_stack),
@@ -75,7 +76,7 @@ export async function reschedule(db: Db, r: Reschedule): Promise<boolean> {
           attempt: a.attempt,
           worker_id: a.workerId,
           started_at: a.startedAt,
-          finished_at: new Date(),
+          finished_at: sql<Date>`now()`,
           outcome: a.outcome,
           error_class: a.error?.class ?? null,
           error_message: a.error?.message ?? null,

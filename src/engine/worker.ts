@@ -25,6 +25,7 @@ import type { Logger } from "../observability/logger.ts";
 import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, laneListPaused } from "./control/laneState.ts";
 import { recoverLostWorkers } from "./fleet/crashRecovery.ts";
+import { DatabaseClock } from "./fleet/databaseClock.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
 import { settleLeakedJobs } from "./fleet/leakedJobs.ts";
 import { holdLivenessLock, newLockKey } from "./fleet/livenessLock.ts";
@@ -101,10 +102,13 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const workerLogger = logger.child({ workerId: id });
   const lanes = lanesByWorkerType[type].filter((lane) => registry.inLane(lane).length > 0);
+  const clock = new DatabaseClock();
+  await clock.sync(db);
   const ledger = new LedgerWriter({
     db,
     workerId: id,
     logger: workerLogger,
+    clock,
     flushIntervalMs: options.ledgerFlushMs,
   });
   const running: RunningJobs = new Map();
@@ -217,6 +221,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     workerId: id,
     logger: workerLogger,
     running,
+    clock,
     ...(options.admission ?? sharedLimitsAdmission(db)),
     ...(options.services ? { services: options.services } : {}),
     onJobDone: () => {
@@ -283,6 +288,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   let reconciledAt = Date.now();
   const heartbeat = every(heartbeatMs, "heartbeat", async () => {
     if (!(await beatNow())) return;
+    await clock.sync(db);
     if (Date.now() - reconciledAt >= silentAfterMs) {
       reconciledAt = Date.now();
       const vanished = await reconcileVanishedJobs(db);
@@ -309,7 +315,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   // The first beat records graphile-worker's ids as soon as the runners have made them.
   await beatNow();
 
-  workerLogger.info({ workerType: type, lanes }, "worker started");
+  workerLogger.info({ workerType: type, lanes, clockOffsetMs: clock.offsetMs }, "worker started");
 
   function stop(): Promise<void> {
     stopping ??= (async () => {

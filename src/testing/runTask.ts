@@ -13,6 +13,7 @@ import type { z } from "zod";
 import type { Db } from "../database/pool.ts";
 import type { Execution } from "../database/schema.ts";
 import { enqueue } from "../engine/enqueue.ts";
+import { DatabaseClock } from "../engine/fleet/databaseClock.ts";
 import { JobAbort, JobContext, type JobContextShared } from "../engine/jobContext.ts";
 import { errorRecord } from "../engine/jobRunner.ts";
 import { type JobEnvelope, jobTakeBack } from "../engine/jobSpec.ts";
@@ -60,7 +61,9 @@ export async function runTask<Schema extends z.ZodType, Result, Services>(
     lane: task.lane,
   };
   const logger = options.logger ?? createLogger("silent");
-  const ledger = new LedgerWriter({ db, workerId: RUN_TASK_WORKER_ID, logger });
+  const clock = new DatabaseClock();
+  await clock.sync(db);
+  const ledger = new LedgerWriter({ db, workerId: RUN_TASK_WORKER_ID, logger, clock });
   const shared: JobContextShared<Services> = {
     db,
     ledger,
@@ -69,7 +72,7 @@ export async function runTask<Schema extends z.ZodType, Result, Services>(
   };
   const maxAttempts = envelope.m ?? task.maxAttempts;
   const ctx = new JobContext(shared, new JobAbort(), execution, 1, maxAttempts);
-  const startedAt = new Date();
+  const startedAt = new Date(clock.now());
   ledger.started(execution, 1, startedAt);
   let result: Result;
   try {

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { enqueue, enqueueByName, enqueueMany } from "../../src/engine/enqueue.ts";
 import { EnqueueError } from "../../src/engine/errors.ts";
@@ -94,6 +94,26 @@ describe("enqueue", () => {
     const row = await execution(id);
     expect(row.status).toBe("scheduled");
     expect(row.run_at.getTime()).toBeGreaterThan(Date.now() + 55_000);
+  });
+
+  it("counts a delay from the database's now, not this process's clock", async () => {
+    const trueNow = Date.now;
+    const spy = vi.spyOn(Date, "now").mockImplementation(() => trueNow() + 3_600_000);
+    const message = { to: "+15551234567", body: "hi" };
+    const now = await enqueue(db(), sendSms, message);
+    const later = await enqueue(db(), sendSms, message, { delayMs: 60_000 });
+    const keyed = await enqueue(db(), sendSms, message, { delayMs: 60_000, jobKey: "later" });
+    spy.mockRestore();
+    const nowRow = await execution(now);
+    expect(nowRow.status).toBe("queued");
+    expect(nowRow.run_at).toEqual(nowRow.created_at);
+    for (const row of [await execution(later), await execution(keyed)]) {
+      expect(row.status).toBe("scheduled");
+      expect(row.run_at.getTime() - row.created_at.getTime()).toBe(60_000);
+      const job = await sql<{ run_at: Date }>`
+        select run_at from graphile_worker.jobs where id = ${row.job_id}`.execute(db());
+      expect(job.rows[0]?.run_at).toEqual(row.run_at);
+    }
   });
 
   it("refuses a bad payload naming the field, and writes nothing", async () => {

@@ -5,17 +5,26 @@ import { afterEach } from "vitest";
 import { testDatabaseUrl } from "./database.ts";
 
 const script = fileURLToPath(new URL("./fixtures/workerProcess.ts", import.meta.url));
+const skewedClock = new URL("./fixtures/skewedClock.ts", import.meta.url).href;
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");
 });
 
+export interface ChildWorkerOptions {
+  ledgerFlushMs?: number;
+  /** Shifts the process's clock (`Date.now()`, `new Date()`) by this much; negative: slow. */
+  clockSkewMs?: number;
+}
+
 export function startChildWorker(
-  options: { ledgerFlushMs?: number } = {},
+  options: ChildWorkerOptions = {},
 ): Promise<{ child: ChildProcess; workerId: string }> {
-  const args = [script, testDatabaseUrl(), "2000", String(options.ledgerFlushMs ?? 10)];
+  const skew = options.clockSkewMs ? ["--import", skewedClock] : [];
+  const args = [...skew, script, testDatabaseUrl(), "2000", String(options.ledgerFlushMs ?? 10)];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, CLOCK_SKEW_MS: String(options.clockSkewMs ?? 0) },
   });
   children.push(child);
   return new Promise((resolve, reject) => {

@@ -18,6 +18,7 @@ import type { Db } from "../../database/pool.ts";
 import type { AttemptOutcome } from "../../database/schema.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { type ExecutionStatus, statusList, terminalStatuses } from "../executionStatus.ts";
+import type { Clock } from "../fleet/databaseClock.ts";
 import { WorkerDeclaredDead } from "../fleet/declaredDead.ts";
 import {
   EVENTS_CHANNEL,
@@ -82,6 +83,8 @@ export interface LedgerWriterOptions {
   /** The worker whose jobs it records. */
   workerId: string;
   logger: Logger;
+  /** Times endings by the database's clock (see `databaseClock.ts`). */
+  clock: Clock;
   /** Longest a write waits in the buffer. */
   flushIntervalMs?: number;
   /** Flush, once the jobs in hand have run, when this many executions are pending. */
@@ -93,6 +96,7 @@ export interface LedgerWriterOptions {
 export class LedgerWriter {
   readonly #db: Db;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   readonly #workerId: string;
   readonly #intervalMs: number;
   readonly #maxBatch: number;
@@ -106,6 +110,7 @@ export class LedgerWriter {
   constructor(options: LedgerWriterOptions) {
     this.#db = options.db;
     this.#logger = options.logger;
+    this.#clock = options.clock;
     this.#workerId = options.workerId;
     this.#intervalMs = options.flushIntervalMs ?? 10;
     this.#maxBatch = options.maxBatch ?? 500;
@@ -122,7 +127,7 @@ export class LedgerWriter {
   /** A success, buffered with the rest of the batch. */
   succeeded(entry: Omit<Ending, "status" | "outcome" | "error">): void {
     const { update } = this.#pendingFor(entry.execution);
-    this.#end(update, entry, "succeeded", "succeeded", Date.now());
+    this.#end(update, entry, "succeeded", "succeeded", this.#clock.now());
   }
 
   /**
@@ -133,7 +138,7 @@ export class LedgerWriter {
   async finishedNow(entry: Ending): Promise<void> {
     const { execution } = entry;
     const update = (await this.take(execution.id)) ?? { id: execution.id };
-    const attempts = this.#end(update, entry, entry.status, entry.outcome, Date.now());
+    const attempts = this.#end(update, entry, entry.status, entry.outcome, this.#clock.now());
     if (!(await this.#write([{ execution, update }], attempts, { durable: true })))
       throw new WorkerDeclaredDead(this.#workerId);
   }
@@ -191,7 +196,7 @@ export class LedgerWriter {
       attempt: entry.attempt,
       worker_id: this.#workerId,
       started_at: entry.startedAt.getTime(),
-      finished_at: Date.now(),
+      finished_at: this.#clock.now(),
       outcome: entry.outcome,
       error_class: entry.error?.class ?? null,
       error_message: entry.error?.message ?? null,
