@@ -3,12 +3,10 @@
  * local simulator (started in this process) when no credentials are configured — and the
  * encrypted recording store.
  */
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import type { CallCenterServices } from "../callCenter/services.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
+import { localSecretPath, readOrCreateLocalSecret } from "../shared/localSecrets.ts";
 import { createRecordingStore } from "../storage/createRecordingStore.ts";
 import { generateEncryptionKey, parseEncryptionKey } from "../storage/encryption.ts";
 import { closeTwilioClient, createTwilioClient } from "../twilio/client.ts";
@@ -117,11 +115,8 @@ export async function openServices(
  */
 async function encryptionKey(config: Config, logger: Logger): Promise<string> {
   if (config.recordings.encryptionKey) return config.recordings.encryptionKey;
-  const file = path.resolve(path.dirname(config.recordings.localDir), "recording.key");
-  if (!existsSync(file)) {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, generateEncryptionKey(), { mode: 0o600 });
-  }
+  const file = localSecretPath(config, "recording.key");
+  const key = await readOrCreateLocalSecret(file, generateEncryptionKey);
   logger.warn({ file }, "RECORDING_ENCRYPTION_KEY is not set: using a generated local key");
-  return (await readFile(file, "utf8")).trim();
+  return key;
 }
