@@ -10,7 +10,8 @@ import { localSecretPath, readOrCreateLocalSecret } from "../shared/localSecrets
 import { createRecordingStore } from "../storage/createRecordingStore.ts";
 import { generateEncryptionKey, parseEncryptionKey } from "../storage/encryption.ts";
 import { closeTwilioClient, createTwilioClient } from "../twilio/client.ts";
-import { defaultAccountSid, defaultAuthToken } from "../twilio/simulator/options.ts";
+import { installationSimulatorToken } from "../twilio/simulator/installationToken.ts";
+import { defaultAccountSid } from "../twilio/simulator/options.ts";
 import { TwilioSimulator } from "../twilio/simulator/simulator.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 
@@ -30,7 +31,7 @@ export async function openServices(
 ): Promise<CallCenterServices> {
   const twilioConfig = config.twilio;
   let accountSid = twilioConfig.credentials?.accountSid ?? defaultAccountSid;
-  let authToken = twilioConfig.credentials?.authToken ?? defaultAuthToken;
+  let authToken = twilioConfig.credentials?.authToken ?? (await installationSimulatorToken(config));
   let simulatorUrl = twilioConfig.credentials ? undefined : twilioConfig.simulatorUrl;
   if (!twilioConfig.credentials && !simulatorUrl) {
     const simulator = new TwilioSimulator({
