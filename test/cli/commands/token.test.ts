@@ -29,9 +29,9 @@ describe("switchboard token", () => {
     });
     expect(created.stderr).toContain("cannot be shown again");
     expect(await verifyApiToken(db(), printed.token)).toEqual({
-      tokenId: printed.id,
-      name: "dashboard",
-      scopes: ["read", "operate"],
+      outcome: "valid",
+      principal: { tokenId: printed.id, name: "dashboard", scopes: ["read", "operate"] },
+      expiresInMs: null,
     });
 
     const listed = await runCli(["token", "list"], env());
@@ -89,7 +89,7 @@ describe("switchboard token", () => {
     const revoked = await runCli(["token", "revoke", "--name", "old"], env());
     expect(revoked.code).toBe(0);
     expect(parseLines(revoked.stdout)).toEqual([{ name: "old", outcome: "revoked" }]);
-    expect(await verifyApiToken(db(), token)).toBeUndefined();
+    expect(await verifyApiToken(db(), token)).toEqual({ outcome: "invalid" });
 
     const unknown = await runCli(["token", "revoke", "--name", "never"], env());
     expect(unknown.code).toBe(1);
