@@ -3,16 +3,15 @@
  * local simulator (started in this process) when no credentials are configured — and the
  * encrypted recording store.
  */
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import type { CallCenterServices } from "../callCenter/services.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
+import { localSecretPath, readOrCreateLocalSecret } from "../shared/localSecrets.ts";
 import { createRecordingStore } from "../storage/createRecordingStore.ts";
 import { generateEncryptionKey, parseEncryptionKey } from "../storage/encryption.ts";
 import { closeTwilioClient, createTwilioClient } from "../twilio/client.ts";
-import { defaultAccountSid, defaultAuthToken } from "../twilio/simulator/options.ts";
+import { installationSimulatorToken } from "../twilio/simulator/installationToken.ts";
+import { defaultAccountSid } from "../twilio/simulator/options.ts";
 import { TwilioSimulator } from "../twilio/simulator/simulator.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 
@@ -32,7 +31,7 @@ export async function openServices(
 ): Promise<CallCenterServices> {
   const twilioConfig = config.twilio;
   let accountSid = twilioConfig.credentials?.accountSid ?? defaultAccountSid;
-  let authToken = twilioConfig.credentials?.authToken ?? defaultAuthToken;
+  let authToken = twilioConfig.credentials?.authToken ?? (await installationSimulatorToken(config));
   let simulatorUrl = twilioConfig.credentials ? undefined : twilioConfig.simulatorUrl;
   if (!twilioConfig.credentials && !simulatorUrl) {
     const simulator = new TwilioSimulator({
@@ -117,11 +116,8 @@ export async function openServices(
  */
 async function encryptionKey(config: Config, logger: Logger): Promise<string> {
   if (config.recordings.encryptionKey) return config.recordings.encryptionKey;
-  const file = path.resolve(path.dirname(config.recordings.localDir), "recording.key");
-  if (!existsSync(file)) {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, generateEncryptionKey(), { mode: 0o600 });
-  }
+  const file = localSecretPath(config, "recording.key");
+  const key = await readOrCreateLocalSecret(file, generateEncryptionKey);
   logger.warn({ file }, "RECORDING_ENCRYPTION_KEY is not set: using a generated local key");
-  return (await readFile(file, "utf8")).trim();
+  return key;
 }

@@ -106,6 +106,8 @@ export interface ApiTokenTable {
   created_at: Generated<Date>;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
+  /** Refused from this moment on, by the database's clock; null: until revoked. */
+  expires_at: NullableTimestamp;
 }
 
 export interface AuditLogTable {

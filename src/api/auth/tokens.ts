@@ -4,16 +4,18 @@
  * compared, and the hash reveals nothing about it). The secret is shown once, at creation.
  *
  * Scopes nest: `admin` can do everything `operate` can, and `operate` everything `read` can.
+ * A token may expire; whether it has is decided by the database's clock, never a process's.
  *
  * @example
- * const { token } = await createApiToken(db, { name: "dashboard", scopes: ["read"] });
- * const principal = await verifyApiToken(db, token); // { tokenId, name, scopes }
+ * const { token } = await createApiToken(db, { name: "ci", scopes: ["read"], expiresInSeconds: 3600 });
+ * const check = await verifyApiToken(db, token); // { outcome: "valid", principal, expiresInMs }
  */
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { z } from "zod";
 import type { Db } from "../../database/pool.ts";
 import { type Principal, type Scope, scopes } from "./principal.ts";
+import { tokenLifetimeSecondsSchema } from "./tokenLifetime.ts";
 import { tokenNameSchema } from "./tokenName.ts";
 
 export const TOKEN_PREFIX = "sb_";
@@ -59,6 +61,8 @@ export function looksLikeApiToken(value: string): boolean {
 export interface NewApiToken {
   name: string;
   scopes: Scope[];
+  /** The token expires this long after its creation; unset: it lasts until revoked. */
+  expiresInSeconds?: number;
 }
 
 /**
@@ -68,9 +72,13 @@ export interface NewApiToken {
 export async function createApiToken(
   db: Db,
   input: NewApiToken,
-): Promise<{ id: number; token: string }> {
+): Promise<{ id: number; token: string; expiresAt: Date | null }> {
   const name = tokenNameSchema.parse(input.name);
   const tokenScopes = scopeListSchema.parse(input.scopes);
+  const lifetime =
+    input.expiresInSeconds === undefined
+      ? undefined
+      : tokenLifetimeSecondsSchema.parse(input.expiresInSeconds);
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
   try {
     const row = await db
@@ -80,10 +88,12 @@ export async function createApiToken(
         token_hash: hashApiToken(token),
         token_prefix: token.slice(0, DISPLAY_PREFIX_LENGTH),
         scopes: tokenScopes,
+        expires_at:
+          lifetime === undefined ? null : sql<Date>`now() + make_interval(secs => ${lifetime})`,
       })
-      .returning("id")
+      .returning(["id", "expires_at"])
       .executeTakeFirstOrThrow();
-    return { id: row.id, token };
+    return { id: row.id, token, expiresAt: row.expires_at };
   } catch (error) {
     const pgError = error as { code?: string; constraint?: string };
     if (pgError.code === "23505" && pgError.constraint === "api_tokens_name_key") {
@@ -94,18 +104,40 @@ export async function createApiToken(
 }
 
 /**
- * The principal of a live (not revoked) token, or `undefined`. Refreshes `last_used_at` when it
- * is more than a minute old, so a busy token costs one write a minute, not one per request.
+ * What a token is worth now: `valid` with its principal and how long it stays valid (by the
+ * database's clock, as a duration, so a process's own clock does not matter), `expired` with
+ * when, or `invalid` (unknown, malformed or revoked).
  */
-export async function verifyApiToken(db: Db, token: string): Promise<Principal | undefined> {
-  if (!looksLikeApiToken(token)) return undefined;
+export type ApiTokenCheck =
+  | { outcome: "valid"; principal: Principal; expiresInMs: number | null }
+  | { outcome: "expired"; expiredAt: Date }
+  | { outcome: "invalid" };
+
+/**
+ * Checks a token against the database. Refreshes `last_used_at` of a valid token when it is
+ * more than a minute old, so a busy token costs one write a minute, not one per request.
+ */
+export async function verifyApiToken(db: Db, token: string): Promise<ApiTokenCheck> {
+  if (!looksLikeApiToken(token)) return { outcome: "invalid" };
   const row = await db
     .selectFrom("api_tokens")
-    .select(["id", "name", "scopes", "last_used_at"])
+    .select([
+      "id",
+      "name",
+      "scopes",
+      "last_used_at",
+      "expires_at",
+      sql<number | null>`(extract(epoch from expires_at - now()) * 1000)::float8`.as(
+        "expires_in_ms",
+      ),
+    ])
     .where("token_hash", "=", hashApiToken(token))
     .where("revoked_at", "is", null)
     .executeTakeFirst();
-  if (!row) return undefined;
+  if (!row) return { outcome: "invalid" };
+  if (row.expires_at && row.expires_in_ms !== null && row.expires_in_ms <= 0) {
+    return { outcome: "expired", expiredAt: row.expires_at };
+  }
   if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     await db
       .updateTable("api_tokens")
@@ -120,18 +152,18 @@ export async function verifyApiToken(db: Db, token: string): Promise<Principal |
       .execute();
   }
   return {
-    tokenId: row.id,
-    name: row.name,
-    scopes: row.scopes.filter((scope): scope is Scope => scope in scopeRank),
+    outcome: "valid",
+    principal: {
+      tokenId: row.id,
+      name: row.name,
+      scopes: row.scopes.filter((scope): scope is Scope => scope in scopeRank),
+    },
+    expiresInMs: row.expires_in_ms,
   };
 }
 
 export type RevokeOutcome = "revoked" | "already_revoked" | "not_found";
 
-/**
- * Revokes the token named `name`. The API stops accepting it within the authentication cache's
- * lifetime (a few seconds; see `authenticate`).
- */
 /** NOTIFY channel on which a revocation reaches every API process's authentication cache. */
 export const TOKEN_REVOKED_CHANNEL = "switchboard_token_revoked";
 
@@ -168,13 +200,24 @@ export interface ApiTokenSummary {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** When the token stops being accepted; null: when revoked. */
+  expiresAt: Date | null;
 }
 
 /** Every token, oldest first, without secrets or hashes. */
 export async function apiTokenList(db: Db): Promise<ApiTokenSummary[]> {
   const rows = await db
     .selectFrom("api_tokens")
-    .select(["id", "name", "token_prefix", "scopes", "created_at", "last_used_at", "revoked_at"])
+    .select([
+      "id",
+      "name",
+      "token_prefix",
+      "scopes",
+      "created_at",
+      "last_used_at",
+      "revoked_at",
+      "expires_at",
+    ])
     .orderBy("id")
     .execute();
   return rows.map((row) => ({
@@ -185,5 +228,6 @@ export async function apiTokenList(db: Db): Promise<ApiTokenSummary[]> {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
   }));
 }

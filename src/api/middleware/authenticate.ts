@@ -3,7 +3,9 @@
  *
  * Every request outside `openPaths` needs `Authorization: Bearer <token>`; the token's principal
  * is set as `c.get("principal")`. Verifications are cached in memory for `cacheTtlMs` (default
- * 5 s), both hits and misses, so a busy client costs one lookup per token per TTL.
+ * 5 s), both hits and misses, so a busy client costs one lookup per token per TTL. A token that
+ * expires is remembered only until its expiry (as the database counted it at the lookup), and
+ * then refused with a 401 saying it expired.
  *
  * Given `revocations` (the API process's event hub), a revocation empties the cache at once in
  * every process. Without it a revoked token keeps working for up to `cacheTtlMs`; set
@@ -16,7 +18,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Db } from "../../database/pool.ts";
 import type { Principal, Scope } from "../auth/principal.ts";
-import { hasScope, looksLikeApiToken, verifyApiToken } from "../auth/tokens.ts";
+import { type ApiTokenCheck, hasScope, looksLikeApiToken, verifyApiToken } from "../auth/tokens.ts";
 import type { AppEnv } from "../context.ts";
 import { errorBody } from "../errors.ts";
 
@@ -38,9 +40,11 @@ export interface AuthenticateOptions {
 const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
 
 interface CacheEntry {
-  principal: Promise<Principal | undefined>;
+  check: Promise<ApiTokenCheck>;
   expiresAt: number;
 }
+
+const INVALID: ApiTokenCheck = { outcome: "invalid" };
 
 /** Authenticates each request by its bearer token; 401 in the error format when it cannot. */
 export function authenticate(options: AuthenticateOptions): MiddlewareHandler<AppEnv> {
@@ -51,19 +55,28 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   const cache = new Map<string, CacheEntry>();
   options.revocations?.onTokenRevoked(() => cache.clear());
 
-  const lookUp = (token: string): Promise<Principal | undefined> => {
+  const lookUp = (token: string): Promise<ApiTokenCheck> => {
     const now = Date.now();
     const cached = cache.get(token);
-    if (cached && cached.expiresAt > now) return cached.principal;
+    if (cached && cached.expiresAt > now) return cached.check;
     if (cached) cache.delete(token);
-    const principal = verifyApiToken(db, token);
+    const check = verifyApiToken(db, token);
     if (cacheTtlMs > 0) {
       // Concurrent requests with one token share a single lookup; a failed lookup is forgotten.
-      cache.set(token, { principal, expiresAt: now + cacheTtlMs });
-      principal.catch(() => cache.delete(token));
+      const entry: CacheEntry = { check, expiresAt: now + cacheTtlMs };
+      cache.set(token, entry);
+      check.then(
+        (result) => {
+          // Counted from before the lookup, so the entry never outlives the token.
+          if (result.outcome === "valid" && result.expiresInMs !== null) {
+            entry.expiresAt = Math.min(entry.expiresAt, now + result.expiresInMs);
+          }
+        },
+        () => cache.delete(token),
+      );
       while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
     }
-    return principal;
+    return check;
   };
 
   return async function authenticateRequest(c, next) {
@@ -81,20 +94,22 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
     }
     const token = BEARER.exec(header)?.[1];
     // Garbage is refused without a lookup and without taking a place in the cache.
-    const principal = token && looksLikeApiToken(token) ? await lookUp(token) : undefined;
-    if (!principal) {
+    const check = token && looksLikeApiToken(token) ? await lookUp(token) : INVALID;
+    if (check.outcome !== "valid") {
       return c.json(
         errorBody(
           "unauthorized",
-          token
-            ? "Invalid or revoked API token"
-            : "Malformed Authorization header: expected Bearer <token>",
+          check.outcome === "expired"
+            ? `API token expired at ${check.expiredAt.toISOString()}`
+            : token
+              ? "Invalid or revoked API token"
+              : "Malformed Authorization header: expected Bearer <token>",
         ),
         401,
         { "WWW-Authenticate": 'Bearer realm="switchboard", error="invalid_token"' },
       );
     }
-    c.set("principal", principal);
+    c.set("principal", check.principal);
     await next();
   };
 }

@@ -6,6 +6,7 @@ import { listen } from "../../api/server.ts";
 import type { CallCenterServices } from "../../callCenter/services.ts";
 import { createPool } from "../../database/pool.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
+import { simulatorTokenFile } from "../../twilio/simulator/installationToken.ts";
 import { openServices } from "../openServices.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
 import { keepRequestGarbageYoung } from "../youngRequestGarbage.ts";
@@ -15,6 +16,14 @@ export async function startApi(
   { config, database, logger, lifecycle }: Runtime,
   services: CallCenterServices,
 ): Promise<number> {
+  if (services.twilio.simulated) {
+    logger.warn(
+      { file: simulatorTokenFile(config) },
+      "Twilio webhooks are verified with the local simulator's auth token (no TWILIO_ACCOUNT_SID " +
+        "set): real Twilio callbacks will be refused, and forging one takes the secret in the " +
+        "file named here. Set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to take real callbacks.",
+    );
+  }
   const hub = new EventHub({ logger });
   const rateLimitPool = createPool(database.url, 4, { synchronous_commit: "off" });
   lifecycle.onStop(() => rateLimitPool.end());

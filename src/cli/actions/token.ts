@@ -8,20 +8,34 @@ import { withRuntime } from "../runtime.ts";
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 const oneShot = { migrate: false, exitWhenDone: true };
 
-export function create(options: { name: string; scope: Scope[] }): Promise<void> {
+export function create(options: {
+  name: string;
+  scope: Scope[];
+  expiresIn?: number;
+}): Promise<void> {
   return withRuntime("cli", oneShot, async ({ database }) => {
     const created = await database.db.transaction().execute(async (trx) => {
-      const token = await createApiToken(trx, { name: options.name, scopes: options.scope });
+      const token = await createApiToken(trx, {
+        name: options.name,
+        scopes: options.scope,
+        expiresInSeconds: options.expiresIn,
+      });
       await recordAudit(trx, {
         ...cliOperator(),
         action: "token.create",
         targetIds: [String(token.id)],
-        details: { name: options.name, scopes: options.scope },
+        details: { name: options.name, scopes: options.scope, expiresAt: token.expiresAt },
         outcome: "created",
       });
       return token;
     });
-    print({ id: created.id, name: options.name, scopes: options.scope, token: created.token });
+    print({
+      id: created.id,
+      name: options.name,
+      scopes: options.scope,
+      expiresAt: created.expiresAt,
+      token: created.token,
+    });
     process.stderr.write("Store this token now: it cannot be shown again.\n");
   });
 }

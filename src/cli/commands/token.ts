@@ -1,15 +1,25 @@
 /**
  * API tokens: `switchboard token create|revoke|list`. A token's secret is printed once, by
- * `create`; only its hash is stored. Creating and revoking are recorded in the audit log.
+ * `create`; only its hash is stored. A token may expire (`--expires-in 30d`). Creating and
+ * revoking are recorded in the audit log.
  */
 import { Command, InvalidArgumentError } from "commander";
 import { type Scope, scopes } from "../../api/auth/principal.ts";
+import { parseTokenLifetime } from "../../api/auth/tokenLifetime.ts";
 import { tokenNameSchema } from "../../api/auth/tokenName.ts";
 
 function tokenName(value: string): string {
   const parsed = tokenNameSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? "invalid");
   return parsed.data;
+}
+
+function tokenLifetime(value: string): number {
+  try {
+    return parseTokenLifetime(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 /** Collects `--scope read --scope operate` and `--scope read,operate` alike. */
@@ -41,19 +51,24 @@ const createCommand = new Command("create")
     `${scopes.join(", ")} (repeat or comma-separate; admin implies operate, operate implies read)`,
     collectScopes,
   )
-  .action((options: { name: string; scope: Scope[] }) =>
+  .option(
+    "--expires-in <duration>",
+    "refuse the token this long after its creation: 3600s, 90m, 12h or 30d (default: never)",
+    tokenLifetime,
+  )
+  .action((options: { name: string; scope: Scope[]; expiresIn?: number }) =>
     import("../actions/token.ts").then((actions) => actions.create(options)),
   );
 
 const revokeCommand = new Command("revoke")
-  .description("revoke an API token (the API refuses it within a few seconds)")
+  .description("revoke an API token (every API process refuses it at once)")
   .requiredOption("--name <name>", "the token's name")
   .action((options: { name: string }) =>
     import("../actions/token.ts").then((actions) => actions.revoke(options)),
   );
 
 const listCommand = new Command("list")
-  .description("list API tokens (names, prefixes and scopes; never secrets)")
+  .description("list API tokens (names, prefixes, scopes and expiry; never secrets)")
   .action(() => import("../actions/token.ts").then((actions) => actions.list()));
 
 export const tokenCommand = new Command("token")

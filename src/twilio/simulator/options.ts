@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Logger } from "../../observability/logger.ts";
 
 /** How long each step of a simulated call takes. Defaults are fast, for tests. */
@@ -28,7 +29,10 @@ export const defaultTiming: SimulatorTiming = {
 export interface SimulatorOptions {
   /** The account the simulator serves; requests must authenticate as it. */
   accountSid?: string;
-  /** Checks request credentials and signs callbacks. */
+  /**
+   * Checks request credentials and signs callbacks. Default: a new random one, read back from
+   * `authToken` (a Switchboard installation passes its own; see src/shared/localSecrets.ts).
+   */
   authToken?: string;
   timing?: Partial<SimulatorTiming>;
   logger?: Logger;
@@ -39,4 +43,8 @@ export interface SimulatorOptions {
 }
 
 export const defaultAccountSid = "AC00000000000000000000000000000001";
-export const defaultAuthToken = "00000000000000000000000000simulator";
+
+/** A new auth token for a simulator, shaped like Twilio's (32 hex digits). */
+export function generateSimulatorAuthToken(): string {
+  return randomBytes(16).toString("hex");
+}

@@ -23,8 +23,8 @@ import { type Fault, FaultQueue, type FaultSpec } from "./faults.ts";
 import { CallLifecycle } from "./lifecycle.ts";
 import {
   defaultAccountSid,
-  defaultAuthToken,
   defaultTiming,
+  generateSimulatorAuthToken,
   type SimulatorOptions,
   type SimulatorTiming,
 } from "./options.ts";
@@ -49,7 +49,7 @@ export class TwilioSimulator {
 
   constructor(options: SimulatorOptions = {}) {
     this.accountSid = options.accountSid ?? defaultAccountSid;
-    this.authToken = options.authToken ?? defaultAuthToken;
+    this.authToken = options.authToken ?? generateSimulatorAuthToken();
     this.timing = { ...defaultTiming, ...options.timing };
     this.host = options.host ?? "127.0.0.1";
     this.port = options.port ?? 0;

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { sql } from "kysely";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Scope } from "../../../src/api/auth/principal.ts";
 import {
@@ -23,9 +24,15 @@ import { silentLogger } from "../../support/engine.ts";
 const db = () => testDb().db;
 let counter = 0;
 
-async function newToken(scopes: Scope[]) {
+async function newToken(scopes: Scope[], expiresInSeconds?: number) {
   const name = `auth-test-${++counter}`;
-  return { name, ...(await createApiToken(db(), { name, scopes })) };
+  return { name, ...(await createApiToken(db(), { name, scopes, expiresInSeconds })) };
+}
+
+/** Moves a token's expiry to `moment`, an SQL expression over the database's `now()`. */
+async function expireAt(id: number, moment: string) {
+  await sql`update api_tokens set created_at = now() - interval '1 day',
+    expires_at = ${sql.raw(moment)} where id = ${id}`.execute(db());
 }
 
 function securedApp(cacheTtlMs = 5_000, revocations?: EventHub) {
@@ -81,13 +88,52 @@ describe("API tokens", () => {
 
   it("verifies a live token and refuses unknown, malformed and revoked ones", async () => {
     const { id, name, token } = await newToken(["operate"]);
-    expect(await verifyApiToken(db(), token)).toEqual({ tokenId: id, name, scopes: ["operate"] });
-    expect(await verifyApiToken(db(), `${token.slice(0, -1)}x`)).toBeUndefined();
-    expect(await verifyApiToken(db(), "not-a-token")).toBeUndefined();
+    expect(await verifyApiToken(db(), token)).toEqual({
+      outcome: "valid",
+      principal: { tokenId: id, name, scopes: ["operate"] },
+      expiresInMs: null,
+    });
+    expect(await verifyApiToken(db(), `${token.slice(0, -1)}x`)).toEqual({ outcome: "invalid" });
+    expect(await verifyApiToken(db(), "not-a-token")).toEqual({ outcome: "invalid" });
     expect(await revokeApiToken(db(), name)).toEqual({ id, outcome: "revoked" });
     expect(await revokeApiToken(db(), name)).toEqual({ id, outcome: "already_revoked" });
     expect(await revokeApiToken(db(), "no-such-token")).toEqual({ id: null, outcome: "not_found" });
-    expect(await verifyApiToken(db(), token)).toBeUndefined();
+    expect(await verifyApiToken(db(), token)).toEqual({ outcome: "invalid" });
+  });
+
+  it("stores an expiry counted by the database's clock, and refuses the token from then on", async () => {
+    const { id, token, expiresAt } = await newToken(["read"], 30 * 86_400);
+    const row = await sql<{ lifetime: string; expires_at: Date }>`
+      select (expires_at - created_at)::text as lifetime, expires_at from api_tokens
+      where id = ${id}`.execute(db());
+    expect(row.rows[0]).toEqual({ lifetime: "30 days", expires_at: expiresAt });
+    const valid = await verifyApiToken(db(), token);
+    expect(valid.outcome === "valid" && valid.expiresInMs).toBeGreaterThan(
+      30 * 86_400_000 - 60_000,
+    );
+
+    await expireAt(id, "now() - interval '1 second'");
+    const stored = await db()
+      .selectFrom("api_tokens")
+      .select("expires_at")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    expect(await verifyApiToken(db(), token)).toEqual({
+      outcome: "expired",
+      expiredAt: stored.expires_at,
+    });
+  });
+
+  it("refuses a lifetime that is not a whole number of seconds between 1 s and 100 years", async () => {
+    for (const expiresInSeconds of [0, -1, 1.5, 36_501 * 86_400]) {
+      await expect(
+        createApiToken(db(), {
+          name: `bad-lifetime-${++counter}`,
+          scopes: ["read"],
+          expiresInSeconds,
+        }),
+      ).rejects.toThrow(/lifetime/);
+    }
   });
 
   it("writes last_used_at at most once a minute", async () => {
@@ -243,6 +289,42 @@ describe("authenticate", () => {
     // Deleting the row proves later requests are answered from memory.
     await db().deleteFrom("api_tokens").where("id", "=", id).execute();
     expect((await app.request("/read", bearer(token))).status).toBe(200);
+  });
+});
+
+describe("authenticate with expiring tokens", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("answers 401 saying the token expired, not that it is unknown", async () => {
+    const { id, token } = await newToken(["read"], 3_600);
+    await expireAt(id, "now() - interval '1 minute'");
+    const body = await expectUnauthorized(await securedApp().request("/read", bearer(token)));
+    expect(body.error.message).toMatch(/^API token expired at \d{4}-\d\d-\d\dT/);
+  });
+
+  it("keeps a cached verification no longer than the token lives", async () => {
+    const app = securedApp(60_000);
+    const { id, token } = await newToken(["read"], 3_600);
+    await expireAt(id, "now() + interval '300 milliseconds'");
+    expect((await app.request("/read", bearer(token))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const body = await expectUnauthorized(await app.request("/read", bearer(token)));
+    expect(body.error.message).toContain("expired");
+  });
+
+  it("decides expiry by the database's clock, whatever this process's clock says", async () => {
+    const app = securedApp(0);
+    const expired = await newToken(["read"], 3_600);
+    await expireAt(expired.id, "now() - interval '10 minutes'");
+    const live = await newToken(["read"], 3_600);
+    await expireAt(live.id, "now() + interval '10 minutes'");
+
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() - 3_600_000, shouldAdvanceTime: true });
+    expect((await app.request("/read", bearer(expired.token))).status).toBe(401);
+    vi.setSystemTime(Date.now() + 2 * 3_600_000);
+    expect((await app.request("/read", bearer(live.token))).status).toBe(200);
   });
 });
 
