@@ -29,6 +29,7 @@ import { DatabaseClock } from "./fleet/databaseClock.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
 import { settleLeakedJobs } from "./fleet/leakedJobs.ts";
 import { holdLivenessLock, newLockKey } from "./fleet/livenessLock.ts";
+import { recordLockerIdsPlugin } from "./fleet/lockerIds.ts";
 import { rideOutDatabaseOutages } from "./fleet/outageGuard.ts";
 import { defaultWorkerSilentAfterMs } from "./fleet/workerAlive.ts";
 import {
@@ -125,8 +126,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   const releaseGuard = rideOutDatabaseOutages(workerLogger);
 
   const events: WorkerEvents = options.events ?? new EventEmitter();
-  events.on("pool:create", ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
-  events.on("worker:create", ({ worker }) => graphileWorkerIds.add(worker.workerId));
+  const lockerIds = recordLockerIdsPlugin(db, id, graphileWorkerIds);
 
   const listener = await listenForNotifications(pool, {
     logger: workerLogger,
@@ -251,6 +251,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
         parsedCronItems: cronItems ?? [],
         logger: toGraphileLogger(workerLogger.child({ lane })),
         preset: {
+          plugins: [lockerIds],
           worker: {
             gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? 30_000,
             ...options.preset,

@@ -13,6 +13,8 @@ afterEach(() => {
 
 export interface ChildWorkerOptions {
   ledgerFlushMs?: number;
+  /** Milliseconds its running jobs get to finish when it stops (default 30 s). */
+  shutdownGraceMs?: number;
   /** Shifts the process's clock (`Date.now()`, `new Date()`) by this much; negative: slow. */
   clockSkewMs?: number;
 }
@@ -24,7 +26,11 @@ export function startChildWorker(
   const args = [...skew, script, testDatabaseUrl(), "2000", String(options.ledgerFlushMs ?? 10)];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, CLOCK_SKEW_MS: String(options.clockSkewMs ?? 0) },
+    env: {
+      ...process.env,
+      CLOCK_SKEW_MS: String(options.clockSkewMs ?? 0),
+      SHUTDOWN_GRACE_MS: String(options.shutdownGraceMs ?? 30_000),
+    },
   });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -36,4 +42,13 @@ export function startChildWorker(
     });
     child.on("exit", (code) => reject(new Error(`worker exited early (${code}): ${output}`)));
   });
+}
+
+/** How a child process ended. */
+export function exitOf(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }

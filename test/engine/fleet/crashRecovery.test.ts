@@ -1,9 +1,30 @@
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { enqueue } from "../../../src/engine/enqueue.ts";
-import { recoverLostWorkers } from "../../../src/engine/fleet/crashRecovery.ts";
-import { startChildWorker } from "../../support/childWorker.ts";
-import { db, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
-import { holdThenFinish } from "../../support/fixtures/processTasks.ts";
+import {
+  lostJobBackoffBaseMs,
+  recoverLostWorkers,
+} from "../../../src/engine/fleet/crashRecovery.ts";
+import { exitOf, startChildWorker } from "../../support/childWorker.ts";
+import { db, execution, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
+import { holdThenFinish, killsItsWorker } from "../../support/fixtures/processTasks.ts";
+
+/** Sweeps until the worker is found lost; returns what the sweep said about it. */
+async function recoveredBySweep(workerId: string) {
+  return waitFor(async () =>
+    (await recoverLostWorkers(db(), { silentAfterMs: 30_000 })).find((w) => w.id === workerId),
+  );
+}
+
+/**
+ * Lets a child worker take the poison job, which kills it (as soon as it starts, maybe before
+ * it says it is ready), and waits until a sweep recovered it.
+ */
+async function poisonedWorker() {
+  const started = await startChildWorker().catch(() => undefined);
+  if (started) expect(await exitOf(started.child)).toEqual({ code: null, signal: "SIGKILL" });
+  return waitFor(async () => (await recoverLostWorkers(db(), { silentAfterMs: 30_000 }))[0]);
+}
 
 describe("crash recovery", () => {
   it("finishes a SIGKILLed worker's job on another worker within 30 s", async () => {
@@ -34,6 +55,64 @@ describe("crash recovery", () => {
       .executeTakeFirstOrThrow();
     expect(dead.stopped_at).not.toBeNull();
   }, 45_000);
+
+  it("runs a SIGKILLed worker's job again elsewhere within 5 s at default settings", async () => {
+    const { child, workerId } = await startChildWorker();
+    const id = await enqueue(db(), holdThenFinish, {});
+    await waitForStatus(id, "running");
+    // An idle worker with the engine's defaults: 5 s heartbeat, 30 s silence, 2 s polls.
+    await startTestWorker([holdThenFinish], {
+      heartbeatIntervalMs: 5_000,
+      preset: { pollInterval: 2_000 },
+    });
+    const killedAt = Date.now();
+    child.kill("SIGKILL");
+    const row = await waitForStatus(id, "succeeded", 30_000);
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    expect(row.result).toEqual({ pid: process.pid, attempt: 2 });
+    const worker = await db()
+      .selectFrom("workers")
+      .select(["stopped_at", "stop_reason"])
+      .where("id", "=", workerId)
+      .executeTakeFirstOrThrow();
+    expect(worker.stop_reason).toBe("process_gone");
+  }, 45_000);
+
+  it("ends a job that kills its worker on every attempt dead, with WorkerLost, backing off between", async () => {
+    const id = await enqueue(db(), killsItsWorker, {});
+    const jobOf = async () => {
+      const { rows } = await sql<{ due_in_ms: number; attempts: number }>`
+        select (extract(epoch from (j.run_at - now())) * 1000)::float8 as due_in_ms, j.attempts
+        from graphile_worker._private_jobs j join executions e on e.job_id = j.id
+        where e.public_id = ${id}`.execute(db());
+      return rows[0];
+    };
+
+    expect(await poisonedWorker()).toMatchObject({ reason: "process_gone", requeued: 1 });
+    // The first loss runs it again at once; the second waits.
+    expect((await jobOf())?.due_in_ms).toBeLessThanOrEqual(0);
+    await poisonedWorker();
+    const waiting = await execution(id);
+    expect(waiting.status).toBe("retrying");
+    expect(waiting.error_class).toBe("WorkerLost");
+    expect((await jobOf())?.due_in_ms).toBeGreaterThan(lostJobBackoffBaseMs - 1_000);
+
+    await sql`update graphile_worker._private_jobs set run_at = now()`.execute(db());
+    expect(await poisonedWorker()).toMatchObject({ requeued: 0, dead: 1 });
+    const dead = await execution(id);
+    expect(dead).toMatchObject({ status: "dead", error_class: "WorkerLost", job_id: null });
+    expect(dead.finished_at).not.toBeNull();
+    expect(await jobOf()).toBeUndefined();
+    const history = await db()
+      .selectFrom("execution_attempts")
+      .select(["attempt", "outcome", "error_class"])
+      .where("execution_id", "=", dead.id)
+      .orderBy("attempt")
+      .execute();
+    expect(history).toEqual(
+      [1, 2, 3].map((attempt) => ({ attempt, outcome: "abandoned", error_class: "WorkerLost" })),
+    );
+  }, 60_000);
 
   it("frees a silent worker once when several sweepers run at the same time", async () => {
     await db()
