@@ -155,8 +155,14 @@ async function runJob<Services>(
       });
       deps.onOverrun?.(`task ${task.name} (execution ${envelope.u}) overran its hard time limit`);
       overran = true;
-      // Holds the job, and its place in the lane, until the process exits.
-      return new Promise<never>(() => {});
+      // Holds the job, and its place in the lane, while the worker drains; when the drain's
+      // grace runs out, graphile-worker puts the job back with a backoff of its own, and the
+      // host exits (`onRecycled`) before that backoff ends.
+      return new Promise<never>((_, reject) => {
+        const release = () => reject(error);
+        if (helpers.abortSignal?.aborted) release();
+        else helpers.abortSignal?.addEventListener("abort", release, { once: true });
+      });
     }
     const record = errorRecord(error);
     const ended = (outcome: EndedOutcome) => ({

@@ -176,6 +176,28 @@ describe("worker lifecycle", () => {
     expect(done.max_attempts).toBe(patient.maxAttempts + 1);
   });
 
+  it("keeps beating while it drains, so no one runs its job a second time", async () => {
+    // The grace outlasts the silent threshold: a worker that stopped beating as it began to
+    // drain would be taken for dead while its job still runs.
+    const draining = await startTestWorker([patient], {
+      shutdownGraceMs: 5_000,
+      silentAfterMs: 1_000,
+      heartbeatIntervalMs: 200,
+    });
+    const id = await enqueue(db(), patient, { ms: 2_500 });
+    await waitForStatus(id, "running");
+    await startTestWorker([patient], { silentAfterMs: 1_000, heartbeatIntervalMs: 200 });
+    await draining.stop();
+    const done = await execution(id);
+    expect(done).toMatchObject({ status: "succeeded", attempts: 1, worker_id: draining.id });
+    const history = await db()
+      .selectFrom("execution_attempts")
+      .select("attempt")
+      .where("execution_id", "=", done.id)
+      .execute();
+    expect(history).toEqual([]);
+  });
+
   it("recycles after its job limit: drains, stops and says why", async () => {
     let recycled: string | undefined;
     const worker = await startTestWorker([noop], {

@@ -9,13 +9,6 @@ import { exitOf, startChildWorker } from "../../support/childWorker.ts";
 import { db, execution, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
 import { holdThenFinish, killsItsWorker } from "../../support/fixtures/processTasks.ts";
 
-/** Sweeps until the worker is found lost; returns what the sweep said about it. */
-async function recoveredBySweep(workerId: string) {
-  return waitFor(async () =>
-    (await recoverLostWorkers(db(), { silentAfterMs: 30_000 })).find((w) => w.id === workerId),
-  );
-}
-
 /**
  * Lets a child worker take the poison job, which kills it (as soon as it starts, maybe before
  * it says it is ready), and waits until a sweep recovered it.
