@@ -2,8 +2,9 @@
  * A worker process serves the lanes of its worker type: one graphile-worker runner per lane,
  * with that lane's concurrency and only that lane's tasks, all over one shared pg Pool.
  * Around the runners it keeps the ledger writer, a heartbeat (which also sweeps up after
- * silent workers and, every `silentAfterMs`, ends executions whose job is gone), a listener
- * for cancel requests and lane pauses, and optional recycling.
+ * silent workers, parks the jobs of tasks no live worker knows and, every `silentAfterMs`, ends
+ * executions whose job is gone), a listener for cancel requests and lane pauses, and optional
+ * recycling.
  * The scheduler (crontab) rides on the first runner when asked for.
  */
 
@@ -19,6 +20,7 @@ import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, laneListPaused } from "./control/laneState.ts";
 import { recoverSilentWorkers } from "./fleet/crashRecovery.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
+import { UnknownTaskSweeper } from "./fleet/unknownTasks.ts";
 import { defaultWorkerSilentAfterMs } from "./fleet/workerAlive.ts";
 import {
   AbortReason,
@@ -95,7 +97,8 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   let paused = await laneListPaused(db);
   let stopping: Promise<void> | undefined;
 
-  await registerWorker(db, id, type, lanes);
+  const tasks = registry.all().map((task) => task.name);
+  await registerWorker(db, id, { type, lanes, tasks });
 
   const events: WorkerEvents = options.events ?? new EventEmitter();
   events.on("pool:create", ({ workerPool }) => graphileWorkerIds.add(workerPool.id));
@@ -176,6 +179,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   const silentAfterMs = options.silentAfterMs ?? defaultWorkerSilentAfterMs;
   // The first sweep comes one period after start, like every later one.
   let reconciledAt = Date.now();
+  const unknownTasks = new UnknownTaskSweeper(db, { silentAfterMs });
   const heartbeat = setInterval(() => {
     void (async () => {
       await beat(db, id, {
@@ -194,6 +198,9 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
       }
       paused = await laneListPaused(db);
       recycleCheck();
+      const moved = await unknownTasks.sweep();
+      if (moved.parked + moved.unparked > 0)
+        workerLogger.warn(moved, "parked or unparked jobs of tasks no live worker knows");
     })().catch((error) => workerLogger.error({ err: error }, "heartbeat failed"));
   }, heartbeatMs);
   heartbeat.unref();

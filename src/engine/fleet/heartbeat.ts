@@ -8,11 +8,22 @@ export interface HeartbeatState {
   graphileWorkerIds: string[];
 }
 
+export interface WorkerRegistration {
+  type: string;
+  lanes: readonly string[];
+  /** The names of every task the worker's code knows (see unknownTasks.ts). */
+  tasks: readonly string[];
+}
+
 /** Registers this worker process in `workers`. */
-export async function registerWorker(db: Db, id: string, type: string, lanes: readonly string[]) {
+export async function registerWorker(
+  db: Db,
+  id: string,
+  { type, lanes, tasks }: WorkerRegistration,
+) {
   await db
     .insertInto("workers")
-    .values({ id, type, lanes: [...lanes], host: hostname(), pid: process.pid })
+    .values({ id, type, lanes: [...lanes], tasks: [...tasks], host: hostname(), pid: process.pid })
     .execute();
 }
 
