@@ -34,6 +34,7 @@ import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { probeRoutes } from "./routes/probes.ts";
+import { purgeRoutes } from "./routes/purge.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { twilioWebhookRoutes } from "./routes/twilioWebhooks.ts";
@@ -144,6 +145,7 @@ export function createApp({
   );
   api.route("/", executionRoutes({ db, registry }));
   api.route("/", bulkActionRoutes({ db, registry, maxBatch: s.bulkMaxBatch }));
+  api.route("/", purgeRoutes({ db }));
   api.route(
     "/",
     fleetRoutes({ db, silentAfterMs: s.silentAfterMs, laneConcurrency: s.laneConcurrency }),

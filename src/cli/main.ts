@@ -1,6 +1,12 @@
 import { Command } from "commander";
 import { apiCommand } from "./commands/api.ts";
-import { cancelCommand, deadCommand, laneCommand, retryCommand } from "./commands/control.ts";
+import {
+  cancelCommand,
+  deadCommand,
+  laneCommand,
+  purgeCommand,
+  retryCommand,
+} from "./commands/control.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
@@ -17,6 +23,7 @@ const program = new Command("switchboard")
   .addCommand(laneCommand)
   .addCommand(cancelCommand)
   .addCommand(retryCommand)
+  .addCommand(purgeCommand)
   .addCommand(deadCommand)
   .addCommand(tokenCommand);
 

@@ -2,7 +2,9 @@
  * The audit log: who did what to which targets, and how it ended. Write the row in the same
  * transaction as the change it records, so the log never claims a change that rolled back and
  * never misses one that committed. An action that changes nothing (an unknown id, a finished
- * execution) is recorded too, with that outcome.
+ * execution) is recorded too, with that outcome. An action that commits in several
+ * transactions (a purge, batch by batch) writes its row in the first and brings it up to date in
+ * each later one (`auditUpdate`), so the row always says what has committed.
  *
  * @example
  * // A new kind of operator action, audited in the transaction that makes its change:
@@ -60,6 +62,19 @@ export async function recordAudit(
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** Brings an audit row up to date, in the transaction of the change it now records too. */
+export async function auditUpdate(
+  db: Transaction<Database> | Kysely<Database>,
+  id: number,
+  update: Pick<AuditRecord, "details" | "outcome">,
+): Promise<void> {
+  await db
+    .updateTable("audit_log")
+    .set({ details: JSON.stringify(update.details ?? {}), outcome: update.outcome })
+    .where("id", "=", id)
+    .execute();
 }
 
 export interface AuditListQuery {

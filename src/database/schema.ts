@@ -78,6 +78,8 @@ export interface WorkerTable {
   host: string;
   pid: number;
   graphile_worker_ids: Generated<string[]>;
+  /** The task names the worker's code knows; null: it did not say (it may know any). */
+  tasks: string[] | null;
   started_at: Generated<Date>;
   last_seen_at: Generated<Date>;
   running_jobs: Generated<number>;

@@ -3,8 +3,9 @@
  * with that lane's concurrency and only that lane's tasks, all over one shared pg Pool.
  * Around the runners it keeps the ledger writer, a listener for cancel requests and lane pauses
  * (whose connection also holds the worker's liveness lock), a heartbeat, a crash-recovery sweep
- * of the workers presumed dead, and, every `silentAfterMs`, the sweeps that end what no worker
- * will (jobs gone, attempts spent, locks leaked in an outage).
+ * of the workers presumed dead, the parking of jobs of tasks no live worker knows, and, every
+ * `silentAfterMs`, the sweeps that end what no worker will (jobs gone, attempts spent, locks
+ * leaked in an outage).
  *
  * It rides out database outages: runners retry their fetches, the listener comes back and takes
  * its lock again, and jobs that end while the database is away wait for it before they are
@@ -31,6 +32,7 @@ import { settleLeakedJobs } from "./fleet/leakedJobs.ts";
 import { holdLivenessLock, newLockKey } from "./fleet/livenessLock.ts";
 import { recordLockerIdsPlugin } from "./fleet/lockerIds.ts";
 import { rideOutDatabaseOutages } from "./fleet/outageGuard.ts";
+import { UnknownTaskSweeper } from "./fleet/unknownTasks.ts";
 import { defaultWorkerSilentAfterMs } from "./fleet/workerAlive.ts";
 import {
   AbortReason,
@@ -122,7 +124,8 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   const silentAfterMs = options.silentAfterMs ?? defaultWorkerSilentAfterMs;
   const lockKey = newLockKey();
 
-  await registerWorker(db, id, type, lanes, lockKey);
+  const tasks = registry.all().map((task) => task.name);
+  await registerWorker(db, id, { type, lanes, tasks, lockKey });
   const releaseGuard = rideOutDatabaseOutages(workerLogger);
 
   const events: WorkerEvents = options.events ?? new EventEmitter();
@@ -287,6 +290,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
 
   // The first sweeps come one period after start, like every later one.
   let reconciledAt = Date.now();
+  const unknownTasks = new UnknownTaskSweeper(db, { silentAfterMs });
   const heartbeat = every(heartbeatMs, "heartbeat", async () => {
     if (!(await beatNow())) return;
     await clock.sync(db);
@@ -308,6 +312,9 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     }
     paused = await laneListPaused(db);
     recycleCheck();
+    const moved = await unknownTasks.sweep();
+    if (moved.parked + moved.unparked > 0)
+      workerLogger.warn(moved, "parked or unparked jobs of tasks no live worker knows");
   });
   const recovery = every(options.recoveryIntervalMs ?? 1_000, "crash recovery", async () => {
     const recovered = await recoverLostWorkers(db, { silentAfterMs, selfId: id });

@@ -1,11 +1,13 @@
 /**
  * The system health verdict of `GET /api/tasks/health/`: `unhealthy` when the database does not
  * answer or no worker is alive; `degraded` when a lane's oldest waiting job is older than
- * `maxWaitSeconds`, a lane with waiting jobs has no live worker serving it, or the success rate
- * of the last hour is below `minSuccessRate`; else `healthy`. Every reason is listed.
+ * `maxWaitSeconds`, a lane with waiting jobs has no live worker serving it, jobs of a task no
+ * live worker knows are parked (see engine/fleet/unknownTasks.ts), or the success rate of the
+ * last hour is below `minSuccessRate`; else `healthy`. Every reason is listed.
  */
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
+import { unknownTaskList } from "../engine/fleet/unknownTasks.ts";
 import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
 import { laneNames } from "../engine/lanes.ts";
 import { laneStats, workerList } from "./fleet.ts";
@@ -35,9 +37,10 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
     };
   }
   const databaseMs = Math.round((performance.now() - started) * 10) / 10;
-  const [workers, lanes, outcomes, dead24h] = await Promise.all([
+  const [workers, lanes, unknownTasks, outcomes, dead24h] = await Promise.all([
     workerList(db, thresholds.silentAfterMs),
     laneStats(db),
+    unknownTaskList(db),
     sql<{ succeeded: number; failed: number }>`
       select count(*) filter (where status = 'succeeded')::int as succeeded,
              count(*) filter (where status = 'dead')::int as failed
@@ -69,6 +72,9 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
     }
     return { lane, waiting, oldest_waiting_seconds: oldest };
   });
+  for (const { task_name, waiting } of unknownTasks) {
+    degraded.push(`task ${task_name}: ${waiting} jobs waiting and no live worker knows the task`);
+  }
   if (successRate !== null && finished >= 10 && successRate < thresholds.minSuccessRate) {
     degraded.push(`success rate of the last hour is ${(successRate * 100).toFixed(1)}%`);
   }
@@ -80,6 +86,7 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
     database: { reachable: true, latency_ms: databaseMs },
     workers: { alive: alive.length, by_type: workersByType },
     lanes: backlog,
+    unknown_tasks: unknownTasks,
     last_hour: { succeeded, failed, success_rate: successRate },
     dead_last_24h: dead24h.rows[0]?.n ?? 0,
   };

@@ -55,6 +55,8 @@ describe("over real HTTP", () => {
       ],
       ["POST", `/api/tasks/executions/${id}/cancel/`, 200],
       ["POST", `/api/tasks/executions/${id}/retry/`, 200],
+      ["POST", "/api/tasks/purge/", 200, { task_name: "process_call_recording" }],
+      ["POST", "/api/tasks/purge/", 400, {}],
     ];
     for (const [method, path, expected, body] of routes) {
       const response = await fetch(base + path, {
@@ -97,6 +99,7 @@ describe("over real HTTP", () => {
       expect.arrayContaining([
         "/api/tasks/status/{task_id}",
         "/api/tasks/bulk-actions",
+        "/api/tasks/purge",
         "/api/tasks/{task_name}/execute",
         "/api/lanes/{lane}/pause",
       ]),

@@ -5,11 +5,14 @@
 import { tasks } from "../../../tasks/index.ts";
 import { executionCancel } from "../../control/cancel.ts";
 import { lanePause, laneResume } from "../../control/lane.ts";
+import { executionPurge } from "../../control/purge.ts";
 import { executionRetry } from "../../control/retry.ts";
 import { isoMillis } from "../../database/timestamps.ts";
+import { purgeCount } from "../../engine/control/purge.ts";
 import type { LaneName } from "../../engine/lanes.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
 import { executionListDead } from "../../executions/queries.ts";
+import { confirm } from "../confirm.ts";
 import { cliOperator } from "../operator.ts";
 import { withRuntime } from "../runtime.ts";
 
@@ -44,6 +47,42 @@ export function retry(id: string): Promise<void> {
     });
     print({ id, outcome });
     if (outcome !== "retried") process.exitCode = 1;
+  });
+}
+
+/**
+ * `switchboard purge --lane L | --task T [--yes]`: asks first unless `--yes`, shows progress on
+ * stderr after each batch, prints the totals; exits 1 when not confirmed.
+ */
+export function purge(options: { lane?: LaneName; task?: string; yes?: boolean }): Promise<void> {
+  return withRuntime("cli", oneShot, async ({ database }) => {
+    const selection = { lane: options.lane, taskName: options.task };
+    const waiting = await purgeCount(database.db, selection);
+    const what = [options.lane && `lane ${options.lane}`, options.task && `task ${options.task}`]
+      .filter(Boolean)
+      .join(" and ");
+    if (!options.yes && !(await confirm(`Cancel the ${waiting} waiting executions of ${what}?`))) {
+      process.stderr.write("purge: not confirmed; nothing changed\n");
+      process.exitCode = 1;
+      return;
+    }
+    let shown = 0;
+    const report = await executionPurge(database.db, {
+      ...selection,
+      ...cliOperator(),
+      onProgress: ({ cancelled, cancelRequested }) => {
+        const done = cancelled + cancelRequested;
+        if (done > shown) process.stderr.write(`purge: ${done} of ${waiting}\n`);
+        shown = done;
+      },
+    });
+    print({
+      lane: options.lane ?? null,
+      task: options.task ?? null,
+      cancelled: report.cancelled,
+      cancelRequested: report.cancelRequested,
+      auditId: report.auditId,
+    });
   });
 }
 

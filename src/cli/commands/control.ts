@@ -1,8 +1,10 @@
 /**
- * Operator commands: pause and resume lanes, cancel and retry executions, list dead ones. What
- * they run is in `../actions/control.ts`, loaded only when one of them runs.
+ * Operator commands: pause and resume lanes, cancel and retry executions, purge a lane or a
+ * task, list dead ones. What they run is in `../actions/control.ts`, loaded only when one of them
+ * runs.
  */
-import { Argument, Command } from "commander";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
+import { unstorableReason } from "../../database/storableText.ts";
 import { type LaneName, laneNames } from "../../shared/lanes.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,6 +40,29 @@ export const retryCommand = new Command("retry")
   .description("run a dead, cancelled or expired execution again")
   .argument("<execution-id>", "the execution's public id", executionId)
   .action((id: string) => actions().then((run) => run.retry(id)));
+
+function taskName(value: string): string {
+  const reason = value === "" ? "expected a task name" : unstorableReason(value);
+  if (reason) throw new InvalidArgumentError(reason);
+  return value;
+}
+
+export const purgeCommand = new Command("purge")
+  .description(
+    "cancel every waiting execution (queued, scheduled, retrying) of a lane, a task, or both",
+  )
+  .addOption(new Option("--lane <lane>", "the lane to empty").choices(laneNames))
+  .option("--task <name>", "the task, known to this version or not", taskName)
+  .option("--yes", "purge without asking first")
+  .action((options: { lane?: LaneName; task?: string; yes?: boolean }) => {
+    if (!options.lane && !options.task) {
+      throw new Error("purge: give --lane <lane>, --task <name> or both");
+    }
+    if (!options.yes && !process.stdin.isTTY) {
+      throw new Error("purge: no terminal to confirm on; pass --yes to purge without asking");
+    }
+    return actions().then((run) => run.purge(options));
+  });
 
 export const deadCommand = new Command("dead")
   .description("list dead executions (the dead-letter queue), newest failure first")

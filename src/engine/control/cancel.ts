@@ -6,6 +6,7 @@
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../../database/schema.ts";
 import { isTerminalStatus } from "../executionStatus.ts";
+import { jobWaiting } from "../fleet/unknownTasks.ts";
 
 export const CANCEL_CHANNEL = "switchboard_cancel";
 
@@ -26,10 +27,10 @@ export async function cancelExecution(
   if (isTerminalStatus(execution.status)) {
     return "already_finished";
   }
-  // A job that is not locked by a worker can be deleted outright.
+  // A job that no worker holds (unlocked, or parked) can be deleted outright.
   const deleted = execution.job_id
     ? await sql`delete from graphile_worker._private_jobs
-                where id = ${execution.job_id} and locked_at is null`.execute(trx)
+                where id = ${execution.job_id} and ${jobWaiting()}`.execute(trx)
     : { numAffectedRows: 0n };
   if (Number(deleted.numAffectedRows ?? 0n) > 0 || execution.job_id === null) {
     await trx

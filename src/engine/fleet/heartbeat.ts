@@ -8,17 +8,32 @@ export interface HeartbeatState {
   graphileWorkerIds: string[];
 }
 
-/** Registers this worker process in `workers`, with the key of its liveness lock. */
+export interface WorkerRegistration {
+  type: string;
+  lanes: readonly string[];
+  /** The names of every task the worker's code knows (see unknownTasks.ts). */
+  tasks: readonly string[];
+  /** The key of its liveness lock (see livenessLock.ts). */
+  lockKey: number;
+}
+
+/** Registers this worker process in `workers`. */
 export async function registerWorker(
   db: Db,
   id: string,
-  type: string,
-  lanes: readonly string[],
-  lockKey: number,
+  { type, lanes, tasks, lockKey }: WorkerRegistration,
 ) {
   await db
     .insertInto("workers")
-    .values({ id, type, lanes: [...lanes], host: hostname(), pid: process.pid, lock_key: lockKey })
+    .values({
+      id,
+      type,
+      lanes: [...lanes],
+      tasks: [...tasks],
+      host: hostname(),
+      pid: process.pid,
+      lock_key: lockKey,
+    })
     .execute();
 }
 

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { enqueue } from "../../../src/engine/enqueue.ts";
+import { z } from "zod";
+import { enqueue, enqueueMany } from "../../../src/engine/enqueue.ts";
+import { defineTask } from "../../../src/engine/task.ts";
 import { authHeaders, testApp } from "../../support/app.ts";
 import { db, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
 import {
@@ -119,5 +121,33 @@ describe("health", () => {
     expect(patient.body.running).toEqual([]);
     expect((await call("/api/tasks/health/slow/?threshold=-1")).status).toBe(400);
     expect((await call("/api/tasks/health/failures/?hours=abc")).status).toBe(400);
+  });
+
+  it("names each task no live worker knows with its count of waiting jobs, and degrades", async () => {
+    await startTestWorker(apiRegistry().all(), { silentAfterMs: 1_000, heartbeatIntervalMs: 100 });
+    const removed = defineTask({
+      name: "removed_in_last_deploy",
+      lane: "recordings",
+      payload: z.object({ n: z.number() }),
+      run: async () => null,
+    });
+    await enqueueMany(
+      db(),
+      Array.from({ length: 3 }, (_, n) => ({ task: removed, payload: { n } })),
+    );
+    const health = await waitFor(async () => {
+      const answer = await call("/api/tasks/health/");
+      const named = answer.body.unknown_tasks?.map((task: Json) => task.task_name);
+      return named?.includes("removed_in_last_deploy") && answer;
+    });
+    expect(health.body.status).toBe("degraded");
+    // An earlier test's job of a task this worker does not know is parked too.
+    expect(health.body.unknown_tasks).toContainEqual({
+      task_name: "removed_in_last_deploy",
+      waiting: 3,
+    });
+    expect(health.body.reasons).toContain(
+      "task removed_in_last_deploy: 3 jobs waiting and no live worker knows the task",
+    );
   });
 });

@@ -2,7 +2,7 @@ import { userInfo } from "node:os";
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { enqueue } from "../../../src/engine/enqueue.ts";
+import { enqueue, enqueueMany } from "../../../src/engine/enqueue.ts";
 import { defineTask } from "../../../src/engine/task.ts";
 import systemHealthCheck from "../../../tasks/system_health_check.ts";
 import { authHeaders, testApp } from "../../support/app.ts";
@@ -134,6 +134,73 @@ describe("operator commands", () => {
         request_id: null,
       },
     ]);
+  });
+
+  it("purges a lane's waiting executions over several batches, with progress, audited", async () => {
+    const exportTask = defineTask({
+      name: "export_call_logs",
+      lane: "exports",
+      payload: z.object({ n: z.number() }),
+      run: async () => null,
+    });
+    await enqueueMany(
+      db(),
+      Array.from({ length: 1_200 }, (_, n) => ({ task: exportTask, payload: { n } })),
+    );
+    const probe = defineTask({
+      name: "purge_probe",
+      lane: "maintenance",
+      payload: z.object({}),
+      run: async () => null,
+    });
+    const other = await enqueue(db(), probe, {}, { delayMs: 60_000 });
+
+    const purged = await runCli(["purge", "--lane", "exports", "--yes"], env());
+    expect(purged.code).toBe(0);
+    expect(parseLines(purged.stdout)).toEqual([
+      {
+        lane: "exports",
+        task: null,
+        cancelled: 1_200,
+        cancelRequested: 0,
+        auditId: expect.any(Number),
+      },
+    ]);
+    expect(purged.stderr).toContain("purge: 1000 of 1200\n");
+    expect(purged.stderr).toContain("purge: 1200 of 1200\n");
+    const { rows } = await sql<{ status: string; n: number }>`
+      select status, count(*)::int as n from executions
+      where task_name = 'export_call_logs' group by status`.execute(db());
+    expect(rows).toEqual([{ status: "cancelled", n: 1_200 }]);
+    expect((await execution(other)).status).toBe("scheduled");
+    expect(await auditLog("execution.purge")).toEqual([
+      { actor, action: "execution.purge", target_ids: [], outcome: "purged", request_id: null },
+    ]);
+
+    const byTask = await runCli(["purge", "--task", "purge_probe", "--yes"], env());
+    expect(parseLines(byTask.stdout)[0]).toMatchObject({
+      task: "purge_probe",
+      cancelled: 1,
+    });
+    expect((await execution(other)).status).toBe("cancelled");
+  });
+
+  it("refuses a purge without a lane or task, with a bad one, or unconfirmed", async () => {
+    const none = await runCli(["purge", "--yes"], env());
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain("give --lane <lane>, --task <name> or both");
+
+    const badLane = await runCli(["purge", "--lane", "phones", "--yes"], env());
+    expect(badLane.code).not.toBe(0);
+    expect(badLane.stderr).toContain("'phones' is invalid");
+
+    const badTask = await runCli(["purge", "--task", "", "--yes"], env());
+    expect(badTask.code).not.toBe(0);
+    expect(badTask.stderr).toContain("--task <name>");
+
+    const unasked = await runCli(["purge", "--lane", "exports"], env());
+    expect(unasked.code).not.toBe(0);
+    expect(unasked.stderr).toContain("pass --yes");
   });
 
   it("lists dead executions", async () => {
