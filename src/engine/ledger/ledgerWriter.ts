@@ -324,8 +324,13 @@ export class LedgerWriter {
             attempts = greatest(e.attempts, coalesce(i.attempts, e.attempts)),
             -- A start in the batch was made by this writer's worker.
             worker_id = case when i.started_at is null then e.worker_id else ${this.#workerId} end,
-            started_at = coalesce(to_timestamp(i.started_at / 1000), e.started_at),
-            finished_at = coalesce(e.finished_at, to_timestamp(i.finished_at / 1000)),
+            -- The clock's offset is an estimate: a time is never put before the one it follows.
+            started_at = coalesce(greatest(to_timestamp(i.started_at / 1000), e.created_at),
+                                  e.started_at),
+            finished_at = coalesce(e.finished_at,
+                                   greatest(to_timestamp(i.finished_at / 1000),
+                                            to_timestamp(i.started_at / 1000), e.started_at,
+                                            e.created_at)),
             job_id = case when i.finishing then null else e.job_id end,
             result = coalesce(i.result, e.result),
             error_class = coalesce(i.error_class, e.error_class),
