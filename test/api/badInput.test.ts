@@ -1,0 +1,92 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ErrorBody } from "../../src/api/errors.ts";
+import { TaskRegistry } from "../../src/engine/registry.ts";
+import { tasks } from "../../tasks/index.ts";
+import { authHeaders, testApp } from "../support/app.ts";
+import { countRows } from "../support/calls.ts";
+import { db } from "../support/engine.ts";
+
+const registry = new TaskRegistry(tasks);
+const app = () => testApp(undefined, { registry });
+let admin: Record<string, string>;
+beforeAll(async () => {
+  admin = await authHeaders("admin");
+});
+
+async function send(method: string, path: string, body?: string) {
+  const response = await app().request(path, { method, headers: admin, body });
+  return { status: response.status, body: (await response.json()) as ErrorBody };
+}
+
+const written = () =>
+  Promise.all((["calls", "executions", "audit_log"] as const).map((t) => countRows(db(), t)));
+
+/** Asserts a 400 naming `field`, and that nothing was written. */
+async function expectRefused(field: string, method: string, path: string, body?: string) {
+  const before = await written();
+  const { status, body: answer } = await send(method, path, body);
+  expect(status, `${method} ${path}`).toBe(400);
+  expect(answer.error.code).toBe("validation_failed");
+  expect(answer.error.details.map((detail) => detail.path)).toContain(field);
+  expect(await written()).toEqual(before);
+}
+
+describe("timestamps outside 0001-01-01T00:00:00Z … 9999-12-31T23:59:59Z", () => {
+  const outside = ["0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-14:00"];
+
+  it("are refused in run_at, expires_at and schedule_time", async () => {
+    for (const at of outside) {
+      for (const option of ["run_at", "expires_at"]) {
+        await expectRefused(
+          `options.${option}`,
+          "POST",
+          "/api/tasks/debug_task/execute",
+          JSON.stringify({ payload: {}, options: { [option]: at } }),
+        );
+      }
+      await expectRefused(
+        "schedule_time",
+        "POST",
+        "/api/calls/schedule",
+        JSON.stringify({ to_number: "+15551234567", schedule_time: at }),
+      );
+      await expectRefused(
+        "payload.schedule_time",
+        "POST",
+        "/api/tasks/schedule_call/execute",
+        JSON.stringify({ payload: { to_number: "+15551234567", schedule_time: at } }),
+      );
+    }
+  });
+
+  it("are refused in the created_after and created_before filters", async () => {
+    for (const at of outside) {
+      for (const filter of ["created_after", "created_before"]) {
+        const query = `${filter}=${encodeURIComponent(at)}`;
+        await expectRefused(filter, "GET", `/api/tasks/executions?${query}`);
+        await expectRefused(filter, "GET", `/api/tasks/executions/failed?${query}`);
+        await expectRefused(
+          `filters.${filter}`,
+          "POST",
+          "/api/tasks/bulk-actions",
+          JSON.stringify({ action: "cancel", filters: { [filter]: at } }),
+        );
+      }
+    }
+  });
+
+  it("are accepted at both ends of the range, and read back as given", async () => {
+    for (const at of ["0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"]) {
+      const { status, body } = await send(
+        "POST",
+        "/api/tasks/debug_task/execute",
+        JSON.stringify({ payload: {}, options: { run_at: at } }),
+      );
+      expect(status).toBe(202);
+      const { task_id } = body as unknown as { task_id: string };
+      const view = await send("GET", `/api/tasks/status/${task_id}`);
+      expect(view.status).toBe(200);
+      expect((view.body as unknown as { run_at: string }).run_at).toBe(at);
+    }
+  });
+});
