@@ -90,3 +90,31 @@ describe("timestamps outside 0001-01-01T00:00:00Z … 9999-12-31T23:59:59Z", () 
     }
   });
 });
+
+describe("a cursor holding an impossible date", () => {
+  const cursorOf = (at: string) => Buffer.from(JSON.stringify([at, 1])).toString("base64url");
+  const impossible = [
+    "2026-02-30T00:00:00.000000Z",
+    "2026-04-31T00:00:00.000000Z",
+    "2026-01-01T24:00:00.000000Z",
+    "0000-01-01T00:00:00.000000Z",
+  ];
+
+  it("is refused with 400 naming cursor on executions and audit", async () => {
+    for (const at of impossible) {
+      for (const path of [
+        "/api/tasks/executions",
+        "/api/tasks/executions/active",
+        "/api/tasks/executions/failed",
+        "/api/audit",
+      ]) {
+        await expectRefused("cursor", "GET", `${path}?cursor=${cursorOf(at)}`);
+      }
+    }
+  });
+
+  it("is told apart from a real one", async () => {
+    const real = await send("GET", `/api/audit?cursor=${cursorOf("2024-02-29T23:59:59.999999Z")}`);
+    expect(real.status).toBe(200);
+  });
+});
