@@ -31,6 +31,41 @@ async function expectRefused(field: string, method: string, path: string, body?:
   expect(await written()).toEqual(before);
 }
 
+const nested = (depth: number, inner = "1") => "[".repeat(depth) + inner + "]".repeat(depth);
+
+describe("deeply nested JSON", () => {
+  it("is refused with 400 naming the top-level field that holds it, at 10,000 deep", async () => {
+    const deep = nested(10_000);
+    await expectRefused(
+      "payload",
+      "POST",
+      "/api/tasks/debug_task/execute",
+      `{"payload":{"x":${deep}}}`,
+    );
+    await expectRefused(
+      "call_metadata",
+      "POST",
+      "/api/calls",
+      `{"to_number":"+15551234567","call_metadata":{"x":${deep}}}`,
+    );
+    await expectRefused(
+      "task_ids",
+      "POST",
+      "/api/tasks/bulk-actions",
+      `{"action":"cancel","task_ids":${deep}}`,
+    );
+    await expectRefused("0", "POST", "/api/tasks/bulk-actions", deep);
+  });
+
+  it("is accepted up to 64 levels of arrays and objects", async () => {
+    // The body and the payload object are two levels; the array nests 62 more.
+    const at = (depth: number) => `{"payload":{"x":${nested(depth)}}}`;
+    const accepted = await send("POST", "/api/tasks/debug_task/execute", at(62));
+    expect(accepted.status).toBe(202);
+    await expectRefused("payload", "POST", "/api/tasks/debug_task/execute", at(63));
+  });
+});
+
 describe("timestamps outside 0001-01-01T00:00:00Z … 9999-12-31T23:59:59Z", () => {
   const outside = ["0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-14:00"];
 
