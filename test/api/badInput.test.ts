@@ -153,3 +153,11 @@ describe("a cursor holding an impossible date", () => {
     expect(real.status).toBe(200);
   });
 });
+
+describe("text PostgreSQL cannot store in the audit filters", () => {
+  it("is refused with 400 naming action or actor", async () => {
+    for (const field of ["action", "actor"]) {
+      await expectRefused(field, "GET", `/api/audit?${field}=a%00b`);
+    }
+  });
+});
