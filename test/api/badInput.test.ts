@@ -161,3 +161,32 @@ describe("text PostgreSQL cannot store in the audit filters", () => {
     }
   });
 });
+
+describe("a body not sent as JSON", () => {
+  const bodyRoutes = [
+    "/api/tasks/debug_task/execute",
+    "/api/tasks/bulk-actions",
+    "/api/calls",
+    "/api/calls/schedule",
+    "/api/calls/bulk",
+  ];
+
+  it("is answered 415 in the error format, as the OpenAPI document declares", async () => {
+    const document = (await (
+      await app().request("/api/openapi.json", { headers: admin })
+    ).json()) as { paths: Record<string, Record<string, { responses: object }>> };
+    const path = (route: string) => route.replace("debug_task", "{task_name}");
+    for (const route of bodyRoutes) {
+      expect(Object.keys(document.paths[path(route)]?.post?.responses ?? {}), route).toContain(
+        "415",
+      );
+      const response = await app().request(route, {
+        method: "POST",
+        headers: { authorization: admin.authorization as string, "content-type": "text/plain" },
+        body: "{}",
+      });
+      expect(response.status, route).toBe(415);
+      expect(((await response.json()) as ErrorBody).error.code).toBe("unsupported_media_type");
+    }
+  });
+});

@@ -13,7 +13,7 @@ import type { AppEnv } from "../context.ts";
 import { asBadRequest, taskStatusUrl } from "../enqueueing.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { errorResponses, notFoundResponse } from "../openapi.ts";
+import { errorResponses, jsonBodyErrorResponses, notFoundResponse } from "../openapi.ts";
 import { auditEntry } from "../operator.ts";
 
 export interface TaskRoutesDependencies {
@@ -135,6 +135,7 @@ export function taskRoutes({ db, registry }: TaskRoutesDependencies) {
           },
         },
         ...errorResponses,
+        ...jsonBodyErrorResponses,
         ...notFoundResponse,
       },
     }),
