@@ -17,7 +17,7 @@ export interface JsonDepthLimitOptions {
   maxDepth?: number;
 }
 
-export const DEFAULT_MAX_JSON_DEPTH = 64;
+const DEFAULT_MAX_JSON_DEPTH = 64;
 
 // The media types the routes' validators read as JSON.
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
