@@ -1,8 +1,8 @@
 /**
- * The HTTP API. Order matters: request id and logging first, then secure headers and the body
- * limit, the open probes, authentication (every route needs a bearer token except the probes,
- * the Twilio webhooks, and /metrics or the docs when configured open), the per-token rate
- * limit, and the resources, each its own router.
+ * The HTTP API. Order matters: request id and logging first, then secure headers, the body
+ * limit and the JSON depth limit, the open probes, authentication (every route needs a bearer
+ * token except the probes, the Twilio webhooks, and /metrics or the docs when configured open),
+ * the per-token rate limit, and the resources, each its own router.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
@@ -21,6 +21,7 @@ import { errorBody, toErrorResponse, validationError } from "./errors.ts";
 import { EventHub } from "./events/eventHub.ts";
 import { authenticate, requireScope } from "./middleware/authenticate.ts";
 import { bodyLimit } from "./middleware/bodyLimit.ts";
+import { jsonDepthLimit } from "./middleware/jsonDepthLimit.ts";
 import { rateLimitPerToken } from "./middleware/rateLimitPerToken.ts";
 import { requestLogger } from "./middleware/requestLogger.ts";
 import { auditRoutes } from "./routes/audit.ts";
@@ -110,6 +111,7 @@ export function createApp({
   app.use(requestLogger({ logger }));
   app.use(secureHeaders());
   app.use(bodyLimit({ maxBytes: s.maxBodyBytes }));
+  app.use(jsonDepthLimit());
   app.route("/", probeRoutes(pool));
   const processWebhookTask = registry.get("process_webhook_callback");
   if (twilio && processWebhookTask) {

@@ -39,6 +39,12 @@ export const errorResponses = {
   429: json(ErrorSchema, "Rate limited"),
 } as const;
 
+/** What a route taking a JSON body may answer besides `errorResponses`. */
+export const jsonBodyErrorResponses = {
+  413: json(ErrorSchema, "The body is larger than API_MAX_BODY_BYTES"),
+  415: json(ErrorSchema, "The body is not sent as application/json"),
+} as const;
+
 export const notFoundResponse = {
   404: json(ErrorSchema, "Not found"),
 } as const;

@@ -4,6 +4,7 @@
  * reuse these shapes (src/api/routes/calls.ts).
  */
 import { z } from "zod";
+import { isoTimestamp } from "../database/storableTimestamp.ts";
 
 /** `+` then 8 to 15 digits, the first 1-9. */
 export const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
@@ -118,14 +119,11 @@ export type QueueBulkCallsPayload = z.output<typeof queueBulkCallsPayload>;
 export const isAfter = (value: string, epochMs: number) =>
   Number.isNaN(Date.parse(value)) || Date.parse(value) > epochMs;
 
-const isoDateTime = z.iso.datetime({
-  offset: true,
-  error: "schedule_time must be an ISO 8601 date-time, e.g. 2030-01-01T09:00:00Z",
-});
+const scheduleTime = isoTimestamp("schedule_time");
 
 export const scheduleCallFields = {
   to_number: outboundCallFields.to_number,
-  schedule_time: isoDateTime,
+  schedule_time: scheduleTime,
   from_number: outboundCallFields.from_number,
   call_metadata: outboundCallFields.call_metadata,
   webhook_url: outboundCallFields.webhook_url,
@@ -138,7 +136,7 @@ export const scheduleCallFields = {
  */
 export const scheduleCallPayload = z.strictObject({
   ...scheduleCallFields,
-  schedule_time: isoDateTime.refine(
+  schedule_time: scheduleTime.refine(
     (value) => isAfter(value, Date.now() - SCHEDULE_GRACE_MS),
     "schedule_time must be in the future",
   ),

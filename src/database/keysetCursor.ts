@@ -5,6 +5,7 @@
  * repeat rows.
  */
 import { type RawBuilder, sql } from "kysely";
+import { isStorableInstant } from "./storableTimestamp.ts";
 import { isoMicros, utcText } from "./timestamps.ts";
 
 export interface Cursor {
@@ -38,13 +39,25 @@ export function decodeCursor(value: string): Cursor | undefined {
     const decoded: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
     if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
     const [at, id] = decoded as [unknown, unknown];
-    if (typeof at !== "string" || !AT_KEY.test(at) || Number.isNaN(Date.parse(at)))
-      return undefined;
+    if (typeof at !== "string" || !isCalendarInstant(at)) return undefined;
     if (typeof id !== "number" || !Number.isSafeInteger(id) || id < 1) return undefined;
     return { at, id };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether `at` has the cursor's shape and names a real instant in the storable range. Date.parse
+ * rolls an impossible date over (`2026-02-30` is March 2nd) where PostgreSQL refuses it, so the
+ * date must come back unchanged from a Date.
+ */
+function isCalendarInstant(at: string): boolean {
+  if (!AT_KEY.test(at)) return false;
+  const epochMs = Date.parse(at);
+  return (
+    isStorableInstant(epochMs) && new Date(epochMs).toISOString().slice(0, 23) === at.slice(0, 23)
+  );
 }
 
 export interface KeysetPage<Row> {

@@ -6,6 +6,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { auditList } from "../../control/audit.ts";
 import { encodeCursor } from "../../database/keysetCursor.ts";
 import type { Db } from "../../database/pool.ts";
+import { refuseUnstorable } from "../../database/storableText.ts";
 import type { AppEnv } from "../context.ts";
 import { validationError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
@@ -22,8 +23,20 @@ const AuditQuerySchema = z.object({
     .default(DEFAULT_LIMIT)
     .openapi({ description: `page size, 1-${MAX_LIMIT}`, example: DEFAULT_LIMIT }),
   cursor: cursorParam.optional().openapi({ description: "next_cursor of the previous page" }),
-  action: z.string().min(1).max(200).optional().openapi({ example: "execution.cancel" }),
-  actor: z.string().min(1).max(200).optional().openapi({ example: "ops-dashboard" }),
+  action: z
+    .string()
+    .min(1)
+    .max(200)
+    .superRefine(refuseUnstorable)
+    .optional()
+    .openapi({ example: "execution.cancel" }),
+  actor: z
+    .string()
+    .min(1)
+    .max(200)
+    .superRefine(refuseUnstorable)
+    .optional()
+    .openapi({ example: "ops-dashboard" }),
 });
 
 const AuditEntrySchema = z

@@ -11,7 +11,7 @@ import type { TaskRegistry } from "../../engine/registry.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { ErrorSchema, errorResponses } from "../openapi.ts";
+import { ErrorSchema, errorResponses, jsonBodyErrorResponses } from "../openapi.ts";
 import { operatorOf } from "../operator.ts";
 import { ExecutionFiltersSchema } from "../schemas/executionFilters.ts";
 
@@ -71,6 +71,7 @@ export function bulkActionRoutes({ db, registry, maxBatch }: BulkActionDependenc
           content: { "application/json": { schema: ErrorSchema } },
         },
         ...errorResponses,
+        ...jsonBodyErrorResponses,
       },
     }),
     async (c) => {

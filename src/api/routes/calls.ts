@@ -16,7 +16,13 @@ import type { AppEnv } from "../context.ts";
 import { asBadRequest, registeredTask, taskStatusUrl } from "../enqueueing.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { body, errorResponses, json, notFoundResponse } from "../openapi.ts";
+import {
+  body,
+  errorResponses,
+  json,
+  jsonBodyErrorResponses,
+  notFoundResponse,
+} from "../openapi.ts";
 import { auditEntry } from "../operator.ts";
 import {
   CallSchema,
@@ -45,7 +51,11 @@ export function callRoutes({ db, registry }: CallRoutesDependencies) {
       tags: ["calls"],
       middleware: [requireScope("operate")] as const,
       request: body(QueueCallBody),
-      responses: { 202: json(QueuedCallSchema, "Queued"), ...errorResponses },
+      responses: {
+        202: json(QueuedCallSchema, "Queued"),
+        ...errorResponses,
+        ...jsonBodyErrorResponses,
+      },
     }),
     async (c) => {
       const input = c.req.valid("json");
@@ -74,7 +84,11 @@ export function callRoutes({ db, registry }: CallRoutesDependencies) {
       tags: ["calls"],
       middleware: [requireScope("operate")] as const,
       request: body(ScheduleCallBody),
-      responses: { 202: json(QueuedCallSchema, "Scheduled"), ...errorResponses },
+      responses: {
+        202: json(QueuedCallSchema, "Scheduled"),
+        ...errorResponses,
+        ...jsonBodyErrorResponses,
+      },
     }),
     async (c) => {
       const input = c.req.valid("json");

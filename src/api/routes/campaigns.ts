@@ -14,7 +14,13 @@ import type { AppEnv } from "../context.ts";
 import { asBadRequest, registeredTask, taskStatusUrl } from "../enqueueing.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { body, errorResponses, json, notFoundResponse } from "../openapi.ts";
+import {
+  body,
+  errorResponses,
+  json,
+  jsonBodyErrorResponses,
+  notFoundResponse,
+} from "../openapi.ts";
 import { auditEntry } from "../operator.ts";
 import {
   BulkCallsBody,
@@ -43,6 +49,7 @@ export function campaignRoutes({ db, registry }: CampaignRoutesDependencies) {
       responses: {
         202: json(QueuedCampaignSchema, "Queued"),
         ...errorResponses,
+        ...jsonBodyErrorResponses,
       },
     }),
     async (c) => {

@@ -5,6 +5,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { recordAudit } from "../../control/audit.ts";
 import type { Db } from "../../database/pool.ts";
+import { isoTimestamp } from "../../database/storableTimestamp.ts";
 import { enqueue } from "../../engine/enqueue.ts";
 import { defaultLanes } from "../../engine/lanes.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
@@ -12,7 +13,7 @@ import type { AppEnv } from "../context.ts";
 import { asBadRequest, taskStatusUrl } from "../enqueueing.ts";
 import { ApiError } from "../errors.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { errorResponses, notFoundResponse } from "../openapi.ts";
+import { errorResponses, jsonBodyErrorResponses, notFoundResponse } from "../openapi.ts";
 import { auditEntry } from "../operator.ts";
 
 export interface TaskRoutesDependencies {
@@ -51,11 +52,11 @@ const ExecuteBody = z
           .min(0)
           .max(365 * 86_400)
           .optional(),
-        run_at: z.iso.datetime({ offset: true }).optional(),
+        run_at: isoTimestamp("run_at").optional(),
         priority: z.number().int().min(-1000).max(1000).optional(),
         job_key: z.string().min(1).max(512).optional(),
         max_attempts: z.number().int().min(1).max(1000).optional(),
-        expires_at: z.iso.datetime({ offset: true }).optional(),
+        expires_at: isoTimestamp("expires_at").optional(),
         correlation_id: z.string().min(1).max(200).optional(),
       })
       .strict()
@@ -134,6 +135,7 @@ export function taskRoutes({ db, registry }: TaskRoutesDependencies) {
           },
         },
         ...errorResponses,
+        ...jsonBodyErrorResponses,
         ...notFoundResponse,
       },
     }),

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { refuseUnstorable } from "../../database/storableText.ts";
+import { isoTimestamp } from "../../database/storableTimestamp.ts";
 import {
   type ExecutionStatus,
   executionStatuses,
@@ -43,16 +44,14 @@ const statusesParam = z
   })
   .openapi({ example: "dead,failure", description: "comma-separated ledger or Celery statuses" });
 
-const timestamp = z.iso
-  .datetime({ offset: true, message: "expected an ISO 8601 date-time" })
-  .transform((value) => new Date(value));
+const timestamp = (field: string) => isoTimestamp(field).transform((value) => new Date(value));
 
 export const executionFilterFields = {
   status: statusesParam.optional(),
   task_name: z.string().min(1).max(200).superRefine(refuseUnstorable).optional(),
   lane: z.enum(laneNames).optional(),
-  created_after: timestamp.optional(),
-  created_before: timestamp.optional(),
+  created_after: timestamp("created_after").optional(),
+  created_before: timestamp("created_before").optional(),
 };
 
 export const ExecutionFiltersSchema = z.object(executionFilterFields).strict();
