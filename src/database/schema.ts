@@ -86,7 +86,7 @@ export interface WorkerTable {
   jobs_done: Generated<number>;
   stopped_at: NullableTimestamp;
   lock_key: number | null;
-  lock_taken_at: NullableTimestamp;
+  lock_server_started_at: NullableTimestamp;
   stop_reason: string | null;
 }
 

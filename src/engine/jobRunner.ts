@@ -34,6 +34,8 @@ export interface JobRunnerDependencies<Services = unknown> extends JobContextSha
   /** Gives back what `admit` took (e.g. a concurrency lease). */
   release?: (task: AnyTask, payload: unknown, executionId: number) => Promise<void>;
   onJobDone?: () => void;
+  /** The ids of the jobs graphile-worker has handed this worker and it has not given back. */
+  jobsInHand?: Set<string>;
   /**
    * Whether this worker may still end its jobs: false once it was declared dead, so it abandons
    * them instead (they run elsewhere). Asks the database only when the last heartbeat is stale.
@@ -62,7 +64,16 @@ export function toGraphileTask<Services>(
     task,
     limited: task.rateLimit !== undefined || task.concurrency !== undefined,
   };
-  return (raw, helpers) => runJob(settings, deps, raw, helpers);
+  if (!deps.jobsInHand) return (raw, helpers) => runJob(settings, deps, raw, helpers);
+  const inHand = deps.jobsInHand;
+  return async (raw, helpers) => {
+    inHand.add(helpers.job.id);
+    try {
+      return await runJob(settings, deps, raw, helpers);
+    } finally {
+      inHand.delete(helpers.job.id);
+    }
+  };
 }
 
 async function runJob<Services>(

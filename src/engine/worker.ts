@@ -115,6 +115,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     flushIntervalMs: options.ledgerFlushMs,
   });
   const running: RunningJobs = new Map();
+  const jobsInHand = new Set<string>();
   const graphileWorkerIds = new Set<string>();
   let jobsDone = 0;
   let paused = await laneListPaused(db);
@@ -232,6 +233,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
       recycleCheck();
     },
     stillOwnsJobs,
+    jobsInHand,
     onOverrun: recycle,
     ...(options.overrunGraceMs !== undefined ? { overrunGraceMs: options.overrunGraceMs } : {}),
   };
@@ -302,10 +304,12 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
       const exhausted = await endExhaustedJobs(db);
       if (exhausted > 0)
         workerLogger.warn({ executions: exhausted }, "ended executions whose attempts were spent");
+      // Endings already decided are written first, so their jobs are not taken for leaked.
+      await ledger.flush();
       const leaked = await settleLeakedJobs(db, {
         id,
         graphileWorkerIds: [...graphileWorkerIds],
-        runningExecutionIds: [...running.keys()],
+        jobsInHand: [...jobsInHand],
       });
       if (leaked.requeued + leaked.dead > 0)
         workerLogger.warn(leaked, "settled jobs whose end could not be recorded");

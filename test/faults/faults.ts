@@ -6,8 +6,8 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../../src/database/pool.ts";
+import type { PrivateServer } from "../support/privateServer.ts";
 import type { Fleet, WorkerProcess } from "./fleet.ts";
-import type { PrivateServer } from "./privateServer.ts";
 
 export interface FaultContext {
   db: Db;

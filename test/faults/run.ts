@@ -25,6 +25,7 @@ import { enqueue } from "../../src/engine/enqueue.ts";
 import { liveStatuses, statusList, terminalStatuses } from "../../src/engine/executionStatus.ts";
 import { defaultWorkerSilentAfterMs } from "../../src/engine/fleet/workerAlive.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { type PrivateServer, startPrivateServer } from "../support/privateServer.ts";
 import {
   type DatabaseFault,
   databaseOutage,
@@ -39,7 +40,6 @@ import { createFaultTables } from "./faultTables.ts";
 import { hungTask, hungTimeLimits, poisonTask } from "./faultTasks.ts";
 import { Fleet } from "./fleet.ts";
 import { Load } from "./load.ts";
-import { type PrivateServer, startPrivateServer } from "./privateServer.ts";
 import { failedChecks, gatherFindings, RECOVERY_TARGET_MS } from "./report.ts";
 import { formatReport } from "./table.ts";
 

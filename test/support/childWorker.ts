@@ -12,6 +12,8 @@ afterEach(() => {
 });
 
 export interface ChildWorkerOptions {
+  /** The database it serves (default: this test file's). */
+  databaseUrl?: string;
   ledgerFlushMs?: number;
   /** Milliseconds its running jobs get to finish when it stops (default 30 s). */
   shutdownGraceMs?: number;
@@ -23,7 +25,13 @@ export function startChildWorker(
   options: ChildWorkerOptions = {},
 ): Promise<{ child: ChildProcess; workerId: string }> {
   const skew = options.clockSkewMs ? ["--import", skewedClock] : [];
-  const args = [...skew, script, testDatabaseUrl(), "2000", String(options.ledgerFlushMs ?? 10)];
+  const args = [
+    ...skew,
+    script,
+    options.databaseUrl ?? testDatabaseUrl(),
+    "2000",
+    String(options.ledgerFlushMs ?? 10),
+  ];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
     env: {

@@ -14,12 +14,15 @@ export function newLockKey(): number {
   return randomInt(-(2 ** 31), 2 ** 31);
 }
 
-/** Takes the worker's lock on `client` and records when, on the same connection. */
+/** Takes the worker's lock on `client` and records on which run of the server. */
 export async function holdLivenessLock(
   client: PoolClient,
   workerId: string,
   lockKey: number,
 ): Promise<void> {
   await client.query("select pg_advisory_lock($1, $2)", [workerLockClass, lockKey]);
-  await client.query("update workers set lock_taken_at = now() where id = $1", [workerId]);
+  await client.query(
+    "update workers set lock_server_started_at = pg_postmaster_start_time() where id = $1",
+    [workerId],
+  );
 }

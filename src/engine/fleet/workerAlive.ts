@@ -5,8 +5,9 @@
  *
  * Crash recovery presumes a worker dead on either of two pieces of evidence:
  * - its process is gone: the session advisory lock it holds on a connection of its own (see
- *   `livenessLock.ts`) can be taken, and it was taken since the server last started — known
- *   within a sweep, for a killed or crashed process whose connection closed;
+ *   `livenessLock.ts`) can be taken, and it was taken on this run of this server (not before a
+ *   restart or a failover, which end every session) — known within a sweep, for a killed or
+ *   crashed process whose connection closed;
  * - it is silent past the threshold, counted from the server's last start if that is later,
  *   so a database restart or outage does not make every worker look dead when it comes back —
  *   for a host lost without closing its connections, or a process paused (SIGSTOP, a frozen VM).
@@ -39,6 +40,6 @@ export function workerSilent(silentAfterMs: number): RawBuilder<boolean> {
  */
 export function workerProcessGone(): RawBuilder<boolean> {
   return sql<boolean>`(stopped_at is null
-    and lock_taken_at >= pg_postmaster_start_time()
+    and lock_server_started_at = pg_postmaster_start_time()
     and pg_try_advisory_xact_lock(${workerLockClass}, lock_key))`;
 }
