@@ -21,7 +21,7 @@ import { statusList, terminalStatuses } from "../executionStatus.ts";
 import { workerProcessGone, workerSilent } from "./workerAlive.ts";
 
 /** The wait before the second run of a job whose worker was lost; it doubles on every loss after. */
-export const lostJobBackoffBaseMs = 5_000;
+export const lostJobBackoffBaseMs = 1_000;
 /** The longest wait before a job whose worker was lost runs again. */
 export const lostJobBackoffMaxMs = 10 * 60_000;
 
@@ -114,7 +114,10 @@ export async function settleHeldJobs(
                                       outcome, error_class, error_message)
       select execution_id, attempt, ${workerId}, coalesce(started_at, now()), now(), 'abandoned',
              'WorkerLost', ${message}
-      from live
+      from live l
+      -- The worker may have recorded the attempt's end itself (a task past its hard limit).
+      where not exists (select 1 from execution_attempts a
+                        where a.execution_id = l.execution_id and a.attempt = l.attempt)
       on conflict do nothing
       returning execution_id
     ),
