@@ -41,6 +41,11 @@ export interface JobRunnerDependencies<Services = unknown> extends JobContextSha
    * them instead (they run elsewhere). Asks the database only when the last heartbeat is stale.
    */
   stillOwnsJobs?: () => boolean | Promise<boolean>;
+  /**
+   * Jobs whose task overran its hard time limit, by execution id, with what lets their job go
+   * once the worker has nothing else left to drain.
+   */
+  overruns?: Map<number, () => void>;
   /** A task ran past its hard time limit and did not stop: the worker must recycle. */
   onOverrun?: (reason: string) => void;
   /** How long a task past its hard time limit gets to settle before the worker recycles. */
@@ -166,11 +171,12 @@ async function runJob<Services>(
       });
       deps.onOverrun?.(`task ${task.name} (execution ${envelope.u}) overran its hard time limit`);
       overran = true;
-      // Holds the job, and its place in the lane, while the worker drains; when the drain's
-      // grace runs out, graphile-worker puts the job back with a backoff of its own, and the
-      // host exits (`onRecycled`) before that backoff ends.
+      // Holds the job, and its place in the lane, while the worker drains; once the drain is
+      // down to overrunning jobs (or its grace ran out), graphile-worker puts the job back with
+      // a backoff of its own, and the host exits (`onRecycled`) before that backoff ends.
       return new Promise<never>((_, reject) => {
         const release = () => reject(error);
+        deps.overruns?.set(executionId, release);
         if (helpers.abortSignal?.aborted) release();
         else helpers.abortSignal?.addEventListener("abort", release, { once: true });
       });

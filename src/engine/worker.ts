@@ -116,6 +116,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   });
   const running: RunningJobs = new Map();
   const jobsInHand = new Set<string>();
+  const overruns = new Map<number, () => void>();
   const graphileWorkerIds = new Set<string>();
   let jobsDone = 0;
   let paused = await laneListPaused(db);
@@ -234,6 +235,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     },
     stillOwnsJobs,
     jobsInHand,
+    overruns,
     onOverrun: recycle,
     ...(options.overrunGraceMs !== undefined ? { overrunGraceMs: options.overrunGraceMs } : {}),
   };
@@ -333,7 +335,13 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     stopping ??= (async () => {
       clearInterval(recovery);
       // It keeps beating while it drains, so no one takes its running jobs for a dead worker's.
+      // Tasks past their hard limit are let go as soon as nothing else is left to drain.
+      const letOverrunsGo = setInterval(() => {
+        if (overruns.size === 0 || running.size > overruns.size) return;
+        for (const release of overruns.values()) release();
+      }, 100);
       await Promise.all(runners.map((runner) => runner.stop().catch(() => {})));
+      clearInterval(letOverrunsGo);
       clearInterval(heartbeat);
       await ledger.flush();
       await listener.close();

@@ -112,10 +112,14 @@ export class Load {
   }
 }
 
-/** Job `n`'s payload: a sleep of 20–600 ms; one job in four reports ten progress steps. */
+/**
+ * Job `n`'s payload: a sleep of 20–300 ms; one job in four reports ten progress steps. The load
+ * leaves the fleet spare capacity even with one worker paused and another being replaced, so the
+ * time a killed worker's jobs take to start again measures recovery, not a queue's wait.
+ */
 function jobPayload(n: number) {
   return {
-    sleep_ms: 20 + Math.floor(Math.random() * 580),
+    sleep_ms: 20 + Math.floor(Math.random() * 280),
     progress_steps: n % 4 === 0 ? 10 : 1,
   };
 }

@@ -61,7 +61,8 @@ describe("crash recovery", () => {
     const killedAt = Date.now();
     child.kill("SIGKILL");
     const row = await waitForStatus(id, "succeeded", 30_000);
-    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    // Found by its lock, not by its silence (30 s); the fault suite measures the 5 s target.
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
     expect(row.result).toEqual({ pid: process.pid, attempt: 2 });
     const worker = await db()
       .selectFrom("workers")

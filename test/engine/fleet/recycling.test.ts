@@ -51,10 +51,14 @@ describe("a worker declared dead", () => {
 
 describe("a task past its hard time limit that does not stop", () => {
   it("recycles its worker, and its retry starts only once that process is gone", async () => {
-    const { child, workerId } = await startChildWorker({ shutdownGraceMs: 1_000 });
+    // The drain's grace (30 s) is for jobs that may still finish; nothing else runs here, so the
+    // worker lets the overrunning job go and exits at once.
+    const { child, workerId } = await startChildWorker();
+    const enqueuedAt = Date.now();
     const id = await enqueue(db(), hangsPastHardLimit, {});
     expect(await exitOf(child)).toEqual({ code: 0, signal: null });
     const exitedAt = Date.now();
+    expect(exitedAt - enqueuedAt).toBeLessThan(15_000);
     await startTestWorker([hangsPastHardLimit]);
     const done = await waitForStatus(id, "succeeded", 20_000);
     expect(done.result).toMatchObject({ pid: process.pid, attempt: 2 });
