@@ -106,7 +106,8 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   const workerLogger = logger.child({ workerId: id });
   const lanes = lanesByWorkerType[type].filter((lane) => registry.inLane(lane).length > 0);
   const clock = new DatabaseClock();
-  await clock.sync(db);
+  // A few samples, so one slow reply at start does not set the offset.
+  for (let sample = 0; sample < 3; sample++) await clock.sync(db);
   const ledger = new LedgerWriter({
     db,
     workerId: id,

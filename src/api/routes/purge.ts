@@ -8,7 +8,7 @@ import { executionPurge } from "../../control/purge.ts";
 import type { Db } from "../../database/pool.ts";
 import type { AppEnv } from "../context.ts";
 import { requireScope } from "../middleware/authenticate.ts";
-import { body, errorResponses, json } from "../openapi.ts";
+import { body, errorResponses, json, jsonBodyErrorResponses } from "../openapi.ts";
 import { operatorOf } from "../operator.ts";
 import { executionFilterFields } from "../schemas/executionFilters.ts";
 
@@ -49,7 +49,11 @@ export function purgeRoutes({ db }: PurgeRoutesDependencies) {
       tags: ["executions"],
       middleware: [requireScope("admin")] as const,
       request: body(PurgeBody),
-      responses: { 200: json(PurgeResultSchema, "What was cancelled"), ...errorResponses },
+      responses: {
+        200: json(PurgeResultSchema, "What was cancelled"),
+        ...errorResponses,
+        ...jsonBodyErrorResponses,
+      },
     }),
     async (c) => {
       const { lane, task_name } = c.req.valid("json");

@@ -7,7 +7,9 @@
  * `sync` measures the offset between the two clocks: it reads PostgreSQL's clock and takes it
  * as the time halfway through the round trip, so the estimate is off by at most half of it. The
  * sample with the shortest round trip of the last few is kept: a reply that waited behind other
- * work says less about when PostgreSQL read its clock.
+ * work says less about when PostgreSQL read its clock. An offset no larger than that
+ * uncertainty is taken as none: on a busy host, a first sample with a slow reply would otherwise
+ * shift a correct clock by up to half of it.
  *
  * @example
  * const clock = new DatabaseClock();
@@ -53,7 +55,8 @@ export class DatabaseClock implements Clock {
       : await db.connection().execute(readClock);
     this.#samples = [...this.#samples.slice(1 - SAMPLES_KEPT), sample];
     const best = this.#samples.reduce((a, b) => (b.roundTripMs <= a.roundTripMs ? b : a));
-    this.#offsetMs = Math.round(best.offsetMs);
+    this.#offsetMs =
+      Math.abs(best.offsetMs) <= best.roundTripMs / 2 ? 0 : Math.round(best.offsetMs);
   }
 }
 

@@ -325,12 +325,14 @@ export class LedgerWriter {
             -- A start in the batch was made by this writer's worker.
             worker_id = case when i.started_at is null then e.worker_id else ${this.#workerId} end,
             -- The clock's offset is an estimate: a time is never put before the one it follows.
-            started_at = coalesce(greatest(to_timestamp(i.started_at / 1000), e.created_at),
-                                  e.started_at),
-            finished_at = coalesce(e.finished_at,
-                                   greatest(to_timestamp(i.finished_at / 1000),
-                                            to_timestamp(i.started_at / 1000), e.started_at,
-                                            e.created_at)),
+            -- (greatest() skips nulls, so each applies only to a time this batch brings.)
+            started_at = case when i.started_at is null then e.started_at
+                              else greatest(to_timestamp(i.started_at / 1000), e.created_at) end,
+            finished_at = case when e.finished_at is not null or i.finished_at is null
+                               then e.finished_at
+                               else greatest(to_timestamp(i.finished_at / 1000),
+                                             to_timestamp(i.started_at / 1000), e.started_at,
+                                             e.created_at) end,
             job_id = case when i.finishing then null else e.job_id end,
             result = coalesce(i.result, e.result),
             error_class = coalesce(i.error_class, e.error_class),
