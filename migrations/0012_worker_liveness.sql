@@ -9,3 +9,7 @@ alter table workers
   add column lock_server_started_at timestamptz,
   -- Why a worker stopped when it did not stop by itself: 'process_gone', 'silent'.
   add column stop_reason text;
+
+-- The fleet view names the executions a lost worker abandoned.
+create index execution_attempts_worker_lost on execution_attempts (worker_id)
+  where error_class = 'WorkerLost';

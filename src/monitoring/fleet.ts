@@ -3,7 +3,12 @@ import type { Db } from "../database/pool.ts";
 import { liveStatuses, statusList, waitingStatuses } from "../engine/executionStatus.ts";
 import { workerAlive } from "../engine/fleet/workerAlive.ts";
 
-/** Workers, alive or not (see workerAlive.ts), and those that stopped in the last hour. */
+/**
+ * Workers, alive or not (see workerAlive.ts), and those that stopped in the last hour. A worker
+ * that was lost says why (`stop_reason`) and which executions it was running (the attempts it
+ * abandoned, newest first, at most 10): an execution that recurs across lost workers is killing
+ * them.
+ */
 export async function workerList(db: Db, silentAfterMs: number) {
   const { rows } = await sql<{
     id: string;
@@ -17,9 +22,18 @@ export async function workerList(db: Db, silentAfterMs: number) {
     running_jobs: number;
     jobs_done: number;
     alive: boolean;
+    stop_reason: string | null;
+    lost_executions: string[];
   }>`
     select id, type, lanes, host, pid, started_at, last_seen_at, stopped_at, running_jobs, jobs_done,
-           ${workerAlive(silentAfterMs)} as alive
+           ${workerAlive(silentAfterMs)} as alive, stop_reason,
+           case when stop_reason is null then '{}'::text[] else array(
+             select e.public_id::text
+             from (select execution_id, started_at from execution_attempts a
+                   where a.worker_id = workers.id and a.error_class = 'WorkerLost'
+                   order by a.started_at desc limit 10) lost
+             join executions e on e.id = lost.execution_id
+             order by lost.started_at desc) end as lost_executions
     from workers
     where stopped_at is null or stopped_at > now() - interval '1 hour'
     order by alive desc, started_at desc`.execute(db);

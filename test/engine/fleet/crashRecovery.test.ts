@@ -5,6 +5,7 @@ import {
   lostJobBackoffBaseMs,
   recoverLostWorkers,
 } from "../../../src/engine/fleet/crashRecovery.ts";
+import { workerList } from "../../../src/monitoring/fleet.ts";
 import { exitOf, startChildWorker } from "../../support/childWorker.ts";
 import { db, execution, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
 import { holdThenFinish, killsItsWorker } from "../../support/fixtures/processTasks.ts";
@@ -106,6 +107,13 @@ describe("crash recovery", () => {
     expect(history).toEqual(
       [1, 2, 3].map((attempt) => ({ attempt, outcome: "abandoned", error_class: "WorkerLost" })),
     );
+    // The fleet view shows which execution the lost workers were running.
+    const killedBy = (await workerList(db(), 30_000)).filter((w) => w.lost_executions.includes(id));
+    expect(killedBy.map((w) => w.stop_reason)).toEqual([
+      "process_gone",
+      "process_gone",
+      "process_gone",
+    ]);
   }, 60_000);
 
   it("frees a silent worker once when several sweepers run at the same time", async () => {
