@@ -132,7 +132,8 @@ async function readPassword(file: string): Promise<string> {
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback port free at the time of asking (nothing listens on it once this resolves). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.unref();

@@ -1,26 +1,17 @@
 /** While the database cannot be reached, every route says so with 503, never 500. */
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiServer, listen } from "../../src/api/server.ts";
+import { freePort } from "../../src/database/embedded.ts";
 import { createPool, type Pool } from "../../src/database/pool.ts";
 import { testApp } from "../support/app.ts";
 import { apiRegistry } from "../support/fixtures/apiTasks.ts";
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 let server: ApiServer;
 let base: string;
 let pool: Pool;
 
 beforeAll(async () => {
-  pool = createPool(`postgres://postgres@127.0.0.1:${await closedPort()}/postgres`, 2);
+  pool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, 2);
   server = await listen(testApp(pool, { registry: apiRegistry() }), "127.0.0.1", 0);
   base = `http://127.0.0.1:${server.port}`;
 });

@@ -10,7 +10,7 @@ import { PARKED_BY, UnknownTaskSweeper } from "../../src/engine/fleet/unknownTas
 import { defineTask } from "../../src/engine/task.ts";
 import type { AnyTask } from "../../src/engine/types.ts";
 import { testDatabaseUrl } from "../support/database.ts";
-import { db, startTestWorker, waitForStatus } from "../support/engine.ts";
+import { db, emptyQueue, startTestWorker, waitForStatus } from "../support/engine.ts";
 import { waitsForCancel } from "../support/fixtures/processTasks.ts";
 
 const task = (name: string, lane: AnyTask["lane"]) =>
@@ -51,13 +51,7 @@ async function purgeAudit() {
 }
 
 beforeEach(async () => {
-  await db()
-    .updateTable("workers")
-    .set({ stopped_at: sql`now()` })
-    .where("stopped_at", "is", null)
-    .execute();
-  await sql`delete from graphile_worker._private_jobs`.execute(db());
-  await db().deleteFrom("executions").execute();
+  await emptyQueue();
   await db().deleteFrom("audit_log").execute();
 });
 

@@ -1,4 +1,5 @@
 /** Helpers for engine tests: a worker over this file's database and ways to wait on the ledger. */
+import { sql } from "kysely";
 import { afterEach } from "vitest";
 import { createDb, createPool, type Db, type Pool } from "../../src/database/pool.ts";
 import type { Execution } from "../../src/database/schema.ts";
@@ -96,3 +97,17 @@ export async function jobCount(handle: Db = db()): Promise<number> {
 }
 
 export { createDb };
+
+/**
+ * Starts a test from an empty queue and no live worker: every worker row stopped, every job and
+ * execution deleted.
+ */
+export async function emptyQueue(): Promise<void> {
+  await db()
+    .updateTable("workers")
+    .set({ stopped_at: sql`now()` })
+    .where("stopped_at", "is", null)
+    .execute();
+  await sql`delete from graphile_worker._private_jobs`.execute(db());
+  await db().deleteFrom("executions").execute();
+}

@@ -4,15 +4,22 @@ import type { CallCenterServices } from "../../callCenter/services.ts";
 import { loadCronItems } from "../../engine/crontab.ts";
 import type { WorkerType } from "../../engine/lanes.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
+import type { AnyTask } from "../../engine/types.ts";
 import { startWorker } from "../../engine/worker.ts";
 import { openServices } from "../openServices.ts";
 import { type Runtime, withRuntime } from "../runtime.ts";
 
 export async function startWorkerProcess(
   { config, database, logger, lifecycle }: Runtime,
-  options: { type: WorkerType; scheduler: boolean; services: CallCenterServices },
-): Promise<void> {
-  const registry = new TaskRegistry(tasks);
+  options: {
+    type: WorkerType;
+    scheduler: boolean;
+    services?: CallCenterServices;
+    /** The tasks it serves (default: the application's). */
+    tasks?: AnyTask[];
+  },
+): Promise<{ id: string }> {
+  const registry = new TaskRegistry(options.tasks ?? tasks);
   const cronItems = options.scheduler
     ? await loadCronItems(config.crontabFile, registry)
     : undefined;
@@ -22,7 +29,7 @@ export async function startWorkerProcess(
     type: options.type,
     logger,
     cronItems,
-    services: options.services,
+    ...(options.services ? { services: options.services } : {}),
     shutdownGraceMs: config.shutdownGraceMs,
     heartbeatIntervalMs: config.worker.heartbeatIntervalMs,
     silentAfterMs: config.worker.silentAfterMs,
@@ -40,15 +47,16 @@ export async function startWorkerProcess(
   lifecycle.onStop(() => worker.stop());
   if (cronItems)
     logger.info({ crontab: config.crontabFile, items: cronItems.length }, "scheduler started");
+  return { id: worker.id };
 }
 
 /** `switchboard worker`. */
 export function runWorker(options: { type?: WorkerType; scheduler: boolean }): Promise<void> {
-  return withRuntime("worker", { migrate: false }, async (runtime) =>
-    startWorkerProcess(runtime, {
+  return withRuntime("worker", { migrate: false }, async (runtime) => {
+    await startWorkerProcess(runtime, {
       type: options.type ?? runtime.config.workerType,
       scheduler: options.scheduler,
       services: await openServices(runtime.config, runtime.logger, runtime.lifecycle),
-    }),
-  );
+    });
+  });
 }

@@ -11,7 +11,7 @@ import {
 } from "../../../src/engine/fleet/unknownTasks.ts";
 import { reconcileVanishedJobs } from "../../../src/engine/ledger/reconcile.ts";
 import { defineTask } from "../../../src/engine/task.ts";
-import { db, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
+import { db, emptyQueue, startTestWorker, waitFor, waitForStatus } from "../../support/engine.ts";
 
 /** A task a deploy removed: enqueued by code that knew it, known to no running worker. */
 const removedTask = defineTask({
@@ -47,15 +47,7 @@ async function fakeWorker(tasks: string[] | null): Promise<string> {
 }
 
 // Each test starts from an empty queue and no live worker (test workers stop after each test).
-beforeEach(async () => {
-  await db()
-    .updateTable("workers")
-    .set({ stopped_at: sql`now()` })
-    .where("stopped_at", "is", null)
-    .execute();
-  await sql`delete from graphile_worker._private_jobs`.execute(db());
-  await db().deleteFrom("executions").execute();
-});
+beforeEach(emptyQueue);
 
 const sweeper = () =>
   new UnknownTaskSweeper(db(), { silentAfterMs: 30_000, parkEveryMs: 0, batchSize: 1_000 });
