@@ -124,12 +124,14 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+export type AgentState = "available" | "busy" | "wrap_up" | "offline";
+
 export interface AgentTable {
   id: Generated<number>;
   name: string;
   email: string | null;
   phone_number: string | null;
-  status: Generated<"available" | "busy" | "offline">;
+  status: Generated<AgentState>;
   created_at: Generated<Date>;
 }
 
@@ -180,6 +182,24 @@ export interface CallTable {
   ended_at: NullableTimestamp;
   duration_seconds: number | null;
   updated_at: Generated<Date>;
+  enqueued_at: NullableTimestamp;
+  queue_sid: string | null;
+  queue_result: string | null;
+  wait_seconds: number | null;
+  talk_seconds: number | null;
+  hold_seconds: Generated<number>;
+  wrap_up_seconds: number | null;
+  outcome: CallOutcome | null;
+}
+
+export type CallOutcome = "completed" | "abandoned" | "busy" | "no-answer" | "failed" | "voicemail";
+
+export interface AgentStateEventTable {
+  id: Generated<number>;
+  agent_id: number;
+  state: AgentState;
+  started_at: Date;
+  call_id: number | null;
 }
 
 export interface CallEventTable {
@@ -241,6 +261,7 @@ export interface WebhookLogTable {
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
+  agent_state_events: AgentStateEventTable;
   campaigns: CampaignTable;
   calls: CallTable;
   call_events: CallEventTable;
