@@ -35,9 +35,10 @@ export interface Reschedule {
 /** Returns false, changing nothing, if the worker was declared dead. */
 export async function reschedule(db: Db, r: Reschedule): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    // A share lock keeps crash recovery from declaring the worker dead until this commits.
+    // A key-share lock keeps crash recovery (for update) from declaring the worker dead until
+    // this commits, without holding up the worker's heartbeat (a no-key update).
     const { rows: fence } = await sql<{ dead: boolean }>`
-      select stopped_at is not null as dead from workers where id = ${r.workerId} for share
+      select stopped_at is not null as dead from workers where id = ${r.workerId} for key share
     `.execute(trx);
     if (fence[0]?.dead) return false;
     // Counted from the database's now: the new job's run time and the ledger's agree with it.

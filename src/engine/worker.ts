@@ -19,16 +19,17 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { type ParsedCronItem, type Runner, run, type WorkerEvents } from "graphile-worker";
+import type { PoolClient } from "pg";
 import { listenForNotifications } from "../database/listen.ts";
 import { createDb, type Pool } from "../database/pool.ts";
 import { toGraphileLogger } from "../observability/graphileLogger.ts";
 import type { Logger } from "../observability/logger.ts";
 import { CANCEL_CHANNEL } from "./control/cancel.ts";
 import { LANES_CHANNEL, laneListPaused } from "./control/laneState.ts";
-import { recoverLostWorkers } from "./fleet/crashRecovery.ts";
+import { recoverLostWorkers, settleStrandedJobs } from "./fleet/crashRecovery.ts";
 import { DatabaseClock } from "./fleet/databaseClock.ts";
 import { beat, markWorkerStopped, registerWorker } from "./fleet/heartbeat.ts";
-import { settleLeakedJobs } from "./fleet/leakedJobs.ts";
+import { leakedAfterMs, settleLeakedJobs } from "./fleet/leakedJobs.ts";
 import { holdLivenessLock, newLockKey } from "./fleet/livenessLock.ts";
 import { recordLockerIdsPlugin } from "./fleet/lockerIds.ts";
 import { rideOutDatabaseOutages } from "./fleet/outageGuard.ts";
@@ -124,6 +125,11 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   let stopping: Promise<void> | undefined;
   let declaredDead = false;
   const heartbeatMs = options.heartbeatIntervalMs ?? 5_000;
+  // Jobs wait fetched and locked in a local queue, if one is configured, until its time to live.
+  const localQueueTtlMs =
+    (options.preset?.localQueue?.size ?? -1) > 0
+      ? (options.preset?.localQueue?.ttl ?? 5 * 60_000)
+      : undefined;
   const silentAfterMs = options.silentAfterMs ?? defaultWorkerSilentAfterMs;
   const lockKey = newLockKey();
 
@@ -149,7 +155,13 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
         );
       },
     },
-    onConnect: (client) => holdLivenessLock(client, id, lockKey),
+    onConnect: holdLock,
+  });
+  // The second holder of the liveness lock (see livenessLock.ts); it listens to nothing.
+  const lockHolder = await listenForNotifications(pool, {
+    logger: workerLogger,
+    handlers: {},
+    onConnect: holdLock,
   });
 
   const recycle = (reason: string) => {
@@ -170,7 +182,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     if (reason) recycle(reason);
   };
 
-  const onDeclaredDead = () => {
+  function onDeclaredDead() {
     if (declaredDead) return;
     declaredDead = true;
     workerLogger.error(
@@ -179,7 +191,12 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     );
     for (const abort of running.values()) abort.abort(new AbortReason("abandoned"));
     recycle("declared dead by crash recovery");
-  };
+  }
+
+  /** Takes the liveness lock on a (new) connection; finds out there if it was declared dead. */
+  async function holdLock(client: PoolClient): Promise<void> {
+    if (!(await holdLivenessLock(client, id, lockKey))) onDeclaredDead();
+  }
 
   // When this worker last heard from the database that it is alive.
   let confirmedAt = Date.now();
@@ -189,10 +206,21 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     jobsDone,
     graphileWorkerIds: [...graphileWorkerIds],
   });
+  // Since when this worker's beats have succeeded without a failure: it judges others by their
+  // silence only once it has been heard from for as long itself, so a worker back from an outage
+  // that cut everyone off does not take the rest of the fleet for dead.
+  let beatingSince: number | undefined = Date.now();
   /** One beat; true if alive, false if declared dead; throws if the database cannot answer. */
   const beatNow = async (): Promise<boolean> => {
     const at = Date.now();
-    const alive = await beat(db, id, heartbeatState());
+    let alive: boolean;
+    try {
+      alive = await beat(db, id, heartbeatState());
+    } catch (error) {
+      beatingSince = undefined;
+      throw error;
+    }
+    beatingSince ??= at;
     if (alive) confirmedAt = Math.max(confirmedAt, at);
     else onDeclaredDead();
     return alive;
@@ -204,7 +232,8 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
    */
   const stillOwnsJobs = (): boolean | Promise<boolean> => {
     if (declaredDead) return false;
-    if (listener.listening && Date.now() - confirmedAt < 2 * heartbeatMs) return true;
+    const connected = listener.listening && lockHolder.listening;
+    if (connected && Date.now() - confirmedAt < 2 * heartbeatMs) return true;
     confirming ??= (async () => {
       for (;;) {
         try {
@@ -296,14 +325,21 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   // The first sweeps come one period after start, like every later one.
   let reconciledAt = Date.now();
   const unknownTasks = new UnknownTaskSweeper(db, { silentAfterMs });
+  // The beat has a timer of its own, so slow upkeep never makes this worker look silent.
   const heartbeat = every(heartbeatMs, "heartbeat", async () => {
-    if (!(await beatNow())) return;
+    await beatNow();
+  });
+  const upkeep = every(heartbeatMs, "upkeep", async () => {
+    if (declaredDead) return;
     await clock.sync(db);
     if (Date.now() - reconciledAt >= silentAfterMs) {
       reconciledAt = Date.now();
       const vanished = await reconcileVanishedJobs(db);
       if (vanished > 0)
         workerLogger.warn({ executions: vanished }, "ended executions whose job is gone");
+      const stranded = await settleStrandedJobs(db);
+      if (stranded > 0)
+        workerLogger.warn({ jobs: stranded }, "settled jobs taken by workers declared dead");
       const exhausted = await endExhaustedJobs(db);
       if (exhausted > 0)
         workerLogger.warn({ executions: exhausted }, "ended executions whose attempts were spent");
@@ -313,6 +349,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
         id,
         graphileWorkerIds: [...graphileWorkerIds],
         jobsInHand: [...jobsInHand],
+        ...(localQueueTtlMs ? { heldForMs: localQueueTtlMs + leakedAfterMs } : {}),
       });
       if (leaked.requeued + leaked.dead > 0)
         workerLogger.warn(leaked, "settled jobs whose end could not be recorded");
@@ -324,7 +361,11 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
       workerLogger.warn(moved, "parked or unparked jobs of tasks no live worker knows");
   });
   const recovery = every(options.recoveryIntervalMs ?? 1_000, "crash recovery", async () => {
-    const recovered = await recoverLostWorkers(db, { silentAfterMs, selfId: id });
+    const recovered = await recoverLostWorkers(db, {
+      silentAfterMs,
+      selfId: id,
+      judgeSilence: beatingSince !== undefined && Date.now() - beatingSince >= silentAfterMs,
+    });
     for (const worker of recovered) workerLogger.warn(worker, "freed the jobs of a lost worker");
   });
   // The first beat records graphile-worker's ids as soon as the runners have made them.
@@ -343,10 +384,13 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
       }, 100);
       await Promise.all(runners.map((runner) => runner.stop().catch(() => {})));
       clearInterval(letOverrunsGo);
+      clearInterval(upkeep);
       clearInterval(heartbeat);
       await ledger.flush();
-      await listener.close();
+      // Stopped before its lock goes, so no sweep takes a clean stop for a lost process.
       if (!declaredDead) await markWorkerStopped(db, id);
+      await listener.close();
+      await lockHolder.close();
       releaseGuard();
       workerLogger.info({ jobsDone }, "worker stopped");
     })().catch((error: unknown) => {

@@ -18,7 +18,7 @@
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
 import { statusList, terminalStatuses } from "../executionStatus.ts";
-import { workerProcessGone, workerSilent } from "./workerAlive.ts";
+import { workerLockClass, workerProcessGone, workerSilent } from "./workerAlive.ts";
 
 /** The wait before the second run of a job whose worker was lost; it doubles on every loss after. */
 export const lostJobBackoffBaseMs = 1_000;
@@ -38,18 +38,28 @@ export interface RecoveredWorker {
 
 export async function recoverLostWorkers(
   db: Db,
-  options: { silentAfterMs: number; selfId?: string },
+  options: {
+    silentAfterMs: number;
+    selfId?: string;
+    /**
+     * Whether silence counts as evidence (default true). A sweeper that was itself cut off lately
+     * cannot tell a silent worker from one that was cut off like it.
+     */
+    judgeSilence?: boolean;
+  },
 ): Promise<RecoveredWorker[]> {
+  const silent =
+    options.judgeSilence === false ? sql<boolean>`false` : workerSilent(options.silentAfterMs);
   return db.transaction().execute(async (trx) => {
     const { rows: lost } = await sql<{
       id: string;
       graphile_worker_ids: string[];
       silent: boolean;
     }>`
-      select id, graphile_worker_ids, ${workerSilent(options.silentAfterMs)} as silent
+      select id, graphile_worker_ids, ${silent} as silent
       from workers
       where id <> ${options.selfId ?? ""}
-        and (${workerSilent(options.silentAfterMs)} or ${workerProcessGone()})
+        and (${silent} or ${workerProcessGone()})
       for update skip locked`.execute(trx);
     const recovered: RecoveredWorker[] = [];
     for (const worker of lost) {
@@ -161,4 +171,35 @@ export async function settleHeldJobs(
             from due where count > 0) as notified`.execute(trx);
   const row = rows[0];
   return { requeued: row?.requeued ?? 0, dead: row?.dead ?? 0 };
+}
+
+/**
+ * Settles the jobs still locked by workers declared dead, once their process is gone too: a
+ * worker declared dead can take jobs in the seconds before it notices, and its stopped row is no
+ * longer swept. Its lock (see `livenessLock.ts`) says when the process has gone; a lock from an
+ * earlier run of the server says nothing, so such a worker is given a minute to have noticed.
+ */
+export async function settleStrandedJobs(db: Db): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ id: string; graphile_worker_ids: string[] }>`
+      select id, graphile_worker_ids from workers
+      where stop_reason is not null
+        and stopped_at > now() - interval '1 day'
+        and exists (select 1 from graphile_worker._private_jobs j
+                    where j.locked_by = any(workers.graphile_worker_ids))
+        and (case when lock_server_started_at = pg_postmaster_start_time()
+                  then pg_try_advisory_xact_lock(${workerLockClass}, lock_key)
+                  else stopped_at < now() - interval '1 minute' end)
+      for update skip locked`.execute(trx);
+    let settled = 0;
+    for (const worker of rows) {
+      const done = await settleHeldJobs(trx, {
+        workerId: worker.id,
+        jobs: sql`j.locked_by = any(${worker.graphile_worker_ids}::text[])`,
+        message: `worker ${worker.id} took this after it was declared dead, and its process ended`,
+      });
+      settled += done.requeued + done.dead;
+    }
+    return settled;
+  });
 }

@@ -19,14 +19,20 @@ export const leakedAfterMs = 10_000;
 
 export async function settleLeakedJobs(
   db: Db,
-  worker: { id: string; graphileWorkerIds: string[]; jobsInHand: string[] },
+  worker: {
+    id: string;
+    graphileWorkerIds: string[];
+    jobsInHand: string[];
+    /** Longer than `leakedAfterMs` when jobs may wait in a graphile-worker local queue. */
+    heldForMs?: number;
+  },
 ): Promise<{ requeued: number; dead: number }> {
   if (worker.graphileWorkerIds.length === 0) return { requeued: 0, dead: 0 };
   return db.transaction().execute((trx) =>
     settleHeldJobs(trx, {
       workerId: worker.id,
       jobs: sql<boolean>`j.locked_by = any(${worker.graphileWorkerIds}::text[])
-        and j.locked_at < now() - make_interval(secs => ${leakedAfterMs / 1000}::float8)
+        and j.locked_at < now() - make_interval(secs => ${(worker.heldForMs ?? leakedAfterMs) / 1000}::float8)
         and not j.id = any(${worker.jobsInHand}::bigint[])`,
       message: `worker ${worker.id} could not record this attempt's end: the database was unreachable`,
     }),

@@ -35,8 +35,9 @@ export function workerSilent(silentAfterMs: number): RawBuilder<boolean> {
 }
 
 /**
- * True for a row of `workers` whose process is gone. It takes the worker's lock until the end
- * of the transaction when it is free: use it inside the sweep's transaction only.
+ * True for a row of `workers` whose process is gone: no connection holds its (shared) lock any
+ * more. It takes the lock until the end of the transaction when it is free: use it inside the
+ * sweep's transaction only.
  */
 export function workerProcessGone(): RawBuilder<boolean> {
   return sql<boolean>`(stopped_at is null

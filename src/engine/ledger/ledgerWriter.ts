@@ -295,11 +295,13 @@ export class LedgerWriter {
     const texts = JSON.stringify(updates.filter(hasText).map(textOf));
     const notifications = notificationPayloads(batch.map(eventOf));
     const { rows } = await sql<{ owned: boolean }>`
-        with fence as (
+        with writer as (
+          -- Locked (key share) so crash recovery cannot declare the worker dead mid-write.
+          select stopped_at from workers where id = ${this.#workerId} for key share
+        ),
+        fence as (
           -- Nothing a worker declared dead writes counts: its jobs run elsewhere.
-          select 1 from workers w
-          where w.id = ${this.#workerId} and w.stopped_at is not null
-          having count(*) = 0
+          select 1 where not exists (select 1 from writer where stopped_at is not null)
         ),
         input as (
           select x.id, x.status, x.attempts, x.started_at, x.finished_at, x.finishing, x.progress,

@@ -4,6 +4,7 @@ import { enqueue } from "../../../src/engine/enqueue.ts";
 import {
   lostJobBackoffBaseMs,
   recoverLostWorkers,
+  settleStrandedJobs,
 } from "../../../src/engine/fleet/crashRecovery.ts";
 import { workerList } from "../../../src/monitoring/fleet.ts";
 import { exitOf, startChildWorker } from "../../support/childWorker.ts";
@@ -115,6 +116,64 @@ describe("crash recovery", () => {
       "process_gone",
     ]);
   }, 60_000);
+
+  it("does not take a live worker for dead when one of its connections is cut", async () => {
+    const worker = await startTestWorker([holdThenFinish]);
+    const id = await enqueue(db(), holdThenFinish, {});
+    await waitForStatus(id, "running");
+    // Cut one of the connections that hold its lock, as an idle timeout or a proxy would.
+    const cut = await sql<{ pid: number }>`
+      select pid from pg_stat_activity
+      where datname = current_database() and query like '%lock_server_started_at%'
+        and pid <> pg_backend_pid()
+      order by pid limit 1`.execute(db());
+    expect(cut.rows.length).toBeGreaterThan(0);
+    const pids = cut.rows.map((row) => row.pid);
+    await sql`select pg_terminate_backend(pid) from unnest(${pids}::int[]) as pid`.execute(db());
+    // Sweep as soon as those sessions are gone, before the worker connects again.
+    await waitFor(async () => {
+      const { rows } = await sql<{ left: number }>`
+        select count(*)::int as left from pg_stat_activity where pid = any(${pids}::int[])`.execute(
+        db(),
+      );
+      return rows[0]?.left === 0;
+    });
+    for (let sweep = 0; sweep < 5; sweep++) {
+      expect(await recoverLostWorkers(db(), { silentAfterMs: 30_000 })).toEqual([]);
+    }
+    const row = await execution(id);
+    expect(row).toMatchObject({ status: "running", worker_id: worker.id });
+  });
+
+  it("settles jobs a worker took after it was declared dead, once its process is gone", async () => {
+    const id = await enqueue(db(), holdThenFinish, {});
+    await db()
+      .insertInto("workers")
+      .values({
+        id: "declared-dead",
+        type: "all",
+        lanes: [],
+        host: "h",
+        pid: 1,
+        graphile_worker_ids: ["pool-of-declared-dead"],
+        lock_key: 424242,
+        stop_reason: "silent",
+        stopped_at: new Date(),
+      })
+      .execute();
+    await sql`update workers set lock_server_started_at = pg_postmaster_start_time()
+              where id = 'declared-dead'`.execute(db());
+    await sql`update graphile_worker._private_jobs set locked_by = 'pool-of-declared-dead',
+                locked_at = now(), attempts = 1
+              where id = (select job_id from executions where public_id = ${id})`.execute(db());
+
+    expect(await settleStrandedJobs(db())).toBe(1);
+    const { rows } = await sql<{ locked_by: string | null }>`
+      select locked_by from graphile_worker._private_jobs
+      where id = (select job_id from executions where public_id = ${id})`.execute(db());
+    expect(rows).toEqual([{ locked_by: null }]);
+    expect(await execution(id)).toMatchObject({ status: "retrying", error_class: "WorkerLost" });
+  });
 
   it("frees a silent worker once when several sweepers run at the same time", async () => {
     await db()
