@@ -8,7 +8,10 @@ alter table workers
   add column lock_key integer,
   add column lock_server_started_at timestamptz,
   -- Why a worker stopped when it did not stop by itself: 'process_gone', 'silent'.
-  add column stop_reason text;
+  add column stop_reason text,
+  -- When this worker's heartbeats came back after failing (it was cut off from the database):
+  -- silence before then may be an outage's, not a dead worker's.
+  add column reconnected_at timestamptz;
 
 -- The fleet view names the executions a lost worker abandoned.
 create index execution_attempts_worker_lost on execution_attempts (worker_id)

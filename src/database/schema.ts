@@ -88,6 +88,7 @@ export interface WorkerTable {
   lock_key: number | null;
   lock_server_started_at: NullableTimestamp;
   stop_reason: string | null;
+  reconnected_at: NullableTimestamp;
 }
 
 export interface LaneStateTable {

@@ -206,21 +206,20 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     jobsDone,
     graphileWorkerIds: [...graphileWorkerIds],
   });
-  // Since when this worker's beats have succeeded without a failure: it judges others by their
-  // silence only once it has been heard from for as long itself, so a worker back from an outage
-  // that cut everyone off does not take the rest of the fleet for dead.
-  let beatingSince: number | undefined = Date.now();
+  // Whether the last beat failed: the next one that succeeds says the worker is back, and until
+  // then it judges no one by their silence (it cannot tell theirs from its own outage).
+  let cutOff = false;
   /** One beat; true if alive, false if declared dead; throws if the database cannot answer. */
   const beatNow = async (): Promise<boolean> => {
     const at = Date.now();
     let alive: boolean;
     try {
-      alive = await beat(db, id, heartbeatState());
+      alive = await beat(db, id, { ...heartbeatState(), reconnected: cutOff });
     } catch (error) {
-      beatingSince = undefined;
+      cutOff = true;
       throw error;
     }
-    beatingSince ??= at;
+    cutOff = false;
     if (alive) confirmedAt = Math.max(confirmedAt, at);
     else onDeclaredDead();
     return alive;
@@ -364,7 +363,7 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     const recovered = await recoverLostWorkers(db, {
       silentAfterMs,
       selfId: id,
-      judgeSilence: beatingSince !== undefined && Date.now() - beatingSince >= silentAfterMs,
+      judgeSilence: !cutOff,
     });
     for (const worker of recovered) workerLogger.warn(worker, "freed the jobs of a lost worker");
   });

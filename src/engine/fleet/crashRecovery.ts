@@ -42,8 +42,8 @@ export async function recoverLostWorkers(
     silentAfterMs: number;
     selfId?: string;
     /**
-     * Whether silence counts as evidence (default true). A sweeper that was itself cut off lately
-     * cannot tell a silent worker from one that was cut off like it.
+     * Whether silence counts as evidence (default true). A sweeper whose own heartbeat is failing
+     * cannot tell a silent worker from one cut off like it.
      */
     judgeSilence?: boolean;
   },

@@ -6,6 +6,8 @@ export interface HeartbeatState {
   runningJobs: number;
   jobsDone: number;
   graphileWorkerIds: string[];
+  /** The previous beat failed: this one says the worker is back (see workerAlive.ts). */
+  reconnected?: boolean;
 }
 
 export interface WorkerRegistration {
@@ -49,6 +51,7 @@ export async function beat(db: Db, id: string, state: HeartbeatState): Promise<b
       running_jobs: state.runningJobs,
       jobs_done: state.jobsDone,
       graphile_worker_ids: state.graphileWorkerIds,
+      ...(state.reconnected ? { reconnected_at: sql`now()` } : {}),
     })
     .where("id", "=", id)
     .where("stopped_at", "is", null)

@@ -8,9 +8,11 @@
  *   `livenessLock.ts`) can be taken, and it was taken on this run of this server (not before a
  *   restart or a failover, which end every session) — known within a sweep, for a killed or
  *   crashed process whose connection closed;
- * - it is silent past the threshold, counted from the server's last start if that is later,
- *   so a database restart or outage does not make every worker look dead when it comes back —
- *   for a host lost without closing its connections, or a process paused (SIGSTOP, a frozen VM).
+ * - it is silent past the threshold — for a host lost without closing its connections, or a
+ *   process paused (SIGSTOP, a frozen VM). The silence is counted from the latest of its last
+ *   heartbeat, the server's last start, and the last time any worker got back to the database
+ *   after its heartbeats failed: a restart, or an outage that cut the fleet off, does not make
+ *   every worker look dead when it comes back.
  */
 import { type RawBuilder, sql } from "kysely";
 
@@ -31,7 +33,9 @@ export function workerAlive(silentAfterMs: number): RawBuilder<boolean> {
 /** True for a row of `workers` that has not stopped but has been silent past the threshold. */
 export function workerSilent(silentAfterMs: number): RawBuilder<boolean> {
   return sql<boolean>`(stopped_at is null
-    and greatest(last_seen_at, pg_postmaster_start_time()) <= now() - ${silentFor(silentAfterMs)})`;
+    and greatest(last_seen_at, pg_postmaster_start_time(),
+                 (select max(w.reconnected_at) from workers w where w.reconnected_at is not null))
+        <= now() - ${silentFor(silentAfterMs)})`;
 }
 
 /**

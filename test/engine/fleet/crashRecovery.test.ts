@@ -175,6 +175,30 @@ describe("crash recovery", () => {
     expect(await execution(id)).toMatchObject({ status: "retrying", error_class: "WorkerLost" });
   });
 
+  it("does not count as silence the time a worker just back from an outage was cut off", async () => {
+    const silentSince = new Date(Date.now() - 60_000);
+    await db()
+      .insertInto("workers")
+      .values([
+        { id: "quiet", type: "all", lanes: [], host: "h", pid: 1, last_seen_at: silentSince },
+        {
+          id: "back",
+          type: "all",
+          lanes: [],
+          host: "h",
+          pid: 2,
+          last_seen_at: new Date(),
+          reconnected_at: new Date(),
+        },
+      ])
+      .execute();
+    expect(await recoverLostWorkers(db(), { silentAfterMs: 30_000 })).toEqual([]);
+    await db().updateTable("workers").set({ reconnected_at: silentSince }).execute();
+    const recovered = await recoverLostWorkers(db(), { silentAfterMs: 30_000 });
+    expect(recovered.map((w) => w.id)).toEqual(["quiet"]);
+    await db().deleteFrom("workers").where("id", "in", ["quiet", "back"]).execute();
+  });
+
   it("frees a silent worker once when several sweepers run at the same time", async () => {
     await db()
       .insertInto("workers")
