@@ -117,7 +117,13 @@ describe("Twilio webhooks", () => {
         .execute();
       return current?.status === "completed" && unprocessed.length === 0 ? current : undefined;
     }, 20_000);
-    expect(row).toMatchObject({ status: "completed", status_rank: 4, direction: "outbound-api" });
+    expect(row).toMatchObject({
+      status: "completed",
+      status_rank: 4,
+      direction: "outbound-api",
+      outcome: "completed",
+    });
+    expect(row.talk_seconds).toBeGreaterThanOrEqual(0);
     expect(row.duration_seconds).not.toBeNull();
     const events = await db()
       .selectFrom("call_events")
