@@ -87,17 +87,20 @@ export async function queueResultApply(
 
 /**
  * An agent's leg took the caller out of the call queue: the call is answered by that agent and
- * the agent is busy on it. The first agent recorded keeps the call. `undefined` for a CallSid
- * that is no inbound call of ours.
+ * the agent is busy on it. The first agent recorded keeps the call; a call that ended unanswered
+ * (the caller hung up first) stays unanswered. `undefined` for a CallSid that is no inbound call
+ * of ours.
  */
 export async function agentAnswerApply(
   trx: Transaction<Database>,
   answer: { callSid: string; agentId: number; queueTime?: number; queueSid?: string },
-): Promise<{ callId: number; agentId: number } | undefined> {
-  const row = await sql<{ id: number; agent_id: number; answered_at: Date }>`
+): Promise<{ callId: number; agentId: number | null } | undefined> {
+  const row = await sql<{ id: number; agent_id: number | null; answered_at: Date | null }>`
     update calls set
-      agent_id = coalesce(agent_id, ${answer.agentId}::bigint),
-      answered_at = coalesce(answered_at, now()),
+      agent_id = case when ended_at is not null and answered_at is null then agent_id
+        else coalesce(agent_id, ${answer.agentId}::bigint) end,
+      answered_at = case when ended_at is not null then answered_at
+        else coalesce(answered_at, now()) end,
       wait_seconds = coalesce(wait_seconds, ${answer.queueTime ?? null}::int),
       queue_sid = coalesce(queue_sid, ${answer.queueSid ?? null}),
       updated_at = now()
@@ -105,7 +108,7 @@ export async function agentAnswerApply(
     returning id, agent_id, answered_at`.execute(trx);
   const call = row.rows[0];
   if (!call) return undefined;
-  if (call.agent_id === answer.agentId) {
+  if (call.agent_id === answer.agentId && call.answered_at !== null) {
     await recordAgentState(trx, {
       agentId: call.agent_id,
       state: "busy",

@@ -241,6 +241,21 @@ describe("inbound calls through Twilio's call queues", () => {
       wait_seconds: 7,
       answered_at: null,
     });
+
+    // An agent's claim on a caller who already hung up answers nothing.
+    const { id: agentId } = await agent();
+    const claim = await post(`/webhooks/twilio/voice/agent-answer?agent_id=${agentId}`, {
+      CallSid: early,
+      QueueTime: "50",
+    });
+    expect(claim.status).toBe(200);
+    expect(await callBySid(early)).toMatchObject({
+      outcome: "abandoned",
+      agent_id: null,
+      answered_at: null,
+      wait_seconds: 42,
+    });
+    expect(await stateEvents(agentId)).toEqual([]);
   });
 
   it("an agent's leg takes the next caller: answered, busy, then wrap-up until available", async () => {
