@@ -24,6 +24,7 @@ import { bodyLimit } from "./middleware/bodyLimit.ts";
 import { jsonDepthLimit } from "./middleware/jsonDepthLimit.ts";
 import { rateLimitPerToken } from "./middleware/rateLimitPerToken.ts";
 import { requestLogger } from "./middleware/requestLogger.ts";
+import { agentRoutes } from "./routes/agents.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { bulkActionRoutes } from "./routes/bulkActions.ts";
 import { callRoutes } from "./routes/calls.ts";
@@ -38,6 +39,7 @@ import { probeRoutes } from "./routes/probes.ts";
 import { purgeRoutes } from "./routes/purge.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
 import { taskRoutes } from "./routes/tasks.ts";
+import { twilioCallQueueRoutes } from "./routes/twilioCallQueues.ts";
 import { twilioWebhookRoutes } from "./routes/twilioWebhooks.ts";
 
 export interface ApiSettings {
@@ -117,6 +119,7 @@ export function createApp({
   if (twilio && processWebhookTask) {
     app.route("/", twilioWebhookRoutes({ db, twilio, processWebhookTask }));
   }
+  if (twilio) app.route("/", twilioCallQueueRoutes({ db, twilio }));
 
   const openPaths = ["/healthz", "/readyz", "/webhooks/*"];
   if (s.metricsOpen) openPaths.push("/metrics");
@@ -155,6 +158,7 @@ export function createApp({
   api.route("/", taskRoutes({ db, registry }));
   api.route("/", callRoutes({ db, registry }));
   api.route("/", campaignRoutes({ db, registry }));
+  api.route("/", agentRoutes({ db }));
   api.route("/", auditRoutes(db));
   if (services) api.route("/", recordingRoutes({ db, services }));
   app.route("/", api);

@@ -2,10 +2,13 @@
  * Applying Twilio's call status callbacks to the `calls` table. Callbacks may repeat and arrive
  * out of order: each (CallSid, SequenceNumber, CallStatus) is recorded once in `call_events`,
  * and a call's status only ever moves forward by rank — a late `ringing` never follows
- * `in-progress`, and nothing follows a final status.
+ * `in-progress`, and nothing follows a final status. An inbound call is answered when an agent
+ * takes it from its call queue (inboundCalls.ts), not when Twilio picks it up to enqueue it.
  */
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../database/schema.ts";
+import { startWrapUp } from "./agentStates.ts";
+import { refreshCallOutcome } from "./callOutcome.ts";
 
 /** Twilio's call statuses in the order a call moves through them. */
 export const callStatusRank: Record<string, number> = {
@@ -88,7 +91,8 @@ export async function applyCallStatusCallback(
       status = ${params.CallStatus},
       status_rank = ${rank},
       last_sequence_number = greatest(last_sequence_number, ${sequence}),
-      answered_at = case when ${params.CallStatus} = 'in-progress' then coalesce(answered_at, now()) else answered_at end,
+      answered_at = case when ${params.CallStatus} = 'in-progress' and direction <> 'inbound'
+        then coalesce(answered_at, now()) else answered_at end,
       ended_at = case when ${final} then coalesce(ended_at, now()) else ended_at end,
       duration_seconds = case when ${final} and ${Number.isFinite(duration)} then ${Number.isFinite(duration) ? duration : null}::int else duration_seconds end,
       answered_by = coalesce(${params.AnsweredBy ?? null}, answered_by),
@@ -97,6 +101,7 @@ export async function applyCallStatusCallback(
       updated_at = now()
     where id = ${call.id}`.execute(trx);
   await sql`update call_events set applied = true where id = ${event.rows[0]?.id}`.execute(trx);
+  if (final) await onCallEnded(trx, call.id);
   return {
     callId: call.id,
     recorded,
@@ -105,6 +110,19 @@ export async function applyCallStatusCallback(
     finished: final,
     campaignId: call.campaign_id,
   };
+}
+
+/** A call that ended gets its outcome; its agent, busy on it, goes to wrap-up. */
+async function onCallEnded(trx: Transaction<Database>, callId: number) {
+  await refreshCallOutcome(trx, callId);
+  const call = await trx
+    .selectFrom("calls")
+    .select(["agent_id", "ended_at"])
+    .where("id", "=", callId)
+    .executeTakeFirstOrThrow();
+  if (call.agent_id !== null && call.ended_at !== null) {
+    await startWrapUp(trx, { id: callId, agentId: call.agent_id, endedAt: call.ended_at });
+  }
 }
 
 /** The call a callback is about; an inbound call we have not seen yet is created here. */

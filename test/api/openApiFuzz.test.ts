@@ -2,7 +2,7 @@
  * Every operation of the OpenAPI document, driven over real HTTP with generated and mutated
  * input (see test/support/openApiFuzz.ts) and an admin token, against rows a worker made for
  * real (scheduled, dead, succeeded and cancelled executions, a placed call, a stored recording,
- * a running campaign). No response may be a 5xx or stray from the document, every operation
+ * a running campaign, an agent). No response may be a 5xx or stray from the document, every operation
  * must answer with success at least once (so its valid input reached the handler), and
  * afterwards every live execution has its job and every job its execution.
  *
@@ -99,6 +99,11 @@ async function seedRows() {
     delay_between_calls: 3600,
   });
   const recording = await newRecording(db(), services);
+  const agent = await db()
+    .insertInto("agents")
+    .values({ name: "Fuzzed agent" })
+    .returning("id")
+    .executeTakeFirstOrThrow();
   const stored = await execute("process_call_recording", { recording_id: recording.id });
   await waitForStatus(dead, "dead");
   await Promise.all([succeeded, stored].map((id) => waitForStatus(id, "succeeded")));
@@ -120,6 +125,7 @@ async function seedRows() {
     callSids: [placed.sid as string],
     campaignIds: [campaign.campaign_id as string],
     recordingIds: [recording.id],
+    agentIds: [agent.id],
     cursors: [executionsCursor as string, auditCursor as string],
   };
 }
@@ -156,6 +162,9 @@ function optionsFor(
   }
   if (operation.path.startsWith("/api/recordings/")) {
     knownValues.id = fc.constantFrom(...seeded.recordingIds, 999_999);
+  }
+  if (operation.path.startsWith("/api/agents/")) {
+    knownValues.id = fc.constantFrom(...seeded.agentIds.map(String), "999999");
   }
   if (operation.key === "POST /api/tasks/{task_name}/execute") {
     // A task's name with a payload of its own schema (or an unknown task), and options with

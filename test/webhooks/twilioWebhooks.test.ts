@@ -1,11 +1,11 @@
 import { sql } from "kysely";
-import twilio from "twilio";
 import { describe, expect, it } from "vitest";
 import checkFailedWebhooks from "../../tasks/check_failed_webhooks.ts";
 import processWebhookCallback from "../../tasks/process_webhook_callback.ts";
 import retryFailedWebhook from "../../tasks/retry_failed_webhook.ts";
 import { startCallCenter } from "../support/callCenter.ts";
 import { db, waitFor } from "../support/engine.ts";
+import { signedPost } from "../support/twilioRequests.ts";
 
 const tasks = [processWebhookCallback, retryFailedWebhook, checkFailedWebhooks];
 const count = async (table: string) =>
@@ -13,24 +13,6 @@ const count = async (table: string) =>
     (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db()))
       .rows[0]?.n,
   );
-
-function signedPost(
-  base: string,
-  authToken: string,
-  path: string,
-  params: Record<string, string>,
-  signatureFor = `${base}${path}`,
-) {
-  const signature = twilio.getExpectedTwilioSignature(authToken, signatureFor, params);
-  return fetch(base + path, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-twilio-signature": signature,
-    },
-    body: new URLSearchParams(params).toString(),
-  });
-}
 
 describe("Twilio webhooks", () => {
   it("refuses a bad or missing signature with 403, storing and enqueueing nothing", async () => {
@@ -135,7 +117,13 @@ describe("Twilio webhooks", () => {
         .execute();
       return current?.status === "completed" && unprocessed.length === 0 ? current : undefined;
     }, 20_000);
-    expect(row).toMatchObject({ status: "completed", status_rank: 4, direction: "outbound-api" });
+    expect(row).toMatchObject({
+      status: "completed",
+      status_rank: 4,
+      direction: "outbound-api",
+      outcome: "completed",
+    });
+    expect(row.talk_seconds).toBeGreaterThanOrEqual(0);
     expect(row.duration_seconds).not.toBeNull();
     const events = await db()
       .selectFrom("call_events")

@@ -9,10 +9,9 @@ import type { TwilioService } from "../../callCenter/services.ts";
 import type { Db } from "../../database/pool.ts";
 import { enqueue } from "../../engine/enqueue.ts";
 import type { AnyTask } from "../../engine/task.ts";
-import { isValidTwilioSignature } from "../../webhooks/signature.ts";
 import { logWebhook, type WebhookKind } from "../../webhooks/webhookLog.ts";
 import type { AppEnv } from "../context.ts";
-import { ApiError } from "../errors.ts";
+import { verifiedTwilioForm } from "../twilioForm.ts";
 
 export interface TwilioWebhookDependencies {
   db: Db;
@@ -30,31 +29,7 @@ const paths: Record<string, WebhookKind> = {
 export function twilioWebhookRoutes({ db, twilio, processWebhookTask }: TwilioWebhookDependencies) {
   const app = new Hono<AppEnv>();
 
-  const verified = async (c: Context<AppEnv>) => {
-    const type = c.req.header("content-type") ?? "";
-    if (!type.startsWith("application/x-www-form-urlencoded")) {
-      throw new ApiError(415, "unsupported_media_type", "Twilio webhooks are form-encoded");
-    }
-    const form = await c.req.parseBody();
-    const params = Object.fromEntries(
-      Object.entries(form).filter(
-        (entry): entry is [string, string] => typeof entry[1] === "string",
-      ),
-    );
-    const url = new URL(c.req.url);
-    const valid = isValidTwilioSignature({
-      authToken: twilio.authToken,
-      publicBaseUrl: twilio.publicBaseUrl,
-      pathWithQuery: url.pathname + url.search,
-      signature: c.req.header("x-twilio-signature"),
-      params,
-    });
-    if (!valid) {
-      c.get("logger").warn({ path: url.pathname }, "refused a webhook with a bad signature");
-      throw new ApiError(403, "invalid_signature", "Missing or invalid X-Twilio-Signature");
-    }
-    return { params, url: twilio.publicBaseUrl + url.pathname + url.search };
-  };
+  const verified = (c: Context<AppEnv>) => verifiedTwilioForm(c, twilio);
 
   for (const [path, kind] of Object.entries(paths)) {
     app.post(path, async (c) => {
