@@ -79,6 +79,15 @@ const httpUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ""));
 
+const timeZone = z.string().refine((value) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}, "expected an IANA time zone such as Europe/Paris");
+
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
@@ -131,6 +140,7 @@ const environmentSchema = z
     AWS_S3_REGION_NAME: withDefault(z.string().min(1), "us-east-1"),
     AWS_STORAGE_BUCKET_NAME: optional(z.string().min(1)),
     AWS_S3_ENDPOINT_URL: optional(httpUrl),
+    REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -169,6 +179,8 @@ export interface Config {
   crontabFile: string;
   shutdownGraceMs: number;
   migrateOnStart: boolean;
+  /** The IANA time zone reports' days and hours are in. */
+  reportTimeZone: string;
   worker: {
     heartbeatIntervalMs: number;
     silentAfterMs: number;
@@ -241,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     crontabFile: e.CRONTAB_FILE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     migrateOnStart: e.MIGRATE_ON_START,
+    reportTimeZone: e.REPORT_TIMEZONE,
     worker: {
       heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,
       silentAfterMs: e.WORKER_SILENT_AFTER_MS,

@@ -45,6 +45,14 @@ describe("loadConfig", () => {
     expect(problemsOf({ PORT: "abc" })).toEqual(["PORT: expected a number"]);
   });
 
+  it("reads REPORT_TIMEZONE as an IANA zone, UTC by default, and names a bad one", () => {
+    expect(loadConfig({}).reportTimeZone).toBe("UTC");
+    expect(loadConfig({ REPORT_TIMEZONE: "Europe/Paris" }).reportTimeZone).toBe("Europe/Paris");
+    expect(problemsOf({ REPORT_TIMEZONE: "Mars/Olympus" })).toEqual([
+      "REPORT_TIMEZONE: expected an IANA time zone such as Europe/Paris",
+    ]);
+  });
+
   it("rejects an out-of-range port", () => {
     expect(problemsOf({ PORT: "70000" })).toEqual(["PORT: must be at most 65535"]);
   });

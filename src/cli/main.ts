@@ -8,6 +8,7 @@ import {
   retryCommand,
 } from "./commands/control.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { generateCallsCommand } from "./commands/generateCalls.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
@@ -20,6 +21,7 @@ const program = new Command("switchboard")
   .addCommand(workerCommand)
   .addCommand(migrateCommand)
   .addCommand(demoCommand)
+  .addCommand(generateCallsCommand)
   .addCommand(laneCommand)
   .addCommand(cancelCommand)
   .addCommand(retryCommand)
