@@ -296,8 +296,11 @@ export class LedgerWriter {
     const notifications = notificationPayloads(batch.map(eventOf));
     const { rows } = await sql<{ owned: boolean }>`
         with writer as (
-          -- Locked (key share) so crash recovery cannot declare the worker dead mid-write.
-          select stopped_at from workers where id = ${this.#workerId} for key share
+          -- A durable ending locks the row (key share), so crash recovery cannot declare the
+          -- worker dead while it is written; a batch of successes only reads it (a success
+          -- that races a declaration at worst runs its job once more).
+          select stopped_at from workers where id = ${this.#workerId}
+          ${durable ? sql`for key share` : sql``}
         ),
         fence as (
           -- Nothing a worker declared dead writes counts: its jobs run elsewhere.
