@@ -3,7 +3,7 @@
  * demos and benchmarks. Every flag is checked before anything is written.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { historyLimits } from "../../callCenter/history/historyPlan.ts";
+import { type HistoryOptions, historyLimits } from "../../callCenter/history/historyPlan.ts";
 
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
@@ -25,15 +25,10 @@ function calendarDate(value: string): string {
   return value;
 }
 
-export interface GenerateCallsFlags {
-  days: number;
-  callsPerDay: number;
-  agents: number;
-  callQueues: number;
-  campaigns: number;
-  seed: number;
+/** The history's options as flags give them: the end date is optional, the time zone configured. */
+export type GenerateCallsFlags = Omit<HistoryOptions, "endDate" | "timeZone"> & {
   endDate?: string;
-}
+};
 
 export const generateCallsCommand = new Command("generate-calls")
   .description("write a generated call-center history (agents, call queues, campaigns, calls)")

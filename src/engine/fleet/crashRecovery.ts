@@ -18,7 +18,7 @@
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
 import { statusList, terminalStatuses } from "../executionStatus.ts";
-import { workerLockClass, workerProcessGone, workerSilent } from "./workerAlive.ts";
+import { workerLockFree, workerProcessGone, workerSilent } from "./workerAlive.ts";
 
 /** The wait before the second run of a job whose worker was lost; it doubles on every loss after. */
 export const lostJobBackoffBaseMs = 1_000;
@@ -188,7 +188,7 @@ export async function settleStrandedJobs(db: Db): Promise<number> {
         and exists (select 1 from graphile_worker._private_jobs j
                     where j.locked_by = any(workers.graphile_worker_ids))
         and (case when lock_server_started_at = pg_postmaster_start_time()
-                  then pg_try_advisory_xact_lock(${workerLockClass}, lock_key)
+                  then ${workerLockFree()}
                   else stopped_at < now() - interval '1 minute' end)
       for update skip locked`.execute(trx);
     let settled = 0;

@@ -44,7 +44,14 @@ export function workerSilent(silentAfterMs: number): RawBuilder<boolean> {
  * sweep's transaction only.
  */
 export function workerProcessGone(): RawBuilder<boolean> {
-  return sql<boolean>`(stopped_at is null
-    and lock_server_started_at = pg_postmaster_start_time()
+  return sql<boolean>`(stopped_at is null and ${workerLockFree()})`;
+}
+
+/**
+ * True for a row of `workers` whose lock was taken on this run of the server and is free now;
+ * like `workerProcessGone`, it takes the lock until the end of the transaction.
+ */
+export function workerLockFree(): RawBuilder<boolean> {
+  return sql<boolean>`(lock_server_started_at = pg_postmaster_start_time()
     and pg_try_advisory_xact_lock(${workerLockClass}, lock_key))`;
 }
