@@ -8,7 +8,8 @@
  * `bridged`), `failed` if the call queue refused it (`queue-full`, `error`, `system-error`),
  * else `abandoned`. Outbound: its final status (`completed`, `busy`, `no-answer`, `failed`;
  * `completed` by an answering machine or fax is `voicemail`; `canceled` has none).
- * Talk seconds run from `answered_at` (an agent answered, for inbound) to `ended_at`.
+ * Talk seconds run from `answered_at` (an agent answered, for inbound) to `ended_at`; for an
+ * outbound call completed without a recorded answer, they are Twilio's CallDuration.
  */
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../database/schema.ts";
@@ -28,7 +29,12 @@ export async function refreshCallOutcome(trx: Transaction<Database>, callId: num
           then 'voicemail'
         when status in ('completed', 'busy', 'no-answer', 'failed') then status
       end,
-      talk_seconds = case when answered_at is not null and ended_at is not null
-        then greatest(0, round(extract(epoch from ended_at - answered_at)))::int end
+      talk_seconds = case
+        when answered_at is not null and ended_at is not null
+          then greatest(0, round(extract(epoch from ended_at - answered_at)))::int
+        -- An outbound call's answer may come after its end (callbacks out of order, the late
+        -- one not applied): Twilio's CallDuration of the completed call is its talk time.
+        when direction <> 'inbound' and status = 'completed' then duration_seconds
+      end
     where id = ${callId}`.execute(trx);
 }
