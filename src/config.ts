@@ -141,6 +141,8 @@ const environmentSchema = z
     AWS_STORAGE_BUCKET_NAME: optional(z.string().min(1)),
     AWS_S3_ENDPOINT_URL: optional(httpUrl),
     REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
+    REPORTING_DATABASE_URL: optional(postgresUrl),
+    GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -181,6 +183,12 @@ export interface Config {
   migrateOnStart: boolean;
   /** The IANA time zone reports' days and hours are in. */
   reportTimeZone: string;
+  reporting: {
+    /** A replica that reports and exports read from; unset: `DATABASE_URL`'s database. */
+    databaseUrl: string | undefined;
+    /** Folder of generated reports and exports with the local storage backend. */
+    filesDir: string;
+  };
   worker: {
     heartbeatIntervalMs: number;
     silentAfterMs: number;
@@ -254,6 +262,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     migrateOnStart: e.MIGRATE_ON_START,
     reportTimeZone: e.REPORT_TIMEZONE,
+    reporting: {
+      databaseUrl: e.REPORTING_DATABASE_URL,
+      filesDir: e.GENERATED_FILES_DIR,
+    },
     worker: {
       heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,
       silentAfterMs: e.WORKER_SILENT_AFTER_MS,

@@ -5,6 +5,7 @@
  * every job as `ctx.services`.
  */
 import type twilio from "twilio";
+import type { Db } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
 
@@ -38,7 +39,20 @@ export interface RecordingsService {
   enableTranscription: boolean;
 }
 
+/** Where reports and exports are computed from and kept. */
+export interface ReportingService {
+  /** Reads of reports and exports: the replica at `REPORTING_DATABASE_URL`, else the main database. */
+  db: Db;
+  /**
+   * Generated files (reports' renderings, exports), encrypted like recordings in the same
+   * backend: keys start with `reports/` or `exports/`.
+   */
+  files: RecordingStore;
+  timeZone: string;
+}
+
 export interface CallCenterServices {
   twilio: TwilioService;
   recordings: RecordingsService;
+  reporting: ReportingService;
 }

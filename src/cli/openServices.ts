@@ -1,10 +1,12 @@
 /**
  * Builds the services tasks use from configuration: Twilio through the SDK — pointed at the
- * local simulator (started in this process) when no credentials are configured — and the
- * encrypted recording store.
+ * local simulator (started in this process) when no credentials are configured — the encrypted
+ * stores of recordings and of generated files, and the database reports read.
  */
+import type { KeyObject } from "node:crypto";
 import type { CallCenterServices } from "../callCenter/services.ts";
 import type { Config } from "../config.ts";
+import { createDb, createPool } from "../database/pool.ts";
 import type { Logger } from "../observability/logger.ts";
 import { localSecretPath, readOrCreateLocalSecret } from "../shared/localSecrets.ts";
 import { createRecordingStore } from "../storage/createRecordingStore.ts";
@@ -13,7 +15,7 @@ import { closeTwilioClient, createTwilioClient } from "../twilio/client.ts";
 import { installationSimulatorToken } from "../twilio/simulator/installationToken.ts";
 import { defaultAccountSid } from "../twilio/simulator/options.ts";
 import { TwilioSimulator } from "../twilio/simulator/simulator.ts";
-import type { Lifecycle } from "./lifecycle.ts";
+import type { Runtime } from "./runtime.ts";
 
 /** A simulated call rings, talks and hangs up at a human pace in the default run. */
 const demoTiming = {
@@ -24,11 +26,8 @@ const demoTiming = {
   transcriptMs: 1_000,
 };
 
-export async function openServices(
-  config: Config,
-  logger: Logger,
-  lifecycle: Lifecycle,
-): Promise<CallCenterServices> {
+export async function openServices(runtime: Runtime): Promise<CallCenterServices> {
+  const { config, logger, lifecycle } = runtime;
   const twilioConfig = config.twilio;
   let accountSid = twilioConfig.credentials?.accountSid ?? defaultAccountSid;
   let authToken = twilioConfig.credentials?.authToken ?? (await installationSimulatorToken(config));
@@ -59,26 +58,11 @@ export async function openServices(
       : "Twilio: live account",
   );
 
-  const store = createRecordingStore({
-    backend: config.recordings.backend,
-    localDir: config.recordings.localDir,
-    encryptionKey: parseEncryptionKey(await encryptionKey(config, logger)),
-    ...(config.recordings.backend === "s3"
-      ? {
-          s3: {
-            bucket: config.recordings.s3.bucket as string,
-            region: config.recordings.s3.region,
-            ...(config.recordings.s3.endpoint
-              ? { endpoint: config.recordings.s3.endpoint, forcePathStyle: true }
-              : {}),
-            ...(config.recordings.s3.credentials
-              ? { credentials: config.recordings.s3.credentials }
-              : {}),
-          },
-        }
-      : {}),
-  });
+  const key = parseEncryptionKey(await encryptionKey(config, logger));
+  const store = createRecordingStore(storeOptions(config, config.recordings.localDir, key));
   lifecycle.onStop(() => store.close());
+  const files = createRecordingStore(storeOptions(config, config.reporting.filesDir, key));
+  lifecycle.onStop(() => files.close());
 
   const transcriptionServiceSid =
     twilioConfig.transcriptionServiceSid ??
@@ -107,6 +91,39 @@ export async function openServices(
       deleteFromTwilio: config.recordings.deleteFromTwilio,
       enableTranscription,
     },
+    reporting: { db: reportingDb(runtime), files, timeZone: config.reportTimeZone },
+  };
+}
+
+/** The replica at `REPORTING_DATABASE_URL` when set, else the main database. */
+function reportingDb(runtime: Runtime) {
+  const url = runtime.config.reporting.databaseUrl;
+  if (!url) return runtime.database.db;
+  const pool = createPool(url, runtime.config.databasePoolSize);
+  runtime.lifecycle.onStop(() => pool.end());
+  return createDb(pool);
+}
+
+/** Recordings and generated files share the backend and the key; locally, each has its folder. */
+function storeOptions(config: Config, localDir: string, encryptionKey: KeyObject) {
+  return {
+    backend: config.recordings.backend,
+    localDir,
+    encryptionKey,
+    ...(config.recordings.backend === "s3"
+      ? {
+          s3: {
+            bucket: config.recordings.s3.bucket as string,
+            region: config.recordings.s3.region,
+            ...(config.recordings.s3.endpoint
+              ? { endpoint: config.recordings.s3.endpoint, forcePathStyle: true }
+              : {}),
+            ...(config.recordings.s3.credentials
+              ? { credentials: config.recordings.s3.credentials }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Real services for call-center tests: the local Twilio simulator over real HTTP through the
- * real SDK, and an encrypted recording store in a temporary folder. Stopped after the file.
+ * real SDK, encrypted stores of recordings and generated files in temporary folders, and the
+ * file's database for reports. Stopped after the file.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,11 +13,14 @@ import { generateEncryptionKey, parseEncryptionKey } from "../../src/storage/enc
 import { closeTwilioClient, createTwilioClient } from "../../src/twilio/client.ts";
 import type { SimulatorTiming } from "../../src/twilio/simulator/options.ts";
 import { TwilioSimulator } from "../../src/twilio/simulator/simulator.ts";
+import { testDb } from "./database.ts";
 
 export interface TestServices {
   services: CallCenterServices;
   simulator: TwilioSimulator;
   recordingsDir: string;
+  /** Where generated files (reports, exports) are stored. */
+  filesDir: string;
   encryptionKey: string;
 }
 
@@ -42,14 +46,22 @@ export async function startTestServices(
     localDir: recordingsDir,
     encryptionKey: parseEncryptionKey(encryptionKey),
   });
+  const filesDir = await mkdtemp(path.join(tmpdir(), "switchboard-files-"));
+  const files = createRecordingStore({
+    backend: "local",
+    localDir: filesDir,
+    encryptionKey: parseEncryptionKey(encryptionKey),
+  });
   cleanups.push(async () => {
     closeTwilioClient(client);
     await simulator.stop();
     await rm(recordingsDir, { recursive: true, force: true });
+    await rm(filesDir, { recursive: true, force: true });
   });
   return {
     simulator,
     recordingsDir,
+    filesDir,
     encryptionKey,
     services: {
       twilio: {
@@ -64,6 +76,7 @@ export async function startTestServices(
         simulated: true,
       },
       recordings: { store, retentionDays: 365, deleteFromTwilio: false, enableTranscription: true },
+      reporting: { db: testDb().db, files, timeZone: "UTC" },
     },
   };
 }

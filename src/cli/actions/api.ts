@@ -54,6 +54,6 @@ export async function startApi(
 export function runApi(): Promise<void> {
   keepRequestGarbageYoung();
   return withRuntime("api", { migrate: false }, async (runtime) => {
-    await startApi(runtime, await openServices(runtime.config, runtime.logger, runtime.lifecycle));
+    await startApi(runtime, await openServices(runtime));
   });
 }

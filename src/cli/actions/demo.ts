@@ -11,7 +11,7 @@ import { startWorkerProcess } from "./worker.ts";
 export function runDemo(options: { exit: boolean }): Promise<void> {
   return withRuntime("demo", { migrate: true }, async (runtime) => {
     const { config, database, logger, lifecycle } = runtime;
-    const services = await openServices(config, logger, lifecycle);
+    const services = await openServices(runtime);
     const port = await startApi(runtime, services);
     if (!config.twilio.publicBaseUrl) {
       services.twilio.publicBaseUrl = `http://${config.http.host}:${port}`;

@@ -6,7 +6,7 @@ import { startWorkerProcess } from "./worker.ts";
 
 export function runStart(): Promise<void> {
   return withRuntime("switchboard", {}, async (runtime) => {
-    const services = await openServices(runtime.config, runtime.logger, runtime.lifecycle);
+    const services = await openServices(runtime);
     const port = await startApi(runtime, services);
     // Twilio calls back on the port actually bound (PORT=0 picks one) unless told otherwise.
     if (!runtime.config.twilio.publicBaseUrl) {

@@ -56,7 +56,7 @@ export function runWorker(options: { type?: WorkerType; scheduler: boolean }): P
     await startWorkerProcess(runtime, {
       type: options.type ?? runtime.config.workerType,
       scheduler: options.scheduler,
-      services: await openServices(runtime.config, runtime.logger, runtime.lifecycle),
+      services: await openServices(runtime),
     });
   });
 }
