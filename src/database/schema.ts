@@ -247,7 +247,14 @@ export interface TranscriptTable {
 
 export interface WebhookLogTable {
   id: Generated<number>;
-  kind: "call-status" | "recording-status" | "transcription";
+  kind:
+    | "call-status"
+    | "recording-status"
+    | "transcription"
+    | "inbound-call"
+    | "call-queue-result"
+    | "agent-leg"
+    | "agent-answer";
   url: string;
   params: Json;
   signature_valid: boolean;

@@ -3,7 +3,9 @@
  * - call-status: the call's state moves forward (src/calls/callStatus.ts); a campaign call that
  *   ends frees its campaign slot;
  * - recording-status: the recording row is created or updated; a completed recording is handed
- *   to `onRecordingCompleted` (which enqueues its processing in the same transaction).
+ *   to `onRecordingCompleted` (which enqueues its processing in the same transaction);
+ * - the call-queue kinds are applied when received, in the transaction that logs them, and are
+ *   never left to process here.
  * Processing a log twice changes nothing the second time.
  */
 import { sql, type Transaction } from "kysely";
@@ -47,6 +49,11 @@ export async function processWebhook(db: Db, webhookLogId: number, hooks: Webhoo
           : "call unchanged (repeat)";
     } else if (log.kind === "recording-status") {
       outcome = await applyRecordingStatus(trx, params, hooks);
+    } else if (log.kind !== "transcription") {
+      // The call-queue webhooks are applied in the transaction that logs them (logAndApplyWebhook).
+      throw new PermanentError(
+        `webhook log ${webhookLogId} (${log.kind}) is applied when received`,
+      );
     } else {
       outcome = "logged";
     }

@@ -10,12 +10,25 @@ import type { Database, WebhookLog, WebhookLogTable } from "../database/schema.t
 export type WebhookKind = WebhookLogTable["kind"];
 
 /** One key per distinct callback: a repeat of the same callback gets the same key. */
-export function webhookDedupeKey(kind: WebhookKind, params: Record<string, string>): string {
+export function webhookDedupeKey(
+  kind: WebhookKind,
+  params: Record<string, string>,
+  url = "",
+): string {
   switch (kind) {
     case "call-status":
       return `call-status:${params.CallSid}:${params.SequenceNumber ?? ""}:${params.CallStatus}`;
     case "recording-status":
       return `recording-status:${params.RecordingSid}:${params.RecordingStatus}`;
+    case "inbound-call":
+    case "agent-leg":
+      return `${kind}:${params.CallSid}`;
+    case "call-queue-result":
+      return `call-queue-result:${params.CallSid}:${params.QueueResult}`;
+    case "agent-answer": {
+      const agentId = URL.canParse(url) ? new URL(url).searchParams.get("agent_id") : null;
+      return `agent-answer:${params.CallSid}:${agentId ?? ""}:${params.DequeingCallSid ?? ""}`;
+    }
     default:
       return `transcription:${params.TranscriptSid ?? params.TranscriptionSid ?? ""}:${params.Status ?? params.TranscriptionStatus ?? ""}`;
   }
@@ -29,7 +42,7 @@ export async function logWebhook(
   trx: Transaction<Database>,
   entry: { kind: WebhookKind; url: string; params: Record<string, string> },
 ): Promise<WebhookLog> {
-  const dedupeKey = webhookDedupeKey(entry.kind, entry.params);
+  const dedupeKey = webhookDedupeKey(entry.kind, entry.params, entry.url);
   const first = await trx
     .selectFrom("webhook_logs")
     .select("id")
@@ -50,6 +63,23 @@ export async function logWebhook(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Logs a webhook that is applied as it arrives — Twilio waits for the TwiML that depends on it —
+ * and applies it in the same transaction, marked processed. A repeat of one already logged is
+ * logged as a duplicate and not applied again (`applied` undefined).
+ */
+export async function logAndApplyWebhook<T>(
+  trx: Transaction<Database>,
+  entry: { kind: WebhookKind; url: string; params: Record<string, string> },
+  apply: () => Promise<T>,
+): Promise<{ log: WebhookLog; applied: T | undefined }> {
+  const log = await logWebhook(trx, entry);
+  if (log.duplicate_of !== null) return { log, applied: undefined };
+  const applied = await apply();
+  await markWebhookProcessed(trx, log.id);
+  return { log, applied };
 }
 
 export async function markWebhookProcessed(trx: Transaction<Database>, id: number) {

@@ -8,6 +8,10 @@
  *   and the agent is available until then;
  * - `voice/agent-answer?agent_id=` — the `<Queue url>` request Twilio makes on the dequeued
  *   caller's leg (its CallSid) just before bridging: the agent answered that call.
+ * Each but `queue-wait` (which changes nothing) is logged in `webhook_logs` and applied in the
+ * same transaction; a repeat is logged as a duplicate and applied once. A callback about a
+ * CallSid that is no inbound call of ours is logged, warned about and answered 200 with empty
+ * TwiML: Twilio meets a 4xx on these URLs by playing an application error to the live caller.
  */
 import { type Context, Hono } from "hono";
 import twilioSdk from "twilio";
@@ -24,6 +28,7 @@ import {
 } from "../../calls/inboundCalls.ts";
 import { callSid } from "../../calls/payloads.ts";
 import type { Db } from "../../database/pool.ts";
+import { logAndApplyWebhook } from "../../webhooks/webhookLog.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError, validationError } from "../errors.ts";
 import { verifiedTwilioForm } from "../twilioForm.ts";
@@ -69,6 +74,14 @@ function parsed<T extends z.ZodType>(schema: T, input: unknown, target: string):
   const result = schema.safeParse(input);
   if (!result.success) throw validationError(result.error, target);
   return result.data;
+}
+
+/** A call-queue callback about a call we never saw: kept in the log, warned about, harmless. */
+function unknownCall(c: Context<AppEnv>, callSid: string, webhookLogId: number) {
+  c.get("logger").warn(
+    { callSid, webhookLogId, path: c.req.path },
+    "call-queue callback for a CallSid that is no inbound call of ours",
+  );
 }
 
 function twiml(c: Context<AppEnv>, response: { toString(): string }) {
@@ -117,16 +130,18 @@ export function twilioCallQueueRoutes({ db, twilio }: TwilioCallQueueDependencie
   };
 
   app.post("/webhooks/twilio/voice/inbound", async (c) => {
-    const { params } = await verifiedTwilioForm(c, twilio);
+    const { params, url: signedUrl } = await verifiedTwilioForm(c, twilio);
     const caller = parsed(InboundCall, params, "callback");
     const callQueue = await callQueueOf(c);
     await db.transaction().execute((trx) =>
-      inboundCallEnqueue(trx, {
-        callSid: caller.CallSid,
-        from: caller.From,
-        to: caller.To,
-        callQueueId: callQueue.id,
-      }),
+      logAndApplyWebhook(trx, { kind: "inbound-call", url: signedUrl, params }, () =>
+        inboundCallEnqueue(trx, {
+          callSid: caller.CallSid,
+          from: caller.From,
+          to: caller.To,
+          callQueueId: callQueue.id,
+        }),
+      ),
     );
     const response = new twilioSdk.twiml.VoiceResponse();
     response.enqueue(
@@ -145,28 +160,34 @@ export function twilioCallQueueRoutes({ db, twilio }: TwilioCallQueueDependencie
   });
 
   app.post("/webhooks/twilio/voice/queue-result", async (c) => {
-    const { params } = await verifiedTwilioForm(c, twilio);
+    const { params, url: signedUrl } = await verifiedTwilioForm(c, twilio);
     const result = parsed(QueueResultCallback, params, "callback");
-    const applied = await db.transaction().execute((trx) =>
-      queueResultApply(trx, {
-        callSid: result.CallSid,
-        queueResult: result.QueueResult,
-        queueTime: result.QueueTime,
-        queueSid: result.QueueSid,
-      }),
+    const { applied, log } = await db.transaction().execute((trx) =>
+      logAndApplyWebhook(trx, { kind: "call-queue-result", url: signedUrl, params }, () =>
+        queueResultApply(trx, {
+          callSid: result.CallSid,
+          queueResult: result.QueueResult,
+          queueTime: result.QueueTime,
+          queueSid: result.QueueSid,
+        }),
+      ),
     );
-    if (!applied) throw new ApiError(404, "not_found", `No inbound call ${result.CallSid}`);
+    if (!applied && log.duplicate_of === null) unknownCall(c, result.CallSid, log.id);
     return twiml(c, new twilioSdk.twiml.VoiceResponse());
   });
 
   app.post("/webhooks/twilio/voice/agent", async (c) => {
-    const { params } = await verifiedTwilioForm(c, twilio);
+    const { params, url: signedUrl } = await verifiedTwilioForm(c, twilio);
     const leg = parsed(AgentLeg, params, "callback");
     const callQueue = await callQueueOf(c);
     const agent = await agentOf(c, leg.From);
     await db
       .transaction()
-      .execute((trx) => recordAgentState(trx, { agentId: agent.id, state: "available" }));
+      .execute((trx) =>
+        logAndApplyWebhook(trx, { kind: "agent-leg", url: signedUrl, params }, () =>
+          recordAgentState(trx, { agentId: agent.id, state: "available" }),
+        ),
+      );
     const response = new twilioSdk.twiml.VoiceResponse();
     response
       .dial()
@@ -178,18 +199,23 @@ export function twilioCallQueueRoutes({ db, twilio }: TwilioCallQueueDependencie
   });
 
   app.post("/webhooks/twilio/voice/agent-answer", async (c) => {
-    const { params } = await verifiedTwilioForm(c, twilio);
+    const { params, url: signedUrl } = await verifiedTwilioForm(c, twilio);
     const caller = parsed(DequeuedCaller, params, "callback");
     const agent = await agentOf(c, undefined);
-    const applied = await db.transaction().execute((trx) =>
-      agentAnswerApply(trx, {
-        callSid: caller.CallSid,
-        agentId: agent.id,
-        queueTime: caller.QueueTime,
-        queueSid: caller.QueueSid,
-      }),
+    const { applied, log } = await db.transaction().execute((trx) =>
+      logAndApplyWebhook(trx, { kind: "agent-answer", url: signedUrl, params }, () =>
+        agentAnswerApply(trx, {
+          callSid: caller.CallSid,
+          agentId: agent.id,
+          queueTime: caller.QueueTime,
+          queueSid: caller.QueueSid,
+        }),
+      ),
     );
-    if (!applied) throw new ApiError(404, "not_found", `No inbound call ${caller.CallSid}`);
+    if (!applied && log.duplicate_of === null) {
+      unknownCall(c, caller.CallSid, log.id);
+      return twiml(c, new twilioSdk.twiml.VoiceResponse());
+    }
     const response = new twilioSdk.twiml.VoiceResponse();
     response.say("Connecting you to an agent.");
     return twiml(c, response);
