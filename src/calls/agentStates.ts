@@ -77,12 +77,22 @@ export async function recordAgentState(
   }
   const later = await trx
     .selectFrom("agent_state_events")
-    .select("id")
+    .select("started_at")
     .where("agent_id", "=", agent.id)
     .where("started_at", ">", startedAt)
+    .orderBy("started_at")
     .limit(1)
     .executeTakeFirst();
-  if (later) return { recorded: true, status: agent.status };
+  if (later) {
+    // A wrap-up learnt late (its call's end applied after the agent's next change) ends there.
+    if (change.state === "wrap_up" && change.callId != null) {
+      await sql`
+        update calls set wrap_up_seconds = greatest(0,
+          round(extract(epoch from ${later.started_at}::timestamptz - ${startedAt}::timestamptz)))::int
+        where id = ${change.callId} and wrap_up_seconds is null`.execute(trx);
+    }
+    return { recorded: true, status: agent.status };
+  }
   await trx
     .updateTable("agents")
     .set({ status: change.state })
@@ -97,25 +107,41 @@ async function databaseNow(trx: Transaction<Database>): Promise<Date> {
 }
 
 /**
- * An agent busy on a call that has ended goes to wrap-up from the call's end; an agent who has
- * since moved on (set available or offline by hand) is left as they are.
+ * An agent busy on a call when it ended goes to wrap-up from the call's end — also when the end
+ * is applied after the agent's next change (their desk said available after wrapping up), which
+ * then ends the wrap-up. An agent who had moved on before the call ended (set available or
+ * offline by hand mid-call) is left as they are. An end stamped before the answer (Twilio's
+ * whole-second Timestamp, another clock) starts the wrap-up just after the answer.
  */
 export async function startWrapUp(
   trx: Transaction<Database>,
   call: { id: number; agentId: number; endedAt: Date },
 ) {
-  const latest = await trx
+  const busy = await trx
     .selectFrom("agent_state_events")
-    .select(["state", "call_id"])
+    .select("started_at")
     .where("agent_id", "=", call.agentId)
-    .orderBy("started_at", "desc")
+    .where("state", "=", "busy")
+    .where("call_id", "=", call.id)
+    .orderBy("started_at")
     .limit(1)
     .executeTakeFirst();
-  if (latest?.state !== "busy" || latest.call_id !== call.id) return;
+  if (!busy) return;
+  const startedAt =
+    call.endedAt > busy.started_at ? call.endedAt : new Date(busy.started_at.getTime() + 1);
+  const next = await trx
+    .selectFrom("agent_state_events")
+    .select("started_at")
+    .where("agent_id", "=", call.agentId)
+    .where("started_at", ">", busy.started_at)
+    .orderBy("started_at")
+    .limit(1)
+    .executeTakeFirst();
+  if (next && next.started_at <= startedAt) return;
   await recordAgentState(trx, {
     agentId: call.agentId,
     state: "wrap_up",
-    startedAt: call.endedAt,
+    startedAt,
     callId: call.id,
   });
 }

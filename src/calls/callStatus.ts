@@ -7,6 +7,7 @@
  */
 import { sql, type Transaction } from "kysely";
 import type { Database } from "../database/schema.ts";
+import { isStorableInstant } from "../database/storableTimestamp.ts";
 import { startWrapUp } from "./agentStates.ts";
 import { refreshCallOutcome } from "./callOutcome.ts";
 
@@ -85,16 +86,23 @@ export async function applyCallStatusCallback(
   }
 
   const final = rank === 4;
-  const duration = Number(params.CallDuration ?? params.Duration);
+  const parsedDuration = Number(params.CallDuration ?? params.Duration);
+  const duration = Number.isInteger(parsedDuration) && parsedDuration >= 0 ? parsedDuration : null;
+  const happenedAt = callbackTime(params.Timestamp);
+  // When the call ended: Twilio's Timestamp of the callback; else the start of what CallDuration
+  // counts (Twilio picking the call up: enqueued for inbound, answered for outbound) plus it;
+  // else when the callback is applied.
   await sql`
     update calls set
       status = ${params.CallStatus},
       status_rank = ${rank},
       last_sequence_number = greatest(last_sequence_number, ${sequence}),
       answered_at = case when ${params.CallStatus} = 'in-progress' and direction <> 'inbound'
-        then coalesce(answered_at, now()) else answered_at end,
-      ended_at = case when ${final} then coalesce(ended_at, now()) else ended_at end,
-      duration_seconds = case when ${final} and ${Number.isFinite(duration)} then ${Number.isFinite(duration) ? duration : null}::int else duration_seconds end,
+        then coalesce(answered_at, ${happenedAt}::timestamptz, now()) else answered_at end,
+      ended_at = case when ${final} then coalesce(ended_at, ${happenedAt}::timestamptz,
+        (case when direction = 'inbound' then enqueued_at else answered_at end)
+          + make_interval(secs => ${duration}::int), now()) else ended_at end,
+      duration_seconds = case when ${final} and ${duration !== null} then ${duration}::int else duration_seconds end,
       answered_by = coalesce(${params.AnsweredBy ?? null}, answered_by),
       error_code = coalesce(${params.ErrorCode ? Number(params.ErrorCode) : null}::int, error_code),
       error_message = coalesce(${params.ErrorMessage ?? null}, error_message),
@@ -110,6 +118,13 @@ export async function applyCallStatusCallback(
     finished: final,
     campaignId: call.campaign_id,
   };
+}
+
+/** Twilio's `Timestamp` (RFC 2822, e.g. `Tue, 31 Aug 2010 20:36:28 +0000`); null if unreadable. */
+function callbackTime(timestamp: string | undefined): Date | null {
+  if (!timestamp) return null;
+  const epochMs = Date.parse(timestamp);
+  return Number.isFinite(epochMs) && isStorableInstant(epochMs) ? new Date(epochMs) : null;
 }
 
 /** A call that ended gets its outcome; its agent, busy on it, goes to wrap-up. */
