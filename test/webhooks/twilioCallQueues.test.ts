@@ -50,6 +50,7 @@ async function center(worker = false) {
 async function ended(
   post: (path: string, params: Record<string, string>) => Promise<Response>,
   callSid: string,
+  extra: Record<string, string> = {},
 ) {
   const response = await post("/webhooks/twilio/call-status", {
     CallSid: callSid,
@@ -57,6 +58,7 @@ async function ended(
     SequenceNumber: "9",
     Direction: "inbound",
     CallDuration: "60",
+    ...extra,
   });
   expect(response.status).toBe(204);
   return waitFor(async () => {
@@ -186,12 +188,126 @@ describe("inbound calls through Twilio's call queues", () => {
         await post("/webhooks/twilio/voice/agent-answer?agent_id=x", { CallSid: caller }),
       ),
     ).toEqual(["agent_id"]);
-    const unknown = await post("/webhooks/twilio/voice/queue-result", {
-      CallSid: caller,
+    // Refused requests leave no log.
+    expect(
+      await db()
+        .selectFrom("webhook_logs")
+        .select("id")
+        .where("params", "@>", JSON.stringify({ CallSid: caller }) as never)
+        .execute(),
+    ).toEqual([]);
+  });
+
+  it("logs each call-queue webhook once, and answers a callback about an unknown call with harmless TwiML", async () => {
+    const { post } = await center();
+    const queue = await callQueue();
+    const { id: agentId } = await agent();
+    const caller = sid();
+    const logsOf = (callSid: string) =>
+      db()
+        .selectFrom("webhook_logs")
+        .select(["kind", "dedupe_key", "duplicate_of", "processed_at", "url"])
+        .where("params", "@>", JSON.stringify({ CallSid: callSid }) as never)
+        .orderBy("id")
+        .execute();
+    for (let i = 0; i < 2; i++) {
+      await post(`/webhooks/twilio/voice/inbound?call_queue=${queue.name}`, { CallSid: caller });
+      await post(`/webhooks/twilio/voice/agent-answer?agent_id=${agentId}`, {
+        CallSid: caller,
+        QueueTime: "4",
+      });
+      await post("/webhooks/twilio/voice/queue-result", {
+        CallSid: caller,
+        QueueResult: "bridged",
+        QueueTime: "4",
+      });
+    }
+    const logs = await logsOf(caller);
+    expect(logs.map((log) => [log.kind, log.duplicate_of === null])).toEqual([
+      ["inbound-call", true],
+      ["agent-answer", true],
+      ["call-queue-result", true],
+      ["inbound-call", false],
+      ["agent-answer", false],
+      ["call-queue-result", false],
+    ]);
+    expect(logs.every((log) => log.processed_at !== null)).toBe(true);
+    expect(logs[0]?.url).toContain(`/webhooks/twilio/voice/inbound?call_queue=${queue.name}`);
+    expect(logs[1]?.dedupe_key).toBe(`agent-answer:${caller}:${agentId}:`);
+    // Applied once: one busy event for the one answer.
+    expect((await stateEvents(agentId)).map((event) => event.state)).toEqual(["busy"]);
+
+    // Twilio plays an application error to a live caller on a 4xx: a call we never saw gets
+    // a 200 with TwiML that does nothing, and its callback stays in the log.
+    const stranger = sid();
+    const result = await post("/webhooks/twilio/voice/queue-result", {
+      CallSid: stranger,
       QueueResult: "hangup",
       QueueTime: "3",
     });
-    expect(unknown.status).toBe(404);
+    expect(result.status).toBe(200);
+    expect(await result.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    const answer = await post(`/webhooks/twilio/voice/agent-answer?agent_id=${agentId}`, {
+      CallSid: stranger,
+      QueueTime: "3",
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    expect((await logsOf(stranger)).map((log) => log.kind)).toEqual([
+      "call-queue-result",
+      "agent-answer",
+    ]);
+    expect(
+      await db().selectFrom("calls").select("id").where("sid", "=", stranger).execute(),
+    ).toEqual([]);
+    expect((await stateEvents(agentId)).map((event) => event.state)).toEqual(["busy"]);
+  });
+
+  it("a call ends when Twilio says it did: Timestamp, else the pick-up plus CallDuration", async () => {
+    const { post } = await center(true);
+    const queue = await callQueue();
+    const stamped = sid();
+    await post(`/webhooks/twilio/voice/inbound?call_queue=${queue.name}`, { CallSid: stamped });
+    const endedAt = new Date(Date.now() - 60_000);
+    endedAt.setMilliseconds(0);
+    await post("/webhooks/twilio/call-status", {
+      CallSid: stamped,
+      CallStatus: "completed",
+      Direction: "inbound",
+      CallDuration: "75",
+      Timestamp: endedAt.toUTCString().replace("GMT", "+0000"),
+    });
+    const first = await waitFor(async () => {
+      const call = await callBySid(stamped);
+      return call.status === "completed" ? call : undefined;
+    });
+    expect(first.ended_at).toEqual(endedAt);
+    expect(first.duration_seconds).toBe(75);
+
+    const unstamped = sid();
+    await post(`/webhooks/twilio/voice/inbound?call_queue=${queue.name}`, { CallSid: unstamped });
+    await sql`update calls set enqueued_at = enqueued_at - interval '5 minutes' where sid = ${unstamped}`.execute(
+      db(),
+    );
+    const second = await ended(post, unstamped);
+    expect((second.ended_at as Date).getTime() - (second.enqueued_at as Date).getTime()).toBe(
+      60_000,
+    );
+    // An unreadable Timestamp is ignored.
+    const garbled = sid();
+    await post(`/webhooks/twilio/voice/inbound?call_queue=${queue.name}`, { CallSid: garbled });
+    await post("/webhooks/twilio/call-status", {
+      CallSid: garbled,
+      CallStatus: "completed",
+      Direction: "inbound",
+      CallDuration: "2",
+      Timestamp: "yesterday-ish",
+    });
+    const third = await waitFor(async () => {
+      const call = await callBySid(garbled);
+      return call.status === "completed" ? call : undefined;
+    });
+    expect((third.ended_at as Date).getTime() - (third.enqueued_at as Date).getTime()).toBe(2_000);
   });
 
   it("a caller who hangs up while waiting is abandoned, whatever order the callbacks come in", async () => {
@@ -329,9 +445,14 @@ describe("inbound calls through Twilio's call queues", () => {
     await sql`update calls set answered_at = answered_at - interval '30 seconds' where id = ${call}`.execute(
       db(),
     );
-    const final = await ended(post, caller);
+    await sql`update agent_state_events set started_at = started_at - interval '30 seconds'
+              where agent_id = ${first.id}`.execute(db());
+    const final = await ended(post, caller, {
+      Timestamp: new Date().toUTCString().replace("GMT", "+0000"),
+    });
     expect(final.outcome).toBe("completed");
-    expect(final.talk_seconds).toBeGreaterThanOrEqual(30);
+    // Twilio's Timestamp has whole seconds.
+    expect(final.talk_seconds).toBeGreaterThanOrEqual(29);
     expect(final.talk_seconds).toBeLessThanOrEqual(31);
     expect(await stateEvents(first.id)).toEqual([
       { state: "available", call_id: null },
@@ -366,5 +487,59 @@ describe("inbound calls through Twilio's call queues", () => {
       });
     }
     expect((await callBySid(caller)).wrap_up_seconds).toBe(45);
+  });
+});
+
+describe("an agent's wrap-up learnt late", () => {
+  it("a call's end applied after the desk said available still records the wrap-up, ended there", async () => {
+    const { base, post } = await center(true);
+    const queue = await callQueue();
+    const { id: agentId } = await agent();
+    await post(`/webhooks/twilio/voice/agent?call_queue=${queue.name}&agent_id=${agentId}`, {
+      CallSid: sid(),
+    });
+    const caller = sid();
+    await post(`/webhooks/twilio/voice/inbound?call_queue=${queue.name}`, { CallSid: caller });
+    await post(`/webhooks/twilio/voice/agent-answer?agent_id=${agentId}`, {
+      CallSid: caller,
+      QueueTime: "1",
+    });
+    const answeredAt = (await callBySid(caller)).answered_at as Date;
+    const endedAt = new Date(answeredAt.getTime() + 20_000);
+    endedAt.setMilliseconds(0);
+    const available = new Date(endedAt.getTime() + 7_000);
+    const headers = await authHeaders("operate");
+    const desk = await fetch(`${base}/api/agents/${agentId}/state`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ state: "available", started_at: available.toISOString() }),
+    });
+    expect(desk.status).toBe(200);
+    await post("/webhooks/twilio/call-status", {
+      CallSid: caller,
+      CallStatus: "completed",
+      Direction: "inbound",
+      CallDuration: "21",
+      Timestamp: endedAt.toUTCString().replace("GMT", "+0000"),
+    });
+    const call = await waitFor(async () => {
+      const row = await callBySid(caller);
+      return row.wrap_up_seconds !== null ? row : undefined;
+    });
+    expect(call).toMatchObject({ outcome: "completed", wrap_up_seconds: 7 });
+    expect(call.talk_seconds).toBeGreaterThanOrEqual(19);
+    expect(call.talk_seconds).toBeLessThanOrEqual(20);
+    expect(await stateEvents(agentId)).toEqual([
+      { state: "available", call_id: null },
+      { state: "busy", call_id: call.id },
+      { state: "wrap_up", call_id: call.id },
+      { state: "available", call_id: null },
+    ]);
+    const row = await db()
+      .selectFrom("agents")
+      .select("status")
+      .where("id", "=", agentId)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe("available");
   });
 });
