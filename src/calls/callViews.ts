@@ -1,6 +1,7 @@
 /**
- * Calls and campaigns as the HTTP API shows them: public ids only (never the serial ids), ISO
- * dates, and a call's status events in the order Twilio numbered them.
+ * Calls and campaigns as the HTTP API shows them: public ids only (never the serial ids; an
+ * agent's id is public, it names the agent in `/api/agents/{id}`), ISO dates, a call queue by
+ * its name, and a call's status events in the order Twilio numbered them.
  */
 import type { Selectable } from "kysely";
 import type { Db } from "../database/pool.ts";
@@ -36,19 +37,32 @@ export interface CallView {
   answered_at: string | null;
   ended_at: string | null;
   duration_seconds: number | null;
+  /** Inbound: the call queue the caller waited in, and the agent who answered. */
+  call_queue: string | null;
+  agent_id: number | null;
+  enqueued_at: string | null;
+  queue_result: string | null;
+  wait_seconds: number | null;
+  talk_seconds: number | null;
+  hold_seconds: number;
+  wrap_up_seconds: number | null;
+  /** How the call ended, for reports; null while it is live. */
+  outcome: string | null;
   updated_at: string;
+}
+
+export interface CallWithEventsView extends CallView {
   events: CallEventView[];
 }
 
-export function toCallView(
-  call: Call,
-  campaignPublicId: string | null,
-  events: Selectable<CallEventTable>[],
-): CallView {
+/** A call with its campaign's public id and its call queue's name. */
+export type CallRow = Call & { campaign_public_id: string | null; call_queue_name: string | null };
+
+export function toCallView(call: CallRow): CallView {
   return {
     call_id: call.public_id,
     call_sid: call.sid,
-    campaign_id: campaignPublicId,
+    campaign_id: call.campaign_public_id,
     direction: call.direction,
     from_number: call.from_number || null,
     to_number: call.to_number,
@@ -66,42 +80,52 @@ export function toCallView(
     answered_at: iso(call.answered_at),
     ended_at: iso(call.ended_at),
     duration_seconds: call.duration_seconds,
+    call_queue: call.call_queue_name,
+    agent_id: call.agent_id,
+    enqueued_at: iso(call.enqueued_at),
+    queue_result: call.queue_result,
+    wait_seconds: call.wait_seconds,
+    talk_seconds: call.talk_seconds,
+    hold_seconds: call.hold_seconds,
+    wrap_up_seconds: call.wrap_up_seconds,
+    outcome: call.outcome,
     updated_at: call.updated_at.toISOString(),
-    events: events.map((event) => ({
+  };
+}
+
+/** Calls with their campaign's public id and call queue's name, for views. */
+export function callRows(db: Db) {
+  return db
+    .selectFrom("calls")
+    .leftJoin("campaigns", "campaigns.id", "calls.campaign_id")
+    .leftJoin("call_queues", "call_queues.id", "calls.call_queue_id")
+    .selectAll("calls")
+    .select(["campaigns.public_id as campaign_public_id", "call_queues.name as call_queue_name"]);
+}
+
+/** A call by its Twilio sid or its public id, with its events; undefined when unknown. */
+export async function callViewOf(db: Db, sidOrId: string): Promise<CallWithEventsView | undefined> {
+  const call = await callRows(db)
+    .where(CALL_SID_PATTERN.test(sidOrId) ? "calls.sid" : "calls.public_id", "=", sidOrId)
+    .executeTakeFirst();
+  if (!call) return undefined;
+  const events = await db
+    .selectFrom("call_events")
+    .selectAll()
+    .where("call_id", "=", call.id)
+    .orderBy("sequence_number", (ob) => ob.asc().nullsLast())
+    .orderBy("received_at")
+    .orderBy("id")
+    .execute();
+  return {
+    ...toCallView(call),
+    events: events.map((event: Selectable<CallEventTable>) => ({
       status: event.status,
       sequence_number: event.sequence_number,
       received_at: event.received_at.toISOString(),
       applied: event.applied,
     })),
   };
-}
-
-/** A call by its Twilio sid or its public id, with its events; undefined when unknown. */
-export async function callViewOf(db: Db, sidOrId: string): Promise<CallView | undefined> {
-  const call = await db
-    .selectFrom("calls")
-    .selectAll()
-    .where(CALL_SID_PATTERN.test(sidOrId) ? "sid" : "public_id", "=", sidOrId)
-    .executeTakeFirst();
-  if (!call) return undefined;
-  const [campaign, events] = await Promise.all([
-    call.campaign_id === null
-      ? undefined
-      : db
-          .selectFrom("campaigns")
-          .select("public_id")
-          .where("id", "=", call.campaign_id)
-          .executeTakeFirst(),
-    db
-      .selectFrom("call_events")
-      .selectAll()
-      .where("call_id", "=", call.id)
-      .orderBy("sequence_number", (ob) => ob.asc().nullsLast())
-      .orderBy("received_at")
-      .orderBy("id")
-      .execute(),
-  ]);
-  return toCallView(call, campaign?.public_id ?? null, events);
 }
 
 export interface CampaignView {

@@ -1,14 +1,17 @@
 /**
- * Outbound calls over HTTP (seed 001's call queuing): queue, schedule, hang up and read a call.
+ * Calls over HTTP (seed 001's call queuing): queue, schedule and hang up outbound calls; list
+ * calls of either direction and read one.
  * Writes answer 202 with the task id of the job that does the work; the intent (`calls` row),
  * its job and the audit row are written in one transaction, and a refused request writes
  * nothing. Campaigns are in campaigns.ts.
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { callGetBySid, enqueueCall } from "../../calls/callIntents.ts";
-import { callViewOf } from "../../calls/callViews.ts";
+import { callList } from "../../calls/callList.ts";
+import { callViewOf, toCallView } from "../../calls/callViews.ts";
 import { scheduleCall } from "../../calls/scheduling.ts";
 import { recordAudit } from "../../control/audit.ts";
+import { encodeCursor } from "../../database/keysetCursor.ts";
 import type { Db } from "../../database/pool.ts";
 import { enqueue } from "../../engine/enqueue.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
@@ -25,6 +28,8 @@ import {
 } from "../openapi.ts";
 import { auditEntry } from "../operator.ts";
 import {
+  CallListQuery,
+  CallPageSchema,
   CallSchema,
   QueueCallBody,
   QueuedCallSchema,
@@ -132,6 +137,35 @@ export function callRoutes({ db, registry }: CallRoutesDependencies) {
         return id;
       });
       return c.json({ task_id: taskId, call_sid: sid, status_url: taskStatusUrl(taskId) }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/calls",
+      summary: "Calls, newest first, by direction, outcome and call queue (keyset pages)",
+      tags: ["calls"],
+      middleware: [requireScope("read")] as const,
+      request: { query: CallListQuery },
+      responses: { 200: json(CallPageSchema, "A page of calls"), ...errorResponses },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const page = await callList(db, {
+        limit: query.limit,
+        after: query.cursor,
+        direction: query.direction,
+        outcome: query.outcome,
+        callQueue: query.call_queue,
+      });
+      return c.json(
+        {
+          calls: page.rows.map(toCallView),
+          next_cursor: page.next ? encodeCursor(page.next) : null,
+        },
+        200,
+      );
     },
   );
 

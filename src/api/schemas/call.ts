@@ -3,6 +3,7 @@
  * path parameters and the views the routes answer with.
  */
 import { z } from "@hono/zod-openapi";
+import { callDirections, callOutcomes } from "../../calls/callList.ts";
 import {
   bulkCallFields,
   CALL_SID_PATTERN,
@@ -11,6 +12,8 @@ import {
   outboundCallFields,
   scheduleCallFields,
 } from "../../calls/payloads.ts";
+import { refuseUnstorable } from "../../database/storableText.ts";
+import { cursorParam } from "./cursor.ts";
 
 export const QueueCallBody = z.strictObject(outboundCallFields).openapi("QueueCall");
 export const BulkCallsBody = z.strictObject(bulkCallFields).openapi("QueueBulkCalls");
@@ -53,6 +56,15 @@ export const CallSchema = z
     answered_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     duration_seconds: z.number().nullable(),
+    call_queue: z.string().nullable(),
+    agent_id: z.number().int().nullable(),
+    enqueued_at: z.string().nullable(),
+    queue_result: z.string().nullable(),
+    wait_seconds: z.number().int().nullable(),
+    talk_seconds: z.number().int().nullable(),
+    hold_seconds: z.number().int(),
+    wrap_up_seconds: z.number().int().nullable(),
+    outcome: z.string().nullable(),
     updated_at: z.string(),
     events: z.array(
       z.object({
@@ -64,6 +76,12 @@ export const CallSchema = z
     ),
   })
   .openapi("Call");
+
+export const CallSummarySchema = CallSchema.omit({ events: true }).openapi("CallSummary");
+
+export const CallPageSchema = z
+  .object({ calls: z.array(CallSummarySchema), next_cursor: z.string().nullable() })
+  .openapi("CallPage");
 
 export const CampaignSchema = z
   .object({
@@ -116,4 +134,30 @@ export const QueuedEndCallSchema = z.object({
   task_id: z.uuid(),
   call_sid: z.string(),
   status_url: z.string(),
+});
+
+const MAX_CALLS_PAGE = 500;
+
+export const CallListQuery = z.object({
+  direction: z
+    .enum(callDirections, { error: `direction must be one of ${callDirections.join(", ")}` })
+    .optional(),
+  outcome: z
+    .enum(callOutcomes, { error: `outcome must be one of ${callOutcomes.join(", ")}` })
+    .optional(),
+  call_queue: z
+    .string()
+    .min(1)
+    .max(200)
+    .superRefine(refuseUnstorable)
+    .optional()
+    .openapi({ description: "a call queue's name", example: "support" }),
+  limit: z.coerce
+    .number({ error: "expected a number" })
+    .int({ error: "expected a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(MAX_CALLS_PAGE, { error: `must be at most ${MAX_CALLS_PAGE}` })
+    .default(50)
+    .openapi({ description: `page size, 1-${MAX_CALLS_PAGE}`, example: 50 }),
+  cursor: cursorParam.optional().openapi({ description: "next_cursor of the previous page" }),
 });
