@@ -15,6 +15,14 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, "expected a number such as 3 or 0.5")
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
 const boolean = z
   .string()
   .trim()
@@ -143,6 +151,8 @@ const environmentSchema = z
     REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
     REPORTING_DATABASE_URL: optional(postgresUrl),
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
+    SIMULATED_INBOUND_CALLS_PER_MINUTE: withDefault(decimal(0, 600), "3"),
+    SIMULATED_AGENTS: withDefault(integer(0, 1000), "6"),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -188,6 +198,16 @@ export interface Config {
     databaseUrl: string | undefined;
     /** Folder of generated reports and exports with the local storage backend. */
     filesDir: string;
+  };
+  /**
+   * The call center the local Twilio simulator plays into `start` and `demo` when no Twilio
+   * credentials are set (src/twilio/simulator/callCenterPlayer.ts).
+   */
+  simulatedCallCenter: {
+    /** Callers per minute into each call queue; 0: none (the simulated call center is off). */
+    callsPerMinute: number;
+    /** Simulated agents on duty. */
+    agents: number;
   };
   worker: {
     heartbeatIntervalMs: number;
@@ -265,6 +285,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reporting: {
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,
+    },
+    simulatedCallCenter: {
+      callsPerMinute: e.SIMULATED_INBOUND_CALLS_PER_MINUTE,
+      agents: e.SIMULATED_AGENTS,
     },
     worker: {
       heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,

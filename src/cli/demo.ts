@@ -1,6 +1,7 @@
 /**
  * `switchboard demo`: a call center with data in it on a fresh machine. Seeds agents and call
- * queues, then runs a ten-call campaign through the whole stack — dialing through the Twilio
+ * queues (which the simulated call center, src/cli/simulatedCallCenter.ts, plays into), then
+ * runs a ten-call campaign through the whole stack — dialing through the Twilio
  * SDK (the local simulator unless credentials are set), signed status callbacks into the
  * webhooks, recordings downloaded and stored encrypted — and prints where to look.
  */
@@ -24,16 +25,24 @@ export const demoNumbers = [
   "+15550100003", // failed
 ];
 
+/** The call queues `seedCallCenter` creates, which the simulated call center's callers ring. */
+export const demoCallQueues = ["support", "sales", "billing"] as const;
+
+/** Agents and call queues to look at; idempotent (by agent email and call queue name). */
 export async function seedCallCenter(db: Db) {
   await sql`
     insert into call_queues (name, description) values
-      ('support', 'Customer support line'), ('sales', 'Outbound sales follow-ups')
+      ('support', 'Customer support line'), ('sales', 'Outbound sales follow-ups'),
+      ('billing', 'Invoices and payments')
     on conflict (name) do nothing`.execute(db);
   await sql`
     insert into agents (name, email, phone_number, status) values
       ('Ada Lovelace', 'ada@example.com', '+15550109001', 'available'),
       ('Grace Hopper', 'grace@example.com', '+15550109002', 'available'),
-      ('Alan Turing', 'alan@example.com', '+15550109003', 'offline')
+      ('Alan Turing', 'alan@example.com', '+15550109003', 'offline'),
+      ('Katherine Johnson', 'katherine@example.com', '+15550109004', 'offline'),
+      ('Margaret Hamilton', 'margaret@example.com', '+15550109005', 'offline'),
+      ('Edsger Dijkstra', 'edsger@example.com', '+15550109006', 'offline')
     on conflict (email) do nothing`.execute(db);
 }
 
@@ -80,4 +89,24 @@ export async function runDemoCampaign(
     await sleep(1_000);
   }
   return taskId;
+}
+
+/** Inbound calls so far: how many, by outcome (`live` while undecided), and the latest one's sid. */
+export async function inboundSummary(db: Db) {
+  const rows = await sql<{ outcome: string; n: number }>`
+    select coalesce(outcome, 'live') as outcome, count(*)::int as n
+    from calls where direction = 'inbound' group by 1 order by 1`.execute(db);
+  const latest = await db
+    .selectFrom("calls")
+    .select("sid")
+    .where("direction", "=", "inbound")
+    .where("outcome", "is not", null)
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return {
+    total: rows.rows.reduce((sum, row) => sum + row.n, 0),
+    byOutcome: rows.rows.map((row) => `${row.outcome} ${row.n}`).join(", ") || "none yet",
+    latestSid: latest?.sid ?? undefined,
+  };
 }

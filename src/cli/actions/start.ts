@@ -1,6 +1,10 @@
-/** What `switchboard start` runs: migrations, the API, a worker of every lane and the scheduler. */
+/**
+ * What `switchboard start` runs: migrations, the API, a worker of every lane and the scheduler,
+ * and — offline, without Twilio credentials — the simulated call center.
+ */
 import { openServices } from "../openServices.ts";
 import { withRuntime } from "../runtime.ts";
+import { startSimulatedCallCenter } from "../simulatedCallCenter.ts";
 import { startApi } from "./api.ts";
 import { startWorkerProcess } from "./worker.ts";
 
@@ -13,5 +17,6 @@ export function runStart(): Promise<void> {
       services.twilio.publicBaseUrl = `http://${runtime.config.http.host}:${port}`;
     }
     await startWorkerProcess(runtime, { type: "all", scheduler: true, services });
+    await startSimulatedCallCenter(runtime, services, `http://${runtime.config.http.host}:${port}`);
   });
 }

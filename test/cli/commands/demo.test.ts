@@ -22,7 +22,7 @@ describe("switchboard demo", () => {
     await client.connect();
     try {
       const calls = await client.query(
-        "select status, count(*)::int as n from calls group by 1 order by 1",
+        "select status, count(*)::int as n from calls where direction <> 'inbound' group by 1 order by 1",
       );
       expect(calls.rows).toEqual([
         { status: "busy", n: 1 },
@@ -37,7 +37,17 @@ describe("switchboard demo", () => {
       const seeded = await client.query(
         "select (select count(*)::int from agents) as agents, (select count(*)::int from call_queues) as queues",
       );
-      expect(seeded.rows[0]).toEqual({ agents: 3, queues: 2 });
+      expect(seeded.rows[0]).toEqual({ agents: 6, queues: 3 });
+      // The simulated call center played while the campaign ran: every inbound call it placed
+      // is in a seeded call queue, and the demo says where to look.
+      const inbound = await client.query(
+        "select count(*)::int as n, count(*) filter (where call_queue_id is null)::int as stray from calls where direction = 'inbound'",
+      );
+      expect(inbound.rows[0].stray).toBe(0);
+      const shown = /Simulated inbound calls so far: (\d+)/.exec(result.stdout)?.[1];
+      // Counted before the demo stopped; a caller may have rung in since.
+      expect(Number(shown)).toBeLessThanOrEqual(inbound.rows[0].n);
+      expect(result.stdout).toContain("/api/calls?direction=inbound");
     } finally {
       await client.end();
     }
