@@ -3,6 +3,8 @@
  * queue's action callback says how the wait ended, and an agent's leg `<Dial><Queue>` takes the
  * next caller (the `<Queue url>` request names the caller's CallSid). Each step is idempotent:
  * the first value recorded wins, so a repeated callback changes nothing.
+ * No step fills `hold_seconds`: a caller bridged by `<Dial><Queue>` cannot be held — Twilio
+ * holds conference participants only — so it stays 0.
  */
 import { sql, type Transaction } from "kysely";
 import type { Db } from "../database/pool.ts";
