@@ -28,7 +28,14 @@ export interface CallbackReceiver {
   close(): Promise<void>;
 }
 
-export async function startCallbackReceiver(): Promise<CallbackReceiver> {
+export interface CallbackReceiverOptions {
+  /** A TwiML (or other XML) document to answer a request with; 204 when it returns undefined. */
+  respond?: (callback: ReceivedCallback) => string | undefined;
+}
+
+export async function startCallbackReceiver(
+  options: CallbackReceiverOptions = {},
+): Promise<CallbackReceiver> {
   const received: ReceivedCallback[] = [];
   let base = "";
   const app = new Hono();
@@ -38,14 +45,17 @@ export async function startCallbackReceiver(): Promise<CallbackReceiver> {
       c.req.method === "POST"
         ? Object.fromEntries(new URLSearchParams(await c.req.text()))
         : ({} as Record<string, string>);
-    received.push({
+    const callback = {
       method: c.req.method,
       url,
       params,
       signature: c.req.header("x-twilio-signature") ?? "",
       idempotencyToken: c.req.header("i-twilio-idempotency-token"),
       receivedAt: Date.now(),
-    });
+    };
+    received.push(callback);
+    const document = options.respond?.(callback);
+    if (document !== undefined) return c.body(document, 200, { "content-type": "text/xml" });
     return c.body(null, 204);
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

@@ -120,7 +120,10 @@ export class CallCenterPlayer {
   private readonly live = new Set<Caller>();
   private controller = new AbortController();
   private inFlight = 0;
+  /** Agents are on duty and callers arrive at random (between `start()` and `stop()`). */
   private running = false;
+  /** `stop()` is hanging up: no caller waits and no agent dials in any more. */
+  private stopping = false;
   private readonly counts: CallCenterStats = {
     arrived: 0,
     enqueued: 0,
@@ -164,11 +167,15 @@ export class CallCenterPlayer {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     for (const callQueue of this.setup.callQueues) this.scheduleArrival(callQueue.name);
     await Promise.all(this.agents.map((agent) => this.goOnDuty(agent)));
   }
 
-  /** A caller rings the call queue's number now; resolves with the call's sid once enqueued. */
+  /**
+   * A caller rings the call queue's number now (also before `start()`: they wait for an agent);
+   * resolves with the call's sid once enqueued.
+   */
   async arrive(callQueueName: string): Promise<string> {
     const callQueue = this.setup.callQueues.find((candidate) => candidate.name === callQueueName);
     if (!callQueue) throw new Error(`no call queue "${callQueueName}"`);
@@ -183,8 +190,8 @@ export class CallCenterPlayer {
     );
     const enqueue = answer && firstVerb(answer, "Enqueue");
     if (!answer || !enqueue?.text) {
-      if (answer) this.error(`the voice TwiML of ${sid} has no <Enqueue> with a queue name`);
-      // Twilio plays what there is (or an application error) and hangs up.
+      // Twilio plays what there is (an after-hours message, or an application error when the
+      // request failed) and hangs up.
       const played = answer ? playingSeconds(answer) : 0;
       this.timers.after(played * 1000, () => {
         void this.statusCompleted({ sid, from, to: callQueue.phoneNumber, startedAt });
@@ -233,7 +240,7 @@ export class CallCenterPlayer {
       cancelPatience();
       cancelWait();
     };
-    if (!this.running) {
+    if (this.stopping) {
       // The call center stopped while Twilio was asking for the TwiML: the caller hangs up.
       await this.abandon(caller);
       return sid;
@@ -245,8 +252,8 @@ export class CallCenterPlayer {
 
   /** Hangs up every live call, takes the agents off duty (desks say offline), stops. */
   async stop(): Promise<void> {
-    if (!this.running) return;
     this.running = false;
+    this.stopping = true;
     const hangUps: Promise<void>[] = [];
     for (const caller of [...this.live]) {
       if (caller.hangUp) caller.hangUp();
@@ -334,7 +341,7 @@ export class CallCenterPlayer {
 
   /** Bridges the longest-waiting caller with the longest-waiting agent, while there are both. */
   private match(queue: TwilioQueue): void {
-    while (this.running && queue.callers.length > 0 && queue.legs.length > 0) {
+    while (!this.stopping && queue.callers.length > 0 && queue.legs.length > 0) {
       const caller = queue.callers.shift() as Caller;
       const leg = queue.legs.shift() as AgentLeg;
       caller.stopWaiting();
@@ -365,7 +372,7 @@ export class CallCenterPlayer {
     };
     const cancelTalk = this.timers.after(talk * 1000, hangUp);
     caller.hangUp = hangUp;
-    if (!this.running) hangUp();
+    if (this.stopping) hangUp();
   }
 
   /** The bridged parties disconnect: the `<Enqueue>` action, the call's end, the agent's wrap-up. */
@@ -373,7 +380,7 @@ export class CallCenterPlayer {
     await this.queueResult(caller, "bridged", queueTime);
     await this.statusCompleted(caller);
     this.live.delete(caller);
-    if (!this.running) return;
+    if (this.stopping) return;
     const wrapUp = drawSeconds(this.options.wrapUpTime, this.random);
     this.timers.after(wrapUp * 1000, () => void this.goOnDuty(leg.agent));
   }

@@ -6,6 +6,7 @@ import {
   type CallCenterSetup,
 } from "../../../src/twilio/simulator/callCenterPlayer.ts";
 import processWebhookCallback from "../../../tasks/process_webhook_callback.ts";
+import { startCallbackReceiver } from "../../support/callbackReceiver.ts";
 import { startCallCenter } from "../../support/callCenter.ts";
 import { db, waitFor } from "../../support/engine.ts";
 
@@ -259,5 +260,88 @@ describe("the simulated call center", () => {
     ).not.toThrow();
     // The defaults ask for more agents than this setup has.
     expect(() => new CallCenterPlayer(setup)).toThrow(/agents: 6 agents asked, 1 known/);
+  });
+});
+
+describe("the simulated call center follows the TwiML it is given", () => {
+  it("enqueues, plays the waitUrl, bridges and reports where the documents say, signed", async () => {
+    const authToken = "a".repeat(32);
+    const draws = [0, 0.5];
+    const receiver = await startCallbackReceiver({
+      respond: (callback) => {
+        const path = new URL(callback.url).pathname;
+        if (path === "/webhooks/twilio/voice/inbound") {
+          return callback.params.From === "+15550000000"
+            ? "<Response><Say>Closed</Say><Hangup/></Response>"
+            : `<Response><Enqueue action="/custom/done?x=1&amp;y=2" waitUrl="/custom/hold" waitUrlMethod="GET">vip &amp; gold</Enqueue></Response>`;
+        }
+        if (path === "/custom/hold") return "<Response><Pause length='1'/></Response>";
+        if (path === "/webhooks/twilio/voice/agent") {
+          return `<Response><Dial><Queue url="/custom/whisper">vip &amp; gold</Queue></Dial></Response>`;
+        }
+        if (path === "/custom/whisper") return "<Response><Say>A caller</Say></Response>";
+        return "<Response/>";
+      },
+    });
+    try {
+      const player = new CallCenterPlayer(
+        {
+          accountSid: "AC00000000000000000000000000000001",
+          authToken,
+          webhookBaseUrl: receiver.url,
+          apiBaseUrl: receiver.url,
+          apiToken: "sb_desk",
+          // The number's call queue is not the Twilio queue: the TwiML names that.
+          callQueues: [{ name: "front-desk", phoneNumber: "+15005550401" }],
+          agents: [{ id: 7, phoneNumber: "+15552000777" }],
+          // The callers' numbers: +15550000000, then +15555000000.
+          random: () => draws.shift() ?? 0.5,
+        },
+        {
+          callsPerMinute: 0,
+          agents: 1,
+          patience: { distribution: "fixed", seconds: 30 },
+          handleTime: { distribution: "fixed", seconds: 0.2 },
+          wrapUpTime: { distribution: "fixed", seconds: 30 },
+        },
+      );
+      players.push(player);
+      const closed = await player.arrive("front-desk");
+      const [done] = await receiver.waitFor(
+        1,
+        (c) => c.params.CallSid === closed && c.url.endsWith("/call-status"),
+      );
+      expect(done?.params).toMatchObject({ CallStatus: "completed", Direction: "inbound" });
+
+      const caller = await player.arrive("front-desk");
+      // Waiting with nobody to answer: the waitUrl is played (GET, parameters in the query).
+      const [hold] = await receiver.waitFor(1, (c) => c.url.includes("/custom/hold"));
+      expect(hold?.method).toBe("GET");
+      expect(new URL(hold?.url ?? "").searchParams.get("CallSid")).toBe(caller);
+      await player.start();
+      const [whisper] = await receiver.waitFor(1, (c) => c.url.endsWith("/custom/whisper"));
+      const [result] = await receiver.waitFor(1, (c) => c.url.includes("/custom/done"));
+      expect(whisper?.params).toMatchObject({ CallSid: caller });
+      expect(whisper?.params.DequeingCallSid).toMatch(/^CA[0-9a-f]{32}$/);
+      expect(result?.url).toBe(`${receiver.url}/custom/done?x=1&y=2`);
+      expect(result?.params).toMatchObject({ CallSid: caller, QueueResult: "bridged" });
+      expect(result?.params.QueueSid).toBe(whisper?.params.QueueSid);
+      const agentLeg = receiver.received.find((c) => c.url.includes("/voice/agent?"));
+      expect(agentLeg?.url).toBe(
+        `${receiver.url}/webhooks/twilio/voice/agent?call_queue=front-desk&agent_id=7`,
+      );
+      expect(agentLeg?.params.From).toBe("+15552000777");
+      const desk = receiver.received.find((c) => c.url.endsWith("/api/agents/7/state"));
+      expect(desk?.method).toBe("POST");
+      for (const callback of receiver.received.filter(
+        (c) => c.url.includes("/webhooks/") || c.url.includes("/custom/"),
+      )) {
+        expect(receiver.isSigned(callback, authToken), callback.url).toBe(true);
+      }
+      await player.stop();
+      expect(player.stats()).toMatchObject({ arrived: 2, enqueued: 1, answered: 1, errors: 0 });
+    } finally {
+      await receiver.close();
+    }
   });
 });
