@@ -214,7 +214,7 @@ export class CallCenterPlayer {
     this.live.add(caller);
     queue.callers.push(caller);
     const patience = drawSeconds(this.options.patience, this.random);
-    const cancelPatience = this.timers.after(patience * 1000, () => this.abandon(caller));
+    const cancelPatience = this.timers.after(patience * 1000, () => void this.abandon(caller));
     let waiting = true;
     let cancelWait = () => {};
     const playWaitUrl = async () => {
