@@ -80,7 +80,7 @@ interface Caller {
   to: string;
   startedAt: number;
   enqueuedAt: number;
-  queue: TwilioQueue;
+  twilioQueue: TwilioQueue;
   action: Target | undefined;
   waitUrl: Target | undefined;
   /** Ends the caller's patience timer and wait loop. */
@@ -101,6 +101,7 @@ interface Agent {
   onDuty: boolean;
 }
 
+/** Twilio's Queue resource: a call queue's callers as Twilio holds them, by the `<Enqueue>` name. */
 interface TwilioQueue {
   name: string;
   sid: string;
@@ -115,7 +116,7 @@ export class CallCenterPlayer {
   private readonly setup: CallCenterSetup;
   private readonly random: () => number;
   private readonly timers = new Timers();
-  private readonly queues = new Map<string, TwilioQueue>();
+  private readonly twilioQueues = new Map<string, TwilioQueue>();
   private readonly agents: Agent[];
   private readonly live = new Set<Caller>();
   private controller = new AbortController();
@@ -198,36 +199,36 @@ export class CallCenterPlayer {
       });
       return sid;
     }
-    const queue = this.queueNamed(enqueue.text);
+    const twilioQueue = this.twilioQueueNamed(enqueue.text);
     const caller: Caller = {
       sid,
       from,
       to: callQueue.phoneNumber,
       startedAt,
       enqueuedAt: Date.now(),
-      queue,
+      twilioQueue,
       action: target(enqueue, "action", "method", voiceUrl),
       waitUrl: target(enqueue, "waitUrl", "waitUrlMethod", voiceUrl),
       stopWaiting: () => {},
     };
     this.counts.enqueued += 1;
     this.live.add(caller);
-    queue.callers.push(caller);
+    twilioQueue.callers.push(caller);
     const patience = drawSeconds(this.options.patience, this.random);
     const cancelPatience = this.timers.after(patience * 1000, () => void this.abandon(caller));
     let waiting = true;
     let cancelWait = () => {};
     const playWaitUrl = async () => {
       if (!waiting || !caller.waitUrl) return;
-      const position = queue.callers.indexOf(caller);
+      const position = twilioQueue.callers.indexOf(caller);
       const music = await this.twiml(caller.waitUrl, {
         ...this.callParams(caller.sid, caller.from, caller.to),
         CallStatus: "in-progress",
-        QueueSid: queue.sid,
+        QueueSid: twilioQueue.sid,
         QueuePosition: String(position + 1),
         QueueTime: String(secondsSince(caller.enqueuedAt)),
         AvgQueueTime: "0",
-        CurrentQueueSize: String(queue.callers.length),
+        CurrentQueueSize: String(twilioQueue.callers.length),
         MaxQueueSize: "100",
       });
       if (!waiting) return;
@@ -246,7 +247,7 @@ export class CallCenterPlayer {
       return sid;
     }
     void playWaitUrl();
-    this.match(queue);
+    this.match(twilioQueue);
     return sid;
   }
 
@@ -268,7 +269,7 @@ export class CallCenterPlayer {
     this.timers.clear();
     this.controller.abort();
     this.controller = new AbortController();
-    this.queues.clear();
+    this.twilioQueues.clear();
   }
 
   stats(): CallCenterStats {
@@ -303,13 +304,13 @@ export class CallCenterPlayer {
       : (callsPerMinute[callQueueName] ?? 0);
   }
 
-  private queueNamed(name: string): TwilioQueue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = { name, sid: `QU${randomUUID().replaceAll("-", "")}`, callers: [], legs: [] };
-      this.queues.set(name, queue);
+  private twilioQueueNamed(name: string): TwilioQueue {
+    let twilioQueue = this.twilioQueues.get(name);
+    if (!twilioQueue) {
+      twilioQueue = { name, sid: `QU${randomUUID().replaceAll("-", "")}`, callers: [], legs: [] };
+      this.twilioQueues.set(name, twilioQueue);
     }
-    return queue;
+    return twilioQueue;
   }
 
   /** The agent's desk says available, then the agent dials in and waits on their call queue. */
@@ -334,16 +335,16 @@ export class CallCenterPlayer {
       return;
     }
     if (!this.running) return;
-    const queue = this.queueNamed(queueNoun.text);
-    queue.legs.push({ sid, agent, queueUrl: target(queueNoun, "url", "method", legUrl) });
-    this.match(queue);
+    const twilioQueue = this.twilioQueueNamed(queueNoun.text);
+    twilioQueue.legs.push({ sid, agent, queueUrl: target(queueNoun, "url", "method", legUrl) });
+    this.match(twilioQueue);
   }
 
   /** Bridges the longest-waiting caller with the longest-waiting agent, while there are both. */
-  private match(queue: TwilioQueue): void {
-    while (!this.stopping && queue.callers.length > 0 && queue.legs.length > 0) {
-      const caller = queue.callers.shift() as Caller;
-      const leg = queue.legs.shift() as AgentLeg;
+  private match(twilioQueue: TwilioQueue): void {
+    while (!this.stopping && twilioQueue.callers.length > 0 && twilioQueue.legs.length > 0) {
+      const caller = twilioQueue.callers.shift() as Caller;
+      const leg = twilioQueue.legs.shift() as AgentLeg;
       caller.stopWaiting();
       void this.bridge(caller, leg);
     }
@@ -357,7 +358,7 @@ export class CallCenterPlayer {
       await this.twiml(leg.queueUrl, {
         ...this.callParams(caller.sid, caller.from, caller.to),
         CallStatus: "in-progress",
-        QueueSid: caller.queue.sid,
+        QueueSid: caller.twilioQueue.sid,
         QueueTime: String(queueTime),
         DequeingCallSid: leg.sid,
       });
@@ -386,9 +387,9 @@ export class CallCenterPlayer {
   }
 
   private async abandon(caller: Caller): Promise<void> {
-    const index = caller.queue.callers.indexOf(caller);
+    const index = caller.twilioQueue.callers.indexOf(caller);
     if (index < 0) return;
-    caller.queue.callers.splice(index, 1);
+    caller.twilioQueue.callers.splice(index, 1);
     caller.stopWaiting();
     this.counts.abandoned += 1;
     await this.queueResult(caller, "hangup", secondsSince(caller.enqueuedAt));
@@ -402,7 +403,7 @@ export class CallCenterPlayer {
       ...this.callParams(caller.sid, caller.from, caller.to),
       CallStatus: result === "hangup" ? "completed" : "in-progress",
       QueueResult: result,
-      QueueSid: caller.queue.sid,
+      QueueSid: caller.twilioQueue.sid,
       QueueTime: String(queueTime),
     });
   }
