@@ -34,57 +34,84 @@ export interface CallQueueLoad {
 
 export async function callQueueLoad(db: Db, window: CallQueueLoadWindow): Promise<CallQueueLoad[]> {
   const { from, to } = window;
-  const figures = await sql<{
-    id: number;
-    name: string;
-    offered: number;
-    answered: number;
-    handled: number;
-    handle_seconds: number;
-  }>`
-    select q.id, q.name,
-      count(c.id)::int as offered,
-      count(c.id) filter (where c.answered_at is not null)::int as answered,
-      count(c.id) filter (where c.answered_at is not null and c.talk_seconds is not null)::int
-        as handled,
-      coalesce(sum(c.talk_seconds + c.hold_seconds + coalesce(c.wrap_up_seconds, 0))
-        filter (where c.answered_at is not null and c.talk_seconds is not null), 0)::float8
-        as handle_seconds
-    from call_queues q
-    left join calls c on c.call_queue_id = q.id and c.direction = 'inbound'
-      and coalesce(c.enqueued_at, c.created_at) >= ${from}::timestamptz
-      and coalesce(c.enqueued_at, c.created_at) < ${to}::timestamptz
-    group by q.id
-    order by q.id`.execute(db);
+  const reportTime = sql<Date>`coalesce(c.enqueued_at, c.created_at)`;
+  const endedAnswer = sql<boolean>`c.answered_at is not null and c.talk_seconds is not null`;
 
-  const serving = await sql<{ agent_id: number; call_queue_id: number }>`
-    select distinct on (c.agent_id) c.agent_id, c.call_queue_id
-    from calls c
-    join agents a on a.id = c.agent_id
-    where c.direction = 'inbound' and c.call_queue_id is not null and c.answered_at is not null
-      and coalesce(c.enqueued_at, c.created_at) >= ${from}::timestamptz
-      and coalesce(c.enqueued_at, c.created_at) < ${to}::timestamptz
-      and coalesce(
-        (select e.state from agent_state_events e
-          where e.agent_id = a.id and e.started_at <= ${to}::timestamptz
-          order by e.started_at desc limit 1),
-        a.status) <> 'offline'
-    group by c.agent_id, c.call_queue_id
-    order by c.agent_id, count(*) desc, max(c.answered_at) desc, c.call_queue_id`.execute(db);
+  const figures = await db
+    .selectFrom("call_queues as q")
+    .leftJoin("calls as c", (join) =>
+      join
+        .onRef("c.call_queue_id", "=", "q.id")
+        .on("c.direction", "=", "inbound")
+        .on(reportTime, ">=", from)
+        .on(reportTime, "<", to),
+    )
+    .select((eb) => [
+      "q.id",
+      "q.name",
+      eb.fn.count<number>("c.id").as("offered"),
+      eb.fn.count<number>("c.id").filterWhere("c.answered_at", "is not", null).as("answered"),
+      eb.fn.count<number>("c.id").filterWhere(endedAnswer).as("handled"),
+      eb.fn
+        .coalesce(
+          eb.fn
+            .sum<number>(sql`c.talk_seconds + c.hold_seconds + coalesce(c.wrap_up_seconds, 0)`)
+            .filterWhere(endedAnswer),
+          eb.lit(0),
+        )
+        .as("handle_seconds"),
+    ])
+    .groupBy("q.id")
+    .orderBy("q.id")
+    .execute();
+
+  const serving = await db
+    .selectFrom("calls as c")
+    .innerJoin("agents as a", "a.id", "c.agent_id")
+    .distinctOn("c.agent_id")
+    .select(["c.agent_id", "c.call_queue_id"])
+    .where("c.direction", "=", "inbound")
+    .where("c.call_queue_id", "is not", null)
+    .where("c.answered_at", "is not", null)
+    .where(reportTime, ">=", from)
+    .where(reportTime, "<", to)
+    .where((eb) =>
+      eb(
+        eb.fn.coalesce(
+          eb
+            .selectFrom("agent_state_events as e")
+            .select("e.state")
+            .whereRef("e.agent_id", "=", "a.id")
+            .where("e.started_at", "<=", to)
+            .orderBy("e.started_at", "desc")
+            .limit(1),
+          "a.status",
+        ),
+        "<>",
+        "offline",
+      ),
+    )
+    .groupBy(["c.agent_id", "c.call_queue_id"])
+    .orderBy("c.agent_id")
+    .orderBy((eb) => eb.fn.countAll(), "desc")
+    .orderBy((eb) => eb.fn.max("c.answered_at"), "desc")
+    .orderBy("c.call_queue_id")
+    .execute();
 
   const agentsByCallQueue = new Map<number, number[]>();
-  for (const row of serving.rows) {
-    const agents = agentsByCallQueue.get(row.call_queue_id) ?? [];
-    agents.push(row.agent_id);
-    agentsByCallQueue.set(row.call_queue_id, agents);
+  for (const { agent_id, call_queue_id } of serving) {
+    if (agent_id === null || call_queue_id === null) continue;
+    const agents = agentsByCallQueue.get(call_queue_id) ?? [];
+    agents.push(agent_id);
+    agentsByCallQueue.set(call_queue_id, agents);
   }
-  return figures.rows.map((row) => ({
+  return figures.map((row) => ({
     callQueueId: row.id,
     callQueueName: row.name,
     offered: row.offered,
     answered: row.answered,
     handled: row.handled,
-    handleSeconds: row.handle_seconds,
+    handleSeconds: Number(row.handle_seconds),
     agentIds: agentsByCallQueue.get(row.id) ?? [],
   }));
 }
