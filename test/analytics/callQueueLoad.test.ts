@@ -78,4 +78,37 @@ describe("callQueueLoad", () => {
     expect(supportLoad?.agentIds).toContain(agents.s11);
     expect(supportLoad?.agentIds).toContain(agents.s1);
   });
+
+  it("gives an agent who answered as often in two call queues to the one they answered last", async () => {
+    const { billing, support, agents } = await insertCallQueueTraffic(db());
+    // m12 answered 2 Billing calls and 1 Support call; two more Support calls late in the window
+    // make it 3 Support to 2 Billing.
+    const call = (callQueueId: number, secondsFromStart: number) => ({
+      direction: "inbound" as const,
+      from_number: "+15550001000",
+      to_number: "+15550002000",
+      call_queue_id: callQueueId,
+      agent_id: agents.m12 as number,
+      enqueued_at: new Date(WINDOW_START.getTime() + secondsFromStart * 1000),
+      answered_at: new Date(WINDOW_START.getTime() + secondsFromStart * 1000 + 2000),
+    });
+    await db()
+      .insertInto("calls")
+      .values([call(support, 1700), call(support, 1750)])
+      .execute();
+    const servedBy = async () => {
+      const loads = await callQueueLoad(db(), { from: WINDOW_START, to: WINDOW_END });
+      return loads.find((load) => load.agentIds.includes(agents.m12 as number))?.callQueueId;
+    };
+    expect(await servedBy()).toBe(support);
+    // 3 to 3, Support answered last.
+    await db().insertInto("calls").values(call(billing, 30)).execute();
+    expect(await servedBy()).toBe(support);
+    // 4 to 4, Billing answered last.
+    await db()
+      .insertInto("calls")
+      .values([call(support, 10), call(billing, 1790)])
+      .execute();
+    expect(await servedBy()).toBe(billing);
+  });
 });
