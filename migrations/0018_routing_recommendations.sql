@@ -8,7 +8,7 @@ create table routing_recommendations (
   window_start timestamptz not null,
   window_end timestamptz not null,
   -- The service-level target staffing is computed for: service_level_target of the callers
-  -- answered within service_level_seconds.
+  -- answered within service_level_seconds (a call queue may have its own threshold, below).
   service_level_seconds integer not null check (service_level_seconds >= 0),
   service_level_target double precision not null
     check (service_level_target > 0 and service_level_target < 1),
@@ -29,6 +29,8 @@ create index routing_recommendations_computed_at on routing_recommendations (com
 create table routing_recommendation_call_queues (
   recommendation_id bigint not null references routing_recommendations (id) on delete cascade,
   call_queue_id bigint not null references call_queues (id) on delete cascade,
+  -- The threshold this call queue was staffed for.
+  service_level_seconds integer not null check (service_level_seconds >= 0),
   offered integer not null check (offered >= 0),
   answered integer not null check (answered >= 0),
   arrival_rate_per_hour double precision not null check (arrival_rate_per_hour >= 0),

@@ -275,6 +275,7 @@ export interface RoutingRecommendationTable {
 export interface RoutingRecommendationCallQueueTable {
   recommendation_id: number;
   call_queue_id: number;
+  service_level_seconds: number;
   offered: number;
   answered: number;
   arrival_rate_per_hour: number;

@@ -23,6 +23,8 @@ export const DEFAULT_ROUTING_WINDOW_MINUTES = 30;
 export interface OptimizeQueueRoutingOptions {
   /** Answered within this many seconds counts as within the service level. */
   serviceLevelSeconds: number;
+  /** Call queues' own thresholds, by call queue id, over `serviceLevelSeconds`. */
+  serviceLevelSecondsByCallQueue?: ReadonlyMap<number, number>;
   /** The fraction of callers to answer within `serviceLevelSeconds`, in (0, 1). */
   serviceLevelTarget: number;
   /** The window's (exclusive) end; default the database's now. */
@@ -47,6 +49,8 @@ export async function optimizeQueueRouting(
   const overallHandleTime = handled > 0 ? handleSeconds / handled : null;
 
   const staffing = loads.map((load) => {
+    const thresholdSeconds =
+      options.serviceLevelSecondsByCallQueue?.get(load.callQueueId) ?? options.serviceLevelSeconds;
     const arrivalRatePerHour = (load.offered * 60) / windowMinutes;
     const averageHandleTimeSeconds =
       load.handled > 0
@@ -59,14 +63,14 @@ export async function optimizeQueueRouting(
         ? {
             traffic: trafficErlangs(arrivalRatePerHour, averageHandleTimeSeconds),
             averageHandleTimeSeconds,
-            thresholdSeconds: options.serviceLevelSeconds,
+            thresholdSeconds,
           }
         : null;
     const needed =
       load.offered === 0
         ? 0
         : erlang && agentsNeeded({ ...erlang, target: options.serviceLevelTarget });
-    return { load, arrivalRatePerHour, averageHandleTimeSeconds, erlang, needed };
+    return { load, thresholdSeconds, arrivalRatePerHour, averageHandleTimeSeconds, erlang, needed };
   });
   const recommendation = recommendRouting(
     staffing.map(({ load, needed }) => ({
@@ -116,13 +120,15 @@ export async function optimizeQueueRouting(
       await trx
         .insertInto("routing_recommendation_call_queues")
         .values(
-          staffing.map(({ load, arrivalRatePerHour, averageHandleTimeSeconds, erlang, needed }) => {
+          staffing.map((queue) => {
+            const { load, arrivalRatePerHour, averageHandleTimeSeconds, erlang, needed } = queue;
             const recommended =
               recommendation.recommendedAgents.get(load.callQueueId) ?? load.agentIds.length;
             const predict = (agents: number) => (erlang ? serviceLevel(agents, erlang) : null);
             return {
               recommendation_id: id,
               call_queue_id: load.callQueueId,
+              service_level_seconds: queue.thresholdSeconds,
               offered: load.offered,
               answered: load.answered,
               arrival_rate_per_hour: arrivalRatePerHour,

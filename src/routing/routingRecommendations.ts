@@ -24,6 +24,8 @@ export interface AgentAdditionView {
 export interface CallQueueStaffingView {
   call_queue_id: number;
   call_queue_name: string;
+  /** The threshold the call queue was staffed for. */
+  service_level_seconds: number;
   offered: number;
   answered: number;
   arrival_rate_per_hour: number;

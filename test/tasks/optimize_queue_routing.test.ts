@@ -77,6 +77,7 @@ describe("optimize_queue_routing", () => {
       {
         recommendation_id: stored.id,
         call_queue_id: billing,
+        service_level_seconds: 20,
         offered: 10,
         answered: 10,
         arrival_rate_per_hour: 20,
@@ -91,6 +92,7 @@ describe("optimize_queue_routing", () => {
       {
         recommendation_id: stored.id,
         call_queue_id: support,
+        service_level_seconds: 20,
         offered: 100,
         answered: 99,
         arrival_rate_per_hour: 200,
@@ -106,6 +108,7 @@ describe("optimize_queue_routing", () => {
       {
         recommendation_id: stored.id,
         call_queue_id: sales,
+        service_level_seconds: 20,
         offered: 0,
         answered: 0,
         arrival_rate_per_hour: 0,
@@ -149,6 +152,27 @@ describe("optimize_queue_routing", () => {
     const needed = supportFigures?.agents_needed as number;
     expect(textbookServiceLevel(needed, 10, 180, 60)).toBeGreaterThanOrEqual(0.9);
     expect(textbookServiceLevel(needed - 1, 10, 180, 60)).toBeLessThan(0.9);
+  });
+
+  it("staffs a call queue for its own threshold when one is given", async () => {
+    const { billing, support } = await insertCallQueueTraffic(db());
+    const recommendation = await optimizeQueueRouting(db(), {
+      windowEnd: WINDOW_END,
+      serviceLevelSeconds: 20,
+      serviceLevelTarget: 0.8,
+      serviceLevelSecondsByCallQueue: new Map([[support, 120]]),
+    });
+    const supportFigures = recommendation.call_queues.find((q) => q.call_queue_id === support);
+    expect(supportFigures?.service_level_seconds).toBe(120);
+    // 80% within 2 minutes at 10 Erlangs: 12 agents (11 fall short), by the factorial formula.
+    expect(textbookServiceLevel(11, 10, 180, 120)).toBeLessThan(0.8);
+    expect(textbookServiceLevel(12, 10, 180, 120)).toBeGreaterThanOrEqual(0.8);
+    expect(supportFigures?.agents_needed).toBe(12);
+    expect(recommendation.call_queues.find((q) => q.call_queue_id === billing)).toMatchObject({
+      service_level_seconds: 20,
+      agents_needed: 3,
+    });
+    expect(recommendation.summary).toBe("move 2 agents from Billing to Support");
   });
 
   it("takes the handle time of all call queues for one whose callers all hung up", async () => {

@@ -59,6 +59,10 @@ const CallQueueStaffingSchema = z
   .object({
     call_queue_id: z.number().int(),
     call_queue_name: z.string(),
+    service_level_seconds: z
+      .number()
+      .int()
+      .openapi({ description: "the threshold this call queue was staffed for" }),
     offered: z.number().int(),
     answered: z.number().int(),
     arrival_rate_per_hour: z.number(),

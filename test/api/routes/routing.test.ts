@@ -69,6 +69,7 @@ describe("GET /api/routing/recommendations/", () => {
     expect(body.latest.call_queues[1]).toEqual({
       call_queue_id: support,
       call_queue_name: "Support",
+      service_level_seconds: 20,
       offered: 100,
       answered: 99,
       arrival_rate_per_hour: 200,
