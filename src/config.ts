@@ -23,6 +23,14 @@ const decimal = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+/** A fraction strictly between 0 and 1, such as 0.8. */
+const fraction = z
+  .string()
+  .trim()
+  .regex(/^(0|1)?\.\d+$|^[01]$/, "expected a fraction such as 0.8")
+  .transform(Number)
+  .pipe(z.number().gt(0, "must be above 0").lt(1, "must be below 1"));
+
 const boolean = z
   .string()
   .trim()
@@ -150,6 +158,8 @@ const environmentSchema = z
     AWS_S3_ENDPOINT_URL: optional(httpUrl),
     REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
     REPORTING_DATABASE_URL: optional(postgresUrl),
+    SERVICE_LEVEL_SECONDS: withDefault(integer(0, 86_400), "20"),
+    SERVICE_LEVEL_TARGET: withDefault(fraction, "0.8"),
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
     SIMULATED_INBOUND_CALLS_PER_MINUTE: withDefault(decimal(0, 600), "3"),
     SIMULATED_AGENTS: withDefault(integer(0, 1000), "6"),
@@ -193,6 +203,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** The IANA time zone reports' days and hours are in. */
   reportTimeZone: string;
+  /** The service-level target: `target` of the callers answered within `thresholdSeconds`. */
+  serviceLevel: { thresholdSeconds: number; target: number };
   reporting: {
     /** A replica that reports and exports read from; unset: `DATABASE_URL`'s database. */
     databaseUrl: string | undefined;
@@ -282,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     migrateOnStart: e.MIGRATE_ON_START,
     reportTimeZone: e.REPORT_TIMEZONE,
+    serviceLevel: { thresholdSeconds: e.SERVICE_LEVEL_SECONDS, target: e.SERVICE_LEVEL_TARGET },
     reporting: {
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,

@@ -6,6 +6,7 @@ import cleanupStaleCalls from "./cleanup_stale_calls.ts";
 import debugTask from "./debug_task.ts";
 import endCall from "./end_call.ts";
 import getCallStatus from "./get_call_status.ts";
+import optimizeQueueRouting from "./optimize_queue_routing.ts";
 import processCallRecording from "./process_call_recording.ts";
 import processPendingRecordings from "./process_pending_recordings.ts";
 import processWebhookCallback from "./process_webhook_callback.ts";
@@ -35,5 +36,6 @@ export const tasks: AnyTask[] = [
   processPendingRecordings,
   transcribePendingRecordings,
   archiveOldRecordings,
+  optimizeQueueRouting,
   debugTask,
 ];

@@ -74,6 +74,26 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads the service-level target, 80% within 20 s by default, and names a bad one", () => {
+    expect(loadConfig({}).serviceLevel).toEqual({ thresholdSeconds: 20, target: 0.8 });
+    expect(
+      loadConfig({ SERVICE_LEVEL_SECONDS: "30", SERVICE_LEVEL_TARGET: "0.9" }).serviceLevel,
+    ).toEqual({ thresholdSeconds: 30, target: 0.9 });
+    expect(loadConfig({ SERVICE_LEVEL_TARGET: ".75" }).serviceLevel.target).toBe(0.75);
+    expect(problemsOf({ SERVICE_LEVEL_TARGET: "80%" })).toEqual([
+      "SERVICE_LEVEL_TARGET: expected a fraction such as 0.8",
+    ]);
+    expect(problemsOf({ SERVICE_LEVEL_TARGET: "1" })).toEqual([
+      "SERVICE_LEVEL_TARGET: must be below 1",
+    ]);
+    expect(problemsOf({ SERVICE_LEVEL_TARGET: "0" })).toEqual([
+      "SERVICE_LEVEL_TARGET: must be above 0",
+    ]);
+    expect(problemsOf({ SERVICE_LEVEL_SECONDS: "-3" })).toEqual([
+      "SERVICE_LEVEL_SECONDS: must be at least 0",
+    ]);
+  });
+
   it("rejects an out-of-range port", () => {
     expect(problemsOf({ PORT: "70000" })).toEqual(["PORT: must be at most 65535"]);
   });

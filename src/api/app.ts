@@ -38,6 +38,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { probeRoutes } from "./routes/probes.ts";
 import { purgeRoutes } from "./routes/purge.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
+import { routingRoutes } from "./routes/routing.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { twilioCallQueueRoutes } from "./routes/twilioCallQueues.ts";
 import { twilioWebhookRoutes } from "./routes/twilioWebhooks.ts";
@@ -160,6 +161,7 @@ export function createApp({
   api.route("/", campaignRoutes({ db, registry }));
   api.route("/", agentRoutes({ db }));
   api.route("/", auditRoutes(db));
+  api.route("/", routingRoutes({ db }));
   if (services) api.route("/", recordingRoutes({ db, services }));
   app.route("/", api);
   app.route("/", docsRoutes(api, s.docsOpen ? [] : read));

@@ -49,6 +49,11 @@ export interface ReportingService {
    */
   files: RecordingStore;
   timeZone: string;
+  /**
+   * The service-level target (SERVICE_LEVEL_SECONDS, SERVICE_LEVEL_TARGET): `target` of the
+   * callers answered within `thresholdSeconds`; routing staffs call queues to meet it.
+   */
+  serviceLevel: { thresholdSeconds: number; target: number };
 }
 
 export interface CallCenterServices {

@@ -8,6 +8,7 @@
  */
 import { sql, type Transaction } from "kysely";
 import type { AgentState, Database } from "../database/schema.ts";
+import { databaseNow } from "../database/timestamps.ts";
 
 export const agentStates = [
   "available",
@@ -99,11 +100,6 @@ export async function recordAgentState(
     .where("id", "=", agent.id)
     .execute();
   return { recorded: true, status: change.state };
-}
-
-async function databaseNow(trx: Transaction<Database>): Promise<Date> {
-  const row = await sql<{ now: Date }>`select now() as now`.execute(trx);
-  return row.rows[0]?.now as Date;
 }
 
 /**

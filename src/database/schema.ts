@@ -266,6 +266,35 @@ export interface WebhookLogTable {
   last_error: string | null;
 }
 
+export interface RoutingRecommendationTable {
+  id: Generated<number>;
+  computed_at: Generated<Date>;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  service_level_seconds: number;
+  service_level_target: number;
+  moves: JsonWithDefault;
+  additions: JsonWithDefault;
+  summary: string;
+  execution_id: string | null;
+}
+
+export interface RoutingRecommendationCallQueueTable {
+  recommendation_id: number;
+  call_queue_id: number;
+  service_level_seconds: number;
+  offered: number;
+  answered: number;
+  arrival_rate_per_hour: number;
+  average_handle_time_seconds: number | null;
+  traffic_erlangs: number | null;
+  agents_serving: number;
+  agents_needed: number | null;
+  agents_recommended: number;
+  service_level_current: number | null;
+  service_level_recommended: number | null;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -276,6 +305,8 @@ export interface Database {
   recordings: RecordingTable;
   transcripts: TranscriptTable;
   webhook_logs: WebhookLogTable;
+  routing_recommendations: RoutingRecommendationTable;
+  routing_recommendation_call_queues: RoutingRecommendationCallQueueTable;
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;

@@ -7,7 +7,8 @@
  * which every worker and API process shares, for the API process, of which there can be many.
  * Postgres writes that text in the ISO date style, the one node-postgres itself requires.
  */
-import { type RawBuilder, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import type { Database } from "./schema.ts";
 
 /** Selects a timestamptz column as its UTC wall-clock text, e.g. `2026-11-22 13:45:01.1234`. */
 export function utcText<T extends string | null = string>(column: string): RawBuilder<T> {
@@ -40,4 +41,10 @@ export function isoMillis(text: string | null): string | null {
 /** UTC text as ISO 8601 with microseconds, every digit Postgres holds. */
 export function isoMicros(text: string): string {
   return reshape(text, 6);
+}
+
+/** The database's clock (`now()`: the start of the current transaction), as a Date. */
+export async function databaseNow(db: Kysely<Database>): Promise<Date> {
+  const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
+  return rows[0]?.now as Date;
 }

@@ -76,7 +76,12 @@ export async function startTestServices(
         simulated: true,
       },
       recordings: { store, retentionDays: 365, deleteFromTwilio: false, enableTranscription: true },
-      reporting: { db: testDb().db, files, timeZone: "UTC" },
+      reporting: {
+        db: testDb().db,
+        files,
+        timeZone: "UTC",
+        serviceLevel: { thresholdSeconds: 20, target: 0.8 },
+      },
     },
   };
 }
