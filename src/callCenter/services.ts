@@ -5,6 +5,7 @@
  * every job as `ctx.services`.
  */
 import type twilio from "twilio";
+import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { Db } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
@@ -49,6 +50,8 @@ export interface ReportingService {
    */
   files: RecordingStore;
   timeZone: string;
+  /** SHORT_ABANDON_SECONDS and SERVICE_LEVEL_SECONDS; unset: `metricThresholdDefaults`. */
+  metricThresholds?: MetricThresholds;
 }
 
 export interface CallCenterServices {
