@@ -4,6 +4,7 @@
  * `.env.example` documents each variable and its default.
  */
 import { z } from "zod";
+import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
 import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
 
@@ -158,7 +159,14 @@ const environmentSchema = z
     AWS_S3_ENDPOINT_URL: optional(httpUrl),
     REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
     REPORTING_DATABASE_URL: optional(postgresUrl),
-    SERVICE_LEVEL_SECONDS: withDefault(integer(0, 86_400), "20"),
+    SHORT_ABANDON_SECONDS: withDefault(
+      integer(0, 3600),
+      String(metricThresholdDefaults.shortAbandonSeconds),
+    ),
+    SERVICE_LEVEL_SECONDS: withDefault(
+      integer(0, 86_400),
+      String(metricThresholdDefaults.serviceLevelSeconds),
+    ),
     SERVICE_LEVEL_TARGET: withDefault(fraction, "0.8"),
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
     SIMULATED_INBOUND_CALLS_PER_MINUTE: withDefault(decimal(0, 600), "3"),
@@ -203,8 +211,10 @@ export interface Config {
   migrateOnStart: boolean;
   /** The IANA time zone reports' days and hours are in. */
   reportTimeZone: string;
-  /** The service-level target: `target` of the callers answered within `thresholdSeconds`. */
-  serviceLevel: { thresholdSeconds: number; target: number };
+  /** Short abandons and the default service-level threshold of the call-center metrics. */
+  metricThresholds: MetricThresholds;
+  /** SERVICE_LEVEL_TARGET: the fraction of callers to answer within the threshold. */
+  serviceLevelTarget: number;
   reporting: {
     /** A replica that reports and exports read from; unset: `DATABASE_URL`'s database. */
     databaseUrl: string | undefined;
@@ -294,7 +304,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     migrateOnStart: e.MIGRATE_ON_START,
     reportTimeZone: e.REPORT_TIMEZONE,
-    serviceLevel: { thresholdSeconds: e.SERVICE_LEVEL_SECONDS, target: e.SERVICE_LEVEL_TARGET },
+    metricThresholds: {
+      shortAbandonSeconds: e.SHORT_ABANDON_SECONDS,
+      serviceLevelSeconds: e.SERVICE_LEVEL_SECONDS,
+    },
+    serviceLevelTarget: e.SERVICE_LEVEL_TARGET,
     reporting: {
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,

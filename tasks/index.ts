@@ -1,6 +1,7 @@
 /** Every task Switchboard runs; one file per task, named as the seeds name it. */
 import type { AnyTask } from "../src/engine/task.ts";
 import archiveOldRecordings from "./archive_old_recordings.ts";
+import calculateHourlyMetrics from "./calculate_hourly_metrics.ts";
 import checkFailedWebhooks from "./check_failed_webhooks.ts";
 import cleanupStaleCalls from "./cleanup_stale_calls.ts";
 import debugTask from "./debug_task.ts";
@@ -18,6 +19,7 @@ import scheduleCall from "./schedule_call.ts";
 import systemHealthCheck from "./system_health_check.ts";
 import transcribePendingRecordings from "./transcribe_pending_recordings.ts";
 import transcribeRecording from "./transcribe_recording.ts";
+import updateAllAgentMetrics from "./update_all_agent_metrics.ts";
 
 export const tasks: AnyTask[] = [
   systemHealthCheck,
@@ -36,6 +38,8 @@ export const tasks: AnyTask[] = [
   processPendingRecordings,
   transcribePendingRecordings,
   archiveOldRecordings,
+  calculateHourlyMetrics,
+  updateAllAgentMetrics,
   optimizeQueueRouting,
   debugTask,
 ];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { metricThresholdDefaults } from "../src/analytics/thresholds.ts";
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { isoTimestamp } from "../src/database/storableTimestamp.ts";
 import { optimizeQueueRouting } from "../src/routing/optimizeQueueRouting.ts";
@@ -40,10 +41,11 @@ export default defineCallCenterTask({
   softTimeLimitMs: 5 * 60_000,
   hardTimeLimitMs: 6 * 60_000,
   run: (payload, ctx) => {
-    const serviceLevel = ctx.services.reporting.serviceLevel;
+    const { metricThresholds = metricThresholdDefaults, serviceLevelTarget } =
+      ctx.services.reporting;
     return optimizeQueueRouting(ctx.db, {
-      serviceLevelSeconds: payload.service_level_seconds ?? serviceLevel.thresholdSeconds,
-      serviceLevelTarget: payload.service_level_target ?? serviceLevel.target,
+      serviceLevelSeconds: payload.service_level_seconds ?? metricThresholds.serviceLevelSeconds,
+      serviceLevelTarget: payload.service_level_target ?? serviceLevelTarget,
       ...(payload.window_end ? { windowEnd: new Date(payload.window_end) } : {}),
       ...(payload.window_minutes ? { windowMinutes: payload.window_minutes } : {}),
       executionId: ctx.executionId,

@@ -74,12 +74,10 @@ describe("loadConfig", () => {
     ]);
   });
 
-  it("reads the service-level target, 80% within 20 s by default, and names a bad one", () => {
-    expect(loadConfig({}).serviceLevel).toEqual({ thresholdSeconds: 20, target: 0.8 });
-    expect(
-      loadConfig({ SERVICE_LEVEL_SECONDS: "30", SERVICE_LEVEL_TARGET: "0.9" }).serviceLevel,
-    ).toEqual({ thresholdSeconds: 30, target: 0.9 });
-    expect(loadConfig({ SERVICE_LEVEL_TARGET: ".75" }).serviceLevel.target).toBe(0.75);
+  it("reads the service-level target, 0.8 by default, and names a bad one", () => {
+    expect(loadConfig({}).serviceLevelTarget).toBe(0.8);
+    expect(loadConfig({ SERVICE_LEVEL_TARGET: "0.9" }).serviceLevelTarget).toBe(0.9);
+    expect(loadConfig({ SERVICE_LEVEL_TARGET: ".75" }).serviceLevelTarget).toBe(0.75);
     expect(problemsOf({ SERVICE_LEVEL_TARGET: "80%" })).toEqual([
       "SERVICE_LEVEL_TARGET: expected a fraction such as 0.8",
     ]);
@@ -91,6 +89,20 @@ describe("loadConfig", () => {
     ]);
     expect(problemsOf({ SERVICE_LEVEL_SECONDS: "-3" })).toEqual([
       "SERVICE_LEVEL_SECONDS: must be at least 0",
+    ]);
+  });
+
+  it("reads the metric thresholds, 5 s and 20 s by default, and names a bad one", () => {
+    expect(loadConfig({}).metricThresholds).toEqual({
+      shortAbandonSeconds: 5,
+      serviceLevelSeconds: 20,
+    });
+    expect(
+      loadConfig({ SHORT_ABANDON_SECONDS: "0", SERVICE_LEVEL_SECONDS: "30" }).metricThresholds,
+    ).toEqual({ shortAbandonSeconds: 0, serviceLevelSeconds: 30 });
+    expect(problemsOf({ SHORT_ABANDON_SECONDS: "-1", SERVICE_LEVEL_SECONDS: "soon" })).toEqual([
+      "SHORT_ABANDON_SECONDS: must be at least 0",
+      "SERVICE_LEVEL_SECONDS: expected a number",
     ]);
   });
 

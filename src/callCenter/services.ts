@@ -5,6 +5,7 @@
  * every job as `ctx.services`.
  */
 import type twilio from "twilio";
+import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { Db } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
@@ -49,11 +50,10 @@ export interface ReportingService {
    */
   files: RecordingStore;
   timeZone: string;
-  /**
-   * The service-level target (SERVICE_LEVEL_SECONDS, SERVICE_LEVEL_TARGET): `target` of the
-   * callers answered within `thresholdSeconds`; routing staffs call queues to meet it.
-   */
-  serviceLevel: { thresholdSeconds: number; target: number };
+  /** SHORT_ABANDON_SECONDS and SERVICE_LEVEL_SECONDS; unset: `metricThresholdDefaults`. */
+  metricThresholds?: MetricThresholds;
+  /** SERVICE_LEVEL_TARGET: the fraction of callers to answer within the service level's threshold. */
+  serviceLevelTarget: number;
 }
 
 export interface CallCenterServices {

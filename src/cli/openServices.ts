@@ -95,7 +95,8 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
       db: reportingDb(runtime),
       files,
       timeZone: config.reportTimeZone,
-      serviceLevel: config.serviceLevel,
+      metricThresholds: config.metricThresholds,
+      serviceLevelTarget: config.serviceLevelTarget,
     },
   };
 }

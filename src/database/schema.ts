@@ -141,6 +141,8 @@ export interface CallQueueTable {
   name: string;
   description: string | null;
   created_at: Generated<Date>;
+  /** Answered within this many seconds meets the service level; null: SERVICE_LEVEL_SECONDS. */
+  service_level_seconds: number | null;
 }
 
 export interface CampaignTable {
@@ -295,6 +297,70 @@ export interface RoutingRecommendationCallQueueTable {
   service_level_recommended: number | null;
 }
 
+/** The additive parts of the inbound metrics per call queue × local hour (src/analytics/). */
+export interface CallQueueHourTable {
+  time_zone: string;
+  /** The UTC instant the local hour starts. */
+  hour_start: Date;
+  call_queue_id: number;
+  /** The local wall-clock start of the hour. */
+  local_hour: ColumnType<Date, Date | string, Date | string>;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  short_abandoned: number;
+  answered_within_threshold: number;
+  answer_wait_seconds: number;
+  longest_wait_seconds: number | null;
+  talk_seconds: number;
+  hold_seconds: number;
+  wrap_up_seconds: number;
+}
+
+/** Outbound calls per campaign × local hour by outcome (src/analytics/). */
+export interface CampaignHourTable {
+  time_zone: string;
+  hour_start: Date;
+  /** Null: calls outside any campaign. */
+  campaign_id: number | null;
+  dialed: number;
+  completed: number;
+  busy: number;
+  no_answer: number;
+  failed: number;
+  voicemail: number;
+}
+
+/** The additive parts of the agent metrics per agent × local day (src/analytics/). */
+export interface AgentDayTable {
+  time_zone: string;
+  /** The UTC instant the local day starts. */
+  day_start: Date;
+  agent_id: number;
+  local_day: ColumnType<Date, Date | string, Date | string>;
+  handled: number;
+  talk_seconds: number;
+  hold_seconds: number;
+  wrap_up_seconds: number;
+  available_seconds: number;
+  busy_seconds: number;
+  wrap_up_state_seconds: number;
+  handling_seconds: number;
+  logged_in_seconds: number;
+}
+
+/** Which periods a rollup holds, and when and with which thresholds they were computed. */
+export interface RollupPeriodTable {
+  /** `hour`: call_queue_hours and campaign_hours; `agent_day`: agent_days. */
+  rollup: "hour" | "agent_day";
+  time_zone: string;
+  period_start: Date;
+  period_end: Date;
+  short_abandon_seconds: number;
+  service_level_seconds: number;
+  refreshed_at: Date;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -307,6 +373,10 @@ export interface Database {
   webhook_logs: WebhookLogTable;
   routing_recommendations: RoutingRecommendationTable;
   routing_recommendation_call_queues: RoutingRecommendationCallQueueTable;
+  call_queue_hours: CallQueueHourTable;
+  campaign_hours: CampaignHourTable;
+  agent_days: AgentDayTable;
+  rollup_periods: RollupPeriodTable;
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;

@@ -23,7 +23,10 @@ export const DEFAULT_ROUTING_WINDOW_MINUTES = 30;
 export interface OptimizeQueueRoutingOptions {
   /** Answered within this many seconds counts as within the service level. */
   serviceLevelSeconds: number;
-  /** Call queues' own thresholds, by call queue id, over `serviceLevelSeconds`. */
+  /**
+   * Call queues' own thresholds, by call queue id, over `serviceLevelSeconds`; default each call
+   * queue's `service_level_seconds`.
+   */
   serviceLevelSecondsByCallQueue?: ReadonlyMap<number, number>;
   /** The fraction of callers to answer within `serviceLevelSeconds`, in (0, 1). */
   serviceLevelTarget: number;
@@ -43,14 +46,15 @@ export async function optimizeQueueRouting(
   const windowEnd = options.windowEnd ?? (await databaseNow(db));
   const windowStart = new Date(windowEnd.getTime() - windowMinutes * 60_000);
   const loads = await callQueueLoad(db, { from: windowStart, to: windowEnd });
+  const ownThresholds =
+    options.serviceLevelSecondsByCallQueue ?? (await callQueueServiceLevelSeconds(db));
 
   const handled = loads.reduce((sum, load) => sum + load.handled, 0);
   const handleSeconds = loads.reduce((sum, load) => sum + load.handleSeconds, 0);
   const overallHandleTime = handled > 0 ? handleSeconds / handled : null;
 
   const staffing = loads.map((load) => {
-    const thresholdSeconds =
-      options.serviceLevelSecondsByCallQueue?.get(load.callQueueId) ?? options.serviceLevelSeconds;
+    const thresholdSeconds = ownThresholds.get(load.callQueueId) ?? options.serviceLevelSeconds;
     const arrivalRatePerHour = (load.offered * 60) / windowMinutes;
     const averageHandleTimeSeconds =
       load.handled > 0
@@ -149,4 +153,14 @@ export async function optimizeQueueRouting(
   const stored = await routingRecommendationGet(db, id);
   if (!stored) throw new Error(`routing recommendation ${id} vanished after it was stored`);
   return stored;
+}
+
+/** The call queues that set their own service level's threshold. */
+async function callQueueServiceLevelSeconds(db: Db): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom("call_queues")
+    .select(["id", "service_level_seconds"])
+    .where("service_level_seconds", "is not", null)
+    .execute();
+  return new Map(rows.map((row) => [Number(row.id), row.service_level_seconds as number]));
 }

@@ -80,7 +80,7 @@ export async function startTestServices(
         db: testDb().db,
         files,
         timeZone: "UTC",
-        serviceLevel: { thresholdSeconds: 20, target: 0.8 },
+        serviceLevelTarget: 0.8,
       },
     },
   };
