@@ -49,6 +49,8 @@ export interface ReportingService {
    */
   files: RecordingStore;
   timeZone: string;
+  /** How long a ready report is reused for the same parameters (REPORT_FRESH_SECONDS). */
+  reportFreshSeconds?: number;
 }
 
 export interface CallCenterServices {

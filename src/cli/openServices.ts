@@ -91,7 +91,12 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
       deleteFromTwilio: config.recordings.deleteFromTwilio,
       enableTranscription,
     },
-    reporting: { db: reportingDb(runtime), files, timeZone: config.reportTimeZone },
+    reporting: {
+      db: reportingDb(runtime),
+      files,
+      timeZone: config.reportTimeZone,
+      reportFreshSeconds: config.reporting.reportFreshSeconds,
+    },
   };
 }
 

@@ -259,6 +259,32 @@ export interface WebhookLogTable {
   last_error: string | null;
 }
 
+export type ReportType = "daily" | "weekly" | "monthly" | "agent";
+export type ReportStatus = "pending" | "running" | "ready" | "failed";
+
+/** A generated report (src/reports): one row per cache key, rebuilt in place on refresh. */
+export interface ReportTable {
+  id: Generated<number>;
+  public_id: Generated<string>;
+  report_type: ReportType;
+  parameters: Json;
+  cache_key: string;
+  status: Generated<ReportStatus>;
+  /** Public id of the execution building it. */
+  execution_id: string | null;
+  content: Json | null;
+  json_key: string | null;
+  csv_key: string | null;
+  html_key: string | null;
+  email_recipients: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  started_at: NullableTimestamp;
+  generated_at: NullableTimestamp;
+  fresh_until: NullableTimestamp;
+  error: string | null;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -269,6 +295,7 @@ export interface Database {
   recordings: RecordingTable;
   transcripts: TranscriptTable;
   webhook_logs: WebhookLogTable;
+  reports: ReportTable;
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;
@@ -285,3 +312,4 @@ export type Call = Selectable<CallTable>;
 export type Campaign = Selectable<CampaignTable>;
 export type Recording = Selectable<RecordingTable>;
 export type WebhookLog = Selectable<WebhookLogTable>;
+export type Report = Selectable<ReportTable>;
