@@ -6,6 +6,7 @@ import { agentFigures } from "../analytics/agentFigures.ts";
 import type { ReportRange } from "../analytics/period.ts";
 import { agentFind } from "../calls/inboundCalls.ts";
 import type { Db } from "../database/pool.ts";
+import { PermanentError } from "../engine/errors.ts";
 import { noAgentFigures } from "./figureNames.ts";
 import type { AgentReportContent } from "./reportContent.ts";
 import { storedRange } from "./reportContent.ts";
@@ -13,12 +14,12 @@ import type { ReportParameters } from "./reportParameters.ts";
 
 type AgentParameters = Extract<ReportParameters, { report_type: "agent" }>;
 
-/** Thrown when the report's agent does not exist. */
-export class UnknownAgentError extends Error {
+/** The report's agent does not exist: retrying will not help. */
+export class UnknownAgentError extends PermanentError {
+  override name = "UnknownAgentError";
   readonly agentId: number;
   constructor(agentId: number) {
     super(`No agent ${agentId}`);
-    this.name = "UnknownAgentError";
     this.agentId = agentId;
   }
 }
