@@ -4,6 +4,7 @@
  * `.env.example` documents each variable and its default.
  */
 import { z } from "zod";
+import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
 import { isTimeZone } from "./shared/localDates.ts";
 import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
@@ -137,6 +138,14 @@ const environmentSchema = z
     REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
     REPORTING_DATABASE_URL: optional(postgresUrl),
     REPORT_FRESH_SECONDS: withDefault(integer(0, 31 * 86_400), "3600"),
+    SHORT_ABANDON_SECONDS: withDefault(
+      integer(0, 3600),
+      String(metricThresholdDefaults.shortAbandonSeconds),
+    ),
+    SERVICE_LEVEL_SECONDS: withDefault(
+      integer(0, 86_400),
+      String(metricThresholdDefaults.serviceLevelSeconds),
+    ),
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
   })
   .superRefine((e, ctx) => {
@@ -178,6 +187,8 @@ export interface Config {
   migrateOnStart: boolean;
   /** The IANA time zone reports' days and hours are in. */
   reportTimeZone: string;
+  /** Short abandons and the default service-level threshold of the call-center metrics. */
+  metricThresholds: MetricThresholds;
   reporting: {
     /** A replica that reports and exports read from; unset: `DATABASE_URL`'s database. */
     databaseUrl: string | undefined;
@@ -259,6 +270,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     migrateOnStart: e.MIGRATE_ON_START,
     reportTimeZone: e.REPORT_TIMEZONE,
+    metricThresholds: {
+      shortAbandonSeconds: e.SHORT_ABANDON_SECONDS,
+      serviceLevelSeconds: e.SERVICE_LEVEL_SECONDS,
+    },
     reporting: {
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,

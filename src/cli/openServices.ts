@@ -96,6 +96,7 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
       files,
       timeZone: config.reportTimeZone,
       reportFreshSeconds: config.reporting.reportFreshSeconds,
+      metricThresholds: config.metricThresholds,
     },
   };
 }

@@ -141,6 +141,8 @@ export interface CallQueueTable {
   name: string;
   description: string | null;
   created_at: Generated<Date>;
+  /** Answered within this many seconds meets the service level; null: SERVICE_LEVEL_SECONDS. */
+  service_level_seconds: number | null;
 }
 
 export interface CampaignTable {
@@ -285,6 +287,55 @@ export interface ReportTable {
   error: string | null;
 }
 
+/** The additive parts of the inbound metrics per call queue × local hour (src/analytics/). */
+export interface CallQueueHourTable {
+  time_zone: string;
+  /** The UTC instant the local hour starts. */
+  hour_start: Date;
+  call_queue_id: number;
+  /** The local wall-clock start of the hour. */
+  local_hour: ColumnType<Date, Date | string, Date | string>;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  short_abandoned: number;
+  answered_within_threshold: number;
+  answer_wait_seconds: number;
+  longest_wait_seconds: number | null;
+  talk_seconds: number;
+  hold_seconds: number;
+  wrap_up_seconds: number;
+}
+
+/** The additive parts of the agent metrics per agent × local day (src/analytics/). */
+export interface AgentDayTable {
+  time_zone: string;
+  /** The UTC instant the local day starts. */
+  day_start: Date;
+  agent_id: number;
+  local_day: ColumnType<Date, Date | string, Date | string>;
+  handled: number;
+  talk_seconds: number;
+  hold_seconds: number;
+  wrap_up_seconds: number;
+  available_seconds: number;
+  busy_seconds: number;
+  wrap_up_state_seconds: number;
+  handling_seconds: number;
+  logged_in_seconds: number;
+}
+
+/** Which periods a rollup holds, and when and with which thresholds they were computed. */
+export interface RollupPeriodTable {
+  rollup: "call_queue_hour" | "agent_day";
+  time_zone: string;
+  period_start: Date;
+  period_end: Date;
+  short_abandon_seconds: number;
+  service_level_seconds: number;
+  refreshed_at: Date;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -296,6 +347,9 @@ export interface Database {
   transcripts: TranscriptTable;
   webhook_logs: WebhookLogTable;
   reports: ReportTable;
+  call_queue_hours: CallQueueHourTable;
+  agent_days: AgentDayTable;
+  rollup_periods: RollupPeriodTable;
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;
