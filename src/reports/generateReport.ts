@@ -4,17 +4,18 @@
  * whatever files it stored, marks it failed with the error, and rethrows (the task's retries
  * then apply). Figures are read from `reporting.db` (the replica when there is one).
  */
+import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { ReportingService } from "../callCenter/services.ts";
 import type { Db } from "../database/pool.ts";
 import type { Report } from "../database/schema.ts";
 import { buildAgentReport } from "./agentReport.ts";
 import { reportCacheKey } from "./cacheKey.ts";
 import { buildPeriodReport } from "./periodReport.ts";
+import { renderReportCsv } from "./renderCsv.ts";
+import { renderReportHtml } from "./renderHtml.ts";
 import type { ReportContent } from "./reportContent.ts";
 import { reportFileKeys, reportFilesDelete, reportFilesPut } from "./reportFiles.ts";
 import type { ReportParameters } from "./reportParameters.ts";
-import { renderReportCsv } from "./renderCsv.ts";
-import { renderReportHtml } from "./renderHtml.ts";
 import {
   reportAddRecipients,
   reportMarkFailed,
@@ -40,10 +41,14 @@ export interface GeneratedReport {
   email_recipients?: string[];
 }
 
-export function buildReportContent(db: Db, parameters: ReportParameters): Promise<ReportContent> {
+export function buildReportContent(
+  db: Db,
+  parameters: ReportParameters,
+  thresholds?: MetricThresholds,
+): Promise<ReportContent> {
   return parameters.report_type === "agent"
     ? buildAgentReport(db, parameters)
-    : buildPeriodReport(db, parameters);
+    : buildPeriodReport(db, parameters, thresholds);
 }
 
 export async function generateReport(
@@ -58,7 +63,7 @@ export async function generateReport(
   const keys = reportFileKeys(parameters, cacheKey);
   let row: Report | undefined;
   try {
-    const content = await buildReportContent(reporting.db, parameters);
+    const content = await buildReportContent(reporting.db, parameters, reporting.metricThresholds);
     const generatedAt = new Date();
     const renderings = {
       json: JSON.stringify(content),

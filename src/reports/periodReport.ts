@@ -8,14 +8,15 @@ import { agentFigures } from "../analytics/agentFigures.ts";
 import { callQueueFigures } from "../analytics/callQueueFigures.ts";
 import { campaignFigures } from "../analytics/campaignFigures.ts";
 import {
+  addDays,
   localDayRange,
   localMonthRange,
   localWeekRange,
   type ReportRange,
 } from "../analytics/period.ts";
 import { recordingFigures } from "../analytics/recordingFigures.ts";
+import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { Db } from "../database/pool.ts";
-import { addDays } from "../shared/localDates.ts";
 import { callQueueFiguresOf, noCallQueueFigures } from "./figureNames.ts";
 import {
   type ComparedFigure,
@@ -87,12 +88,15 @@ export function periodPlan(parameters: PeriodParameters): PeriodPlan {
 export async function buildPeriodReport(
   db: Db,
   parameters: PeriodParameters,
+  thresholds?: MetricThresholds,
 ): Promise<PeriodReportContent> {
   const timeZone = parameters.time_zone;
+  const figures = (range: ReportRange, by: Parameters<typeof callQueueFigures>[1]["by"]) =>
+    callQueueFigures(db, { range, timeZone, by, ...(thresholds ? { thresholds } : {}) });
   const plan = periodPlan(parameters);
   const { range } = plan;
   const totalOf = async (of: ReportRange) => {
-    const [row] = await callQueueFigures(db, { range: of, timeZone, by: {} });
+    const [row] = await figures(of, {});
     return row ? callQueueFiguresOf(row) : noCallQueueFigures();
   };
   const [total, previousTotal, byPeriod, byCallQueue, agents, campaigns, recordings] =
@@ -102,12 +106,10 @@ export async function buildPeriodReport(
       Promise.all(
         plan.breakdowns.map(async (by) => ({
           by,
-          rows: (await callQueueFigures(db, { range, timeZone, by: { period: by } })).map(
-            storedCallQueueRow,
-          ),
+          rows: (await figures(range, { period: by })).map(storedCallQueueRow),
         })),
       ),
-      callQueueFigures(db, { range, timeZone, by: { callQueue: true } }),
+      figures(range, { callQueue: true }),
       agentFigures(db, { range, timeZone }),
       campaignFigures(db, { range }),
       recordingFigures(db, { range }),
@@ -119,10 +121,16 @@ export async function buildPeriodReport(
     parameters,
     range: storedRange(range),
     inbound: { total, byPeriod, byCallQueue: byCallQueue.map(storedCallQueueRow) },
-    previous: { label: plan.previous.label, range: storedRange(plan.previous.range), total: previousTotal },
+    previous: {
+      label: plan.previous.label,
+      range: storedRange(plan.previous.range),
+      total: previousTotal,
+    },
     comparison: compare(total, previousTotal),
     topAgents: [...agents]
-      .sort((a, b) => b.handled - a.handled || b.talkSeconds - a.talkSeconds || a.agentId - b.agentId)
+      .sort(
+        (a, b) => b.handled - a.handled || b.talkSeconds - a.talkSeconds || a.agentId - b.agentId,
+      )
       .slice(0, TOP_AGENTS),
     campaigns,
     recordings,

@@ -157,7 +157,10 @@ function keyFigures(content: ReportContent): Html {
       `${formatChange(change, kind)} vs ${content.previous.label}`,
     );
   })}${[
-    card("Campaign calls dialed", formatFigure(sum(content.campaigns.map((c) => c.dialed)), "count")),
+    card(
+      "Campaign calls dialed",
+      formatFigure(sum(content.campaigns.map((c) => c.dialed)), "count"),
+    ),
     card("Recordings stored", formatFigure(content.recordings.stored, "count")),
   ]}</div>`;
 }
@@ -166,7 +169,9 @@ function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
-function comparison(content: Extract<ReportContent, { reportType: "daily" | "weekly" | "monthly" }>): Html {
+function comparison(
+  content: Extract<ReportContent, { reportType: "daily" | "weekly" | "monthly" }>,
+): Html {
   return html`<h2>Compared with ${content.previous.label}</h2>
 <table><thead><tr><th class="key">Figure</th><th>This period</th><th>${content.previous.label}</th><th>Change</th></tr></thead>
 <tbody>${comparedFigures.map((name) => {
@@ -176,19 +181,24 @@ function comparison(content: Extract<ReportContent, { reportType: "daily" | "wee
   })}</tbody></table>`;
 }
 
+function keyCell(key: KeyName, keys: ReportSection["rows"][number]["keys"]): string {
+  switch (key) {
+    case "period":
+      return keys.period ?? "—";
+    case "callQueue":
+      return keys.callQueue ?? "(no call queue)";
+    case "agent":
+      return keys.agent ?? "—";
+    case "campaign":
+      if (keys.campaign) return keys.campaign;
+      return keys.campaignId === null || keys.campaignId === undefined
+        ? "Outside any campaign"
+        : `Campaign ${keys.campaignId}`;
+  }
+}
+
 function keyCells(section: ReportSection, keys: ReportSection["rows"][number]["keys"]): Html[] {
-  return section.keys.map((key) => {
-    switch (key) {
-      case "period":
-        return html`<td class="key">${keys.period ?? "—"}</td>`;
-      case "callQueue":
-        return html`<td class="key">${keys.callQueue ?? "(no call queue)"}</td>`;
-      case "agent":
-        return html`<td class="key">${keys.agent ?? "—"}</td>`;
-      case "campaign":
-        return html`<td class="key">${keys.campaign ?? (keys.campaignId === null || keys.campaignId === undefined ? "Outside any campaign" : `Campaign ${keys.campaignId}`)}</td>`;
-    }
-  });
+  return section.keys.map((key) => html`<td class="key">${keyCell(key, keys)}</td>`);
 }
 
 function sectionTable(section: ReportSection): Html {

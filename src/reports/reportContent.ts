@@ -15,7 +15,9 @@ export interface StoredRange {
   to: string;
 }
 
-export type CallQueueRow = Omit<CallQueueFiguresRow, "periodStart"> & { periodStart: string | null };
+export type CallQueueRow = Omit<CallQueueFiguresRow, "periodStart"> & {
+  periodStart: string | null;
+};
 
 /** One grouping of the inbound figures by local time. */
 export interface PeriodBreakdown {

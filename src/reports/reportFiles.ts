@@ -4,8 +4,8 @@
  * report's period. A refresh writes the same keys. The three are written all or none.
  */
 import { Readable } from "node:stream";
+import { localDateOf } from "../analytics/period.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
-import { todayIn } from "../shared/localDates.ts";
 import type { ReportParameters } from "./reportParameters.ts";
 
 export const reportFormats = ["json", "csv", "html"] as const;
@@ -30,7 +30,7 @@ function periodStartDate(parameters: ReportParameters): string {
     case "monthly":
       return `${parameters.year}-${String(parameters.month).padStart(2, "0")}-01`;
     case "agent":
-      return todayIn(parameters.time_zone, new Date(parameters.date_range.start));
+      return localDateOf(new Date(parameters.date_range.start), parameters.time_zone);
   }
 }
 
@@ -60,7 +60,10 @@ export async function reportFilesPut(
 }
 
 /** Removes the renderings at `keys`; ones that are missing or cannot be removed are skipped. */
-export async function reportFilesDelete(files: RecordingStore, keys: ReportFileKeys): Promise<void> {
+export async function reportFilesDelete(
+  files: RecordingStore,
+  keys: ReportFileKeys,
+): Promise<void> {
   await Promise.allSettled(reportFormats.map((format) => files.delete(keys[format])));
 }
 

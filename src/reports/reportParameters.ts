@@ -5,15 +5,10 @@
  * always has the same parameters, hence the same cache key (cacheKey.ts).
  */
 import { z } from "zod";
-import { isoTimestamp } from "../database/storableTimestamp.ts";
 import type { ReportType } from "../database/schema.ts";
-import {
-  isCalendarDate,
-  isTimeZone,
-  lastMonthIn,
-  lastWeekStartIn,
-  yesterdayIn,
-} from "../shared/localDates.ts";
+import { isoTimestamp } from "../database/storableTimestamp.ts";
+import { isCalendarDate, isTimeZone } from "../shared/localDates.ts";
+import { lastMonthIn, lastWeekStartIn, yesterdayIn } from "./defaultPeriods.ts";
 
 export const reportTypes = ["daily", "weekly", "monthly", "agent"] as const satisfies ReportType[];
 
@@ -50,7 +45,11 @@ export const reportDateRange = z
   .superRefine((range, ctx) => {
     const span = Date.parse(range.end) - Date.parse(range.start);
     if (span <= 0) {
-      ctx.addIssue({ code: "custom", path: ["end"], message: "date_range.end must be after start" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["end"],
+        message: "date_range.end must be after start",
+      });
     } else if (span > MAX_AGENT_RANGE_DAYS * 86_400_000) {
       ctx.addIssue({
         code: "custom",

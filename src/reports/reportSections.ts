@@ -69,7 +69,12 @@ export function reportSections(content: ReportContent): ReportSection[] {
       rows: [{ keys: {}, values: { ...content.previous.total } }],
     },
     ...content.inbound.byPeriod.map((breakdown) =>
-      callQueueSection(`by_${breakdown.by}`, periodTitles[breakdown.by], ["period"], breakdown.rows),
+      callQueueSection(
+        `by_${breakdown.by}`,
+        periodTitles[breakdown.by],
+        ["period"],
+        breakdown.rows,
+      ),
     ),
     callQueueSection("by_call_queue", "Per call queue", ["callQueue"], content.inbound.byCallQueue),
     agentSection("top_agents", "Top agents", ["agent"], content.topAgents),
@@ -103,7 +108,9 @@ function callQueueSection(
     figures: callQueueFigureKinds,
     rows: rows.map((row) => {
       const values: Record<string, number | null> = {};
-      for (const figure of Object.keys(callQueueFigureKinds) as (keyof typeof callQueueFigureKinds)[]) {
+      for (const figure of Object.keys(
+        callQueueFigureKinds,
+      ) as (keyof typeof callQueueFigureKinds)[]) {
         values[figure] = row[figure];
       }
       return {
@@ -152,6 +159,7 @@ function campaignRow(row: CampaignFiguresRow): SectionRow {
     connected: row.connected,
     connectRate: row.connectRate,
   };
-  for (const [outcome, count] of Object.entries(row.outcomes)) values[`outcomes.${outcome}`] = count;
+  for (const [outcome, count] of Object.entries(row.outcomes))
+    values[`outcomes.${outcome}`] = count;
   return { keys: { campaignId: row.campaignId, campaign: row.campaignName }, values };
 }

@@ -200,7 +200,10 @@ export function reportRoutes({ db, registry, reporting }: ReportRoutesDependenci
       const input = c.req.valid("json");
       const parameters = parametersOf(input);
       const task = registeredTask(registry, reportTaskNames[parameters.report_type]);
-      if (parameters.report_type === "agent" && !(await agentFind(db, { agentId: parameters.agent_id }))) {
+      if (
+        parameters.report_type === "agent" &&
+        !(await agentFind(db, { agentId: parameters.agent_id }))
+      ) {
         throw new ApiError(404, "not_found", `No agent ${parameters.agent_id}`, [
           { path: "agent_id", message: "no agent with this id" },
         ]);
@@ -213,11 +216,17 @@ export function reportRoutes({ db, registry, reporting }: ReportRoutesDependenci
         }).catch(asBadRequest);
         await recordAudit(
           trx,
-          auditEntry(c, "report.generate", [result.cacheKey], result.reused ? "reused" : "enqueued", {
-            task_id: result.taskId,
-            report_type: parameters.report_type,
-            refresh: input.refresh ?? false,
-          }),
+          auditEntry(
+            c,
+            "report.generate",
+            [result.cacheKey],
+            result.reused ? "reused" : "enqueued",
+            {
+              task_id: result.taskId,
+              report_type: parameters.report_type,
+              refresh: input.refresh ?? false,
+            },
+          ),
         );
         return result;
       });

@@ -1,8 +1,8 @@
 /** What `switchboard generate-calls` runs. */
 import { generateHistory } from "../../callCenter/history/generateHistory.ts";
 import { maxCallsPerDay } from "../../callCenter/history/historyPlan.ts";
+import { yesterdayIn } from "../../reports/defaultPeriods.ts";
 import type { GenerateCallsFlags } from "../commands/generateCalls.ts";
-import { yesterdayIn } from "../../shared/localDates.ts";
 import { withRuntime } from "../runtime.ts";
 
 const oneShot = { migrate: false, exitWhenDone: true };
