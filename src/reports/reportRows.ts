@@ -7,6 +7,7 @@ import { sql, type Transaction } from "kysely";
 import { afterCursor, type Cursor, cursorKey, keysetPage } from "../database/keysetCursor.ts";
 import type { Db } from "../database/pool.ts";
 import type { Database, Report, ReportType } from "../database/schema.ts";
+import { liveStatuses, statusList } from "../engine/executionStatus.ts";
 import type { ReportContent } from "./reportContent.ts";
 import type { ReportParameters } from "./reportParameters.ts";
 
@@ -45,7 +46,7 @@ export async function reportLockForRequest(
       sql<boolean>`reports.status in ('pending', 'running') and exists (
         select from executions e
         where e.public_id = reports.execution_id
-          and e.status in ('queued', 'scheduled', 'running', 'retrying'))`.as("building"),
+          and e.status in (${statusList(liveStatuses)}))`.as("building"),
     ])
     .where("cache_key", "=", report.cacheKey)
     .forUpdate()
