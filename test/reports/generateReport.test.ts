@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { localDayRange, localMonthRange } from "../../src/analytics/period.ts";
+import { refreshRollups } from "../../src/analytics/refreshRollups.ts";
 import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import type { Report } from "../../src/database/schema.ts";
 import { reportCacheKey } from "../../src/reports/cacheKey.ts";
@@ -259,7 +260,14 @@ describe("weekly and monthly reports", () => {
     expect(content.inbound.total.offered).toBe(8);
   });
 
-  it("break the month down per day and per ISO week", async () => {
+  it("break the month down per day and per ISO week, read from the rollups", async () => {
+    // The month's hours and days rolled up, as calculate_hourly_metrics and
+    // update_all_agent_metrics keep them: the report reads them and its figures do not change.
+    const rolled = await refreshRollups(db(), {
+      range: localMonthRange(2026, 3, NEW_YORK),
+      timeZone: NEW_YORK,
+    });
+    expect(rolled.callQueueHours).toBeGreaterThan(0);
     const { result } = await runTask(
       db(),
       generateMonthlyReport,
