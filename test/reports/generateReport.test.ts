@@ -234,6 +234,7 @@ describe("the daily report", () => {
     );
     expect(page).toContain("Daily report — 2026-03-08");
     expect(page).toContain("60.0%"); // service level
+    expect(page).toContain("2:20"); // average handle time
     expect(page).toContain("Compared with 2026-03-07");
   });
 });
