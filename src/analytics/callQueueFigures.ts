@@ -123,14 +123,14 @@ async function callQueueHours(
   },
 ): Promise<CallQueueHourParts[]> {
   const { range, timeZone, thresholds, callQueueIds } = options;
-  const held = await heldPeriods(db, { rollup: "call_queue_hour", range, timeZone, thresholds });
+  const held = await heldPeriods(db, { rollup: "hour", range, timeZone, thresholds });
   const fromRollup =
     held.length === 0
       ? []
       : await sql<CallQueueHourPartsRow>`
           select h.*, to_char(h.local_hour, 'YYYY-MM-DD"T"HH24:MI') as local_hour_label
           from call_queue_hours h
-          join rollup_periods p on p.rollup = 'call_queue_hour' and p.time_zone = h.time_zone
+          join rollup_periods p on p.rollup = 'hour' and p.time_zone = h.time_zone
             and p.period_start = h.hour_start
           where h.time_zone = ${timeZone}
             and h.hour_start >= ${range.from} and h.hour_start < ${range.to}

@@ -1,7 +1,7 @@
 /**
  * What the periodic analytics tasks recompute, around a moment (now by default):
- * - `refreshRecentHours`: the previous and the current local hour of every call queue (or the
- *   one hour holding `hour`), so an hour is rolled up once more after it ended, late calls in;
+ * - `refreshRecentHours`: the previous and the current local hour of every call queue and
+ *   campaign (or the one hour holding `hour`), so an hour is rolled up once more after it ended, late calls in;
  * - `refreshAgentToday`: every agent's local day so far (or the local day `date`), and the day
  *   before during the first local hour, so yesterday is rolled up once after midnight.
  */
@@ -30,13 +30,18 @@ export async function refreshRecentHours(
         to: new Date(localHourStart(options.hour, timeZone).getTime() + hourMs),
       }
     : recentHours(options.now ?? new Date(), timeZone);
-  const { callQueueHours } = await refreshRollups(db, {
+  const { callQueueHours, campaignHours } = await refreshRollups(db, {
     range,
     timeZone,
-    only: "callQueueHours",
+    only: "hours",
     ...(thresholds ? { thresholds } : {}),
   });
-  return { from: range.from.toISOString(), to: range.to.toISOString(), callQueueHours };
+  return {
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    callQueueHours,
+    campaignHours,
+  };
 }
 
 function recentHours(now: Date, timeZone: string) {

@@ -50,7 +50,7 @@ describe("refreshRollups", () => {
     const direct = await marchFigures();
     const counts = await refreshRollups(db(), { range: march, timeZone });
     // Call queue × hour with calls: c10, c1, c2, 03:00 (Sales and Support), c8, c7, c9.
-    expect(counts).toEqual({ callQueueHours: 8, agentDays: 4 });
+    expect(counts).toEqual({ callQueueHours: 8, agentDays: 4, campaignHours: 0 });
     const periods = await db()
       .selectFrom("rollup_periods")
       .select(["rollup", (eb) => eb.fn.countAll<number>().as("periods")])
@@ -60,7 +60,7 @@ describe("refreshRollups", () => {
     // March 2026 in New York: 31 days, 743 hours (one lost to DST).
     expect(periods).toEqual([
       { rollup: "agent_day", periods: 31 },
-      { rollup: "call_queue_hour", periods: 743 },
+      { rollup: "hour", periods: 743 },
     ]);
     expect(await marchFigures()).toEqual(direct);
   });
@@ -70,6 +70,7 @@ describe("refreshRollups", () => {
     expect(await refreshRollups(db(), { range: march, timeZone })).toEqual({
       callQueueHours: 8,
       agentDays: 4,
+      campaignHours: 0,
     });
     expect(await rollupRows()).toEqual(before);
   });
@@ -89,7 +90,7 @@ describe("refreshRollups", () => {
       timeZone,
     });
     // The hour's two call queues, and the day of each agent.
-    expect(counts).toEqual({ callQueueHours: 2, agentDays: 2 });
+    expect(counts).toEqual({ callQueueHours: 2, agentDays: 2, campaignHours: 0 });
     const [hour] = await callQueueFigures(db(), {
       range: { from: new Date("2026-03-08T07:00:00Z"), to: new Date("2026-03-08T08:00:00Z") },
       timeZone,
@@ -139,6 +140,7 @@ describe("refreshRollups", () => {
       callQueueHours: 2,
       // Ada took d1 and d2.
       agentDays: 1,
+      campaignHours: 0,
     });
     const hours = await sql<{ hour_start: Date; local_hour: string; offered: number }>`
       select hour_start, to_char(local_hour, 'HH24:MI') as local_hour, offered
@@ -151,7 +153,7 @@ describe("refreshRollups", () => {
     const periods = await db()
       .selectFrom("rollup_periods")
       .select((eb) => eb.fn.countAll<number>().as("hours"))
-      .where("rollup", "=", "call_queue_hour")
+      .where("rollup", "=", "hour")
       .where("time_zone", "=", timeZone)
       .where("period_start", ">=", fallDay.from)
       .where("period_start", "<", fallDay.to)

@@ -40,6 +40,7 @@ describe("calculate_hourly_metrics", () => {
       from: "2026-03-08T07:00:00.000Z",
       to: "2026-03-08T08:00:00.000Z",
       callQueueHours: 2,
+      campaignHours: 0,
     });
     const rows = await db()
       .selectFrom("call_queue_hours")
