@@ -270,8 +270,11 @@ export function reportRoutes({ db, registry, reporting }: ReportRoutesDependenci
       if (!report) throw new ApiError(404, "not_found", `No report with cache_key ${cacheKey}`);
       const key = { json: report.json_key, csv: report.csv_key, html: report.html_key }[format];
       if (report.status !== "ready" || !key) {
-        const because = report.status === "failed" ? `: ${report.error ?? "unknown error"}` : "";
-        throw new ApiError(409, "not_ready", `The report is ${report.status}${because}`, [
+        const message =
+          report.status === "failed"
+            ? `The report failed: ${report.error ?? "unknown error"}`
+            : `The report is ${report.status}`;
+        throw new ApiError(409, "not_ready", message, [
           { path: "status", message: report.status },
           ...(report.status === "failed" ? [{ path: "error", message: report.error ?? "" }] : []),
         ]);

@@ -294,7 +294,7 @@ describe("GET /api/tasks/reports/download/", () => {
     const failed = await download(`cache_key=${body.cache_key}`);
     expect(failed.status).toBe(409);
     expect(((await failed.json()) as Json).error).toMatchObject({
-      message: "The report is failed: the generated-files store is full",
+      message: "The report failed: the generated-files store is full",
       details: [
         { path: "status", message: "failed" },
         { path: "error", message: "the generated-files store is full" },
