@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CallCenterServices } from "../../../src/callCenter/services.ts";
+import { executionCancel } from "../../../src/control/cancel.ts";
 import { TaskRegistry } from "../../../src/engine/registry.ts";
 import calculateAgentMetrics from "../../../tasks/calculate_agent_metrics.ts";
 import generateDailyReport from "../../../tasks/generate_daily_report.ts";
@@ -286,6 +287,24 @@ describe("GET /api/tasks/reports/download/", () => {
       message: "The report is pending",
       details: [{ path: "status", message: "pending" }],
     });
+    // Cancelled before a worker took it, as an operator would.
+    expect(await executionCancel(db(), { publicId: body.task_id, actor: "test" })).toBe(
+      "cancelled",
+    );
+    const ended = await download(`cache_key=${body.cache_key}`);
+    expect(ended.status).toBe(409);
+    expect(((await ended.json()) as Json).error).toMatchObject({
+      message: "The report's build ended cancelled before it was ready; ask for the report again",
+      details: [
+        { path: "status", message: "pending" },
+        { path: "execution_status", message: "cancelled" },
+      ],
+    });
+    // Asked for again, it gets a new job.
+    const again = await generate({ report_type: "daily", date_str: "2026-01-15" });
+    expect(again.body).toMatchObject({ reused: false, cache_key: body.cache_key });
+    expect(again.body.task_id).not.toBe(body.task_id);
+
     await db()
       .updateTable("reports")
       .set({ status: "failed", error: "the generated-files store is full" })
