@@ -7,6 +7,7 @@ import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import type { Report } from "../../src/database/schema.ts";
 import { reportCacheKey } from "../../src/reports/cacheKey.ts";
 import { yesterdayIn } from "../../src/reports/defaultPeriods.ts";
+import { generateReport } from "../../src/reports/generateReport.ts";
 import type { AgentReportContent, PeriodReportContent } from "../../src/reports/reportContent.ts";
 import { reportFileKeys } from "../../src/reports/reportFiles.ts";
 import { reportGetByCacheKey } from "../../src/reports/reportRows.ts";
@@ -419,5 +420,27 @@ describe("a build that fails", () => {
     );
     expect(result.status).toBe("ready");
     expect((await reportGetByCacheKey(db(), cacheKey))?.error).toBeNull();
+  });
+
+  it("stops a cancelled build before it stores files, and leaves it failed", async () => {
+    const parameters = {
+      report_type: "daily",
+      date_str: "2026-02-01",
+      time_zone: NEW_YORK,
+    } as const;
+    const cancel = new AbortController();
+    cancel.abort(new Error("cancelled by an operator"));
+    await expect(
+      generateReport(
+        { db: db(), reporting: services.reporting },
+        { parameters, executionId: null, signal: cancel.signal },
+      ),
+    ).rejects.toThrow("cancelled by an operator");
+    const cacheKey = reportCacheKey(parameters);
+    expect(await reportGetByCacheKey(db(), cacheKey)).toMatchObject({
+      status: "failed",
+      error: "cancelled by an operator",
+    });
+    expect((await filesUnder(t.filesDir)).filter((file) => file.includes(cacheKey))).toEqual([]);
   });
 });
