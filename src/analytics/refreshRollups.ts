@@ -62,6 +62,8 @@ export async function refreshRollups(
       await sql`select pg_advisory_xact_lock(hashtext(${`switchboard.rollups:${timeZone}:${day}`}))`.execute(
         trx,
       );
+      // A day's calls are sorted and grouped in memory rather than spilled to disk.
+      await sql`set local work_mem = '64MB'`.execute(trx);
       if (options.only !== "agentDays" && hours.from < hours.to) {
         totals.callQueueHours += await refreshCallQueueHours(trx, hours, timeZone, thresholds);
         totals.campaignHours += await refreshCampaignHours(trx, hours, timeZone);

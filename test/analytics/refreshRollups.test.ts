@@ -75,6 +75,16 @@ describe("refreshRollups", () => {
     expect(await rollupRows()).toEqual(before);
   });
 
+  it("lets two refreshes of the same days take turns", async () => {
+    const before = await rollupRows();
+    const both = await Promise.all([
+      refreshRollups(db(), { range: springDay, timeZone }),
+      refreshRollups(db(), { range: springDay, timeZone }),
+    ]);
+    expect(both[0]).toEqual(both[1]);
+    expect(await rollupRows()).toEqual(before);
+  });
+
   it("reads held hours from the rollup: a late call shows once its hour is refreshed", async () => {
     await insertInbound(db(), {
       callQueueId: data.sales,
