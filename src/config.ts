@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
+import { isTimeZone } from "./shared/localDates.ts";
 import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
 
 const integer = (min: number, max: number) =>
@@ -96,14 +97,7 @@ const httpUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ""));
 
-const timeZone = z.string().refine((value) => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}, "expected an IANA time zone such as Europe/Paris");
+const timeZone = z.string().refine(isTimeZone, "expected an IANA time zone such as Europe/Paris");
 
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
@@ -159,6 +153,7 @@ const environmentSchema = z
     AWS_S3_ENDPOINT_URL: optional(httpUrl),
     REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
     REPORTING_DATABASE_URL: optional(postgresUrl),
+    REPORT_FRESH_SECONDS: withDefault(integer(0, 31 * 86_400), "3600"),
     SHORT_ABANDON_SECONDS: withDefault(
       integer(0, 3600),
       String(metricThresholdDefaults.shortAbandonSeconds),
@@ -220,6 +215,8 @@ export interface Config {
     databaseUrl: string | undefined;
     /** Folder of generated reports and exports with the local storage backend. */
     filesDir: string;
+    /** How long a ready report is reused for the same parameters. */
+    reportFreshSeconds: number;
   };
   /**
    * The call center the local Twilio simulator plays into `start` and `demo` when no Twilio
@@ -312,6 +309,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reporting: {
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,
+      reportFreshSeconds: e.REPORT_FRESH_SECONDS,
     },
     simulatedCallCenter: {
       callsPerMinute: e.SIMULATED_INBOUND_CALLS_PER_MINUTE,

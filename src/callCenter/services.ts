@@ -50,6 +50,8 @@ export interface ReportingService {
    */
   files: RecordingStore;
   timeZone: string;
+  /** How long a ready report is reused for the same parameters (REPORT_FRESH_SECONDS). */
+  reportFreshSeconds?: number;
   /** SHORT_ABANDON_SECONDS and SERVICE_LEVEL_SECONDS; unset: `metricThresholdDefaults`. */
   metricThresholds?: MetricThresholds;
   /** SERVICE_LEVEL_TARGET: the fraction of callers to answer within the service level's threshold. */

@@ -95,6 +95,7 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
       db: reportingDb(runtime),
       files,
       timeZone: config.reportTimeZone,
+      reportFreshSeconds: config.reporting.reportFreshSeconds,
       metricThresholds: config.metricThresholds,
       serviceLevelTarget: config.serviceLevelTarget,
     },

@@ -297,6 +297,32 @@ export interface RoutingRecommendationCallQueueTable {
   service_level_recommended: number | null;
 }
 
+export type ReportType = "daily" | "weekly" | "monthly" | "agent";
+export type ReportStatus = "pending" | "running" | "ready" | "failed";
+
+/** A generated report (src/reports): one row per cache key, rebuilt in place on refresh. */
+export interface ReportTable {
+  id: Generated<number>;
+  public_id: Generated<string>;
+  report_type: ReportType;
+  parameters: Json;
+  cache_key: string;
+  status: Generated<ReportStatus>;
+  /** Public id of the execution building it. */
+  execution_id: string | null;
+  content: Json | null;
+  json_key: string | null;
+  csv_key: string | null;
+  html_key: string | null;
+  email_recipients: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  started_at: NullableTimestamp;
+  generated_at: NullableTimestamp;
+  fresh_until: NullableTimestamp;
+  error: string | null;
+}
+
 /** The additive parts of the inbound metrics per call queue × local hour (src/analytics/). */
 export interface CallQueueHourTable {
   time_zone: string;
@@ -373,6 +399,7 @@ export interface Database {
   webhook_logs: WebhookLogTable;
   routing_recommendations: RoutingRecommendationTable;
   routing_recommendation_call_queues: RoutingRecommendationCallQueueTable;
+  reports: ReportTable;
   call_queue_hours: CallQueueHourTable;
   campaign_hours: CampaignHourTable;
   agent_days: AgentDayTable;
@@ -393,3 +420,4 @@ export type Call = Selectable<CallTable>;
 export type Campaign = Selectable<CampaignTable>;
 export type Recording = Selectable<RecordingTable>;
 export type WebhookLog = Selectable<WebhookLogTable>;
+export type Report = Selectable<ReportTable>;
