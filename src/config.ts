@@ -143,6 +143,8 @@ const environmentSchema = z
     REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
     REPORTING_DATABASE_URL: optional(postgresUrl),
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
+    EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
+    EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "5000"),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -188,6 +190,10 @@ export interface Config {
     databaseUrl: string | undefined;
     /** Folder of generated reports and exports with the local storage backend. */
     filesDir: string;
+    /** How long an export's file is kept. */
+    exportRetentionHours: number;
+    /** Calls an export reads per query. */
+    exportChunkRows: number;
   };
   worker: {
     heartbeatIntervalMs: number;
@@ -265,6 +271,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reporting: {
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,
+      exportRetentionHours: e.EXPORT_RETENTION_HOURS,
+      exportChunkRows: e.EXPORT_CHUNK_ROWS,
     },
     worker: {
       heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,

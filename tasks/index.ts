@@ -2,9 +2,11 @@
 import type { AnyTask } from "../src/engine/task.ts";
 import archiveOldRecordings from "./archive_old_recordings.ts";
 import checkFailedWebhooks from "./check_failed_webhooks.ts";
+import cleanupExpiredExports from "./cleanup_expired_exports.ts";
 import cleanupStaleCalls from "./cleanup_stale_calls.ts";
 import debugTask from "./debug_task.ts";
 import endCall from "./end_call.ts";
+import exportCallData from "./export_call_data.ts";
 import getCallStatus from "./get_call_status.ts";
 import processCallRecording from "./process_call_recording.ts";
 import processPendingRecordings from "./process_pending_recordings.ts";
@@ -35,5 +37,7 @@ export const tasks: AnyTask[] = [
   processPendingRecordings,
   transcribePendingRecordings,
   archiveOldRecordings,
+  exportCallData,
+  cleanupExpiredExports,
   debugTask,
 ];

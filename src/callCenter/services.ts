@@ -49,6 +49,10 @@ export interface ReportingService {
    */
   files: RecordingStore;
   timeZone: string;
+  /** An export's file is kept this long after it is written (`EXPORT_RETENTION_HOURS`). */
+  exportRetentionHours: number;
+  /** Calls an export reads per query (`EXPORT_CHUNK_ROWS`). */
+  exportChunkRows: number;
 }
 
 export interface CallCenterServices {

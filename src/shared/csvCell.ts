@@ -1,0 +1,39 @@
+/**
+ * One CSV cell of a file a person may open in a spreadsheet (exports, reports). A text value
+ * that starts with `=`, `+`, `-` or `@` (or a tab or carriage return, which some spreadsheets
+ * skip before reading one of those) would be run as a formula: it is written with a single quote
+ * in front, which spreadsheets show as text and hide (OWASP's CSV injection advice). That
+ * includes E.164 phone numbers (`'+15551234567`), which a spreadsheet would otherwise turn into
+ * a number. Numbers are written as numbers, and null as an empty cell.
+ *
+ * Quoting (RFC 4180) is csv-stringify's; this only decides the text of the cell.
+ *
+ * @example
+ * csvCell("=HYPERLINK(\"http://x\")") // "'=HYPERLINK(\"http://x\")"
+ * csvCell(-3) // "-3"
+ */
+export function csvCell(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value !== "string") return String(value);
+  return startsLikeFormula(value) ? `'${value}` : value;
+}
+
+const EQUALS = 61;
+const PLUS = 43;
+const MINUS = 45;
+const AT = 64;
+const TAB = 9;
+const CARRIAGE_RETURN = 13;
+
+/** Whether a spreadsheet would read `text` as a formula. */
+export function startsLikeFormula(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return (
+    first === EQUALS ||
+    first === PLUS ||
+    first === MINUS ||
+    first === AT ||
+    first === TAB ||
+    first === CARRIAGE_RETURN
+  );
+}
