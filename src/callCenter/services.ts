@@ -5,7 +5,7 @@
  * every job as `ctx.services`.
  */
 import type twilio from "twilio";
-import type { Db } from "../database/pool.ts";
+import type { Db, Pool } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
 
@@ -43,6 +43,8 @@ export interface RecordingsService {
 export interface ReportingService {
   /** Reads of reports and exports: the replica at `REPORTING_DATABASE_URL`, else the main database. */
   db: Db;
+  /** The pool behind `db`, for `COPY … TO STDOUT` (exports). */
+  pool: Pool;
   /**
    * Generated files (reports' renderings, exports), encrypted like recordings in the same
    * backend: keys start with `reports/` or `exports/`.

@@ -1,8 +1,8 @@
 /**
  * One run of `export_call_data`: the calls of the filters, read from the reporting database in
- * keyset-paged chunks (callRows.ts; each chunk its own short query, the next one fetched while
- * the last is written), encoded as CSV or JSON (encodeRows.ts) and streamed into the encrypted
- * generated-files store under `exports/<yyyy>/<mm>/<public id>.<format>`.
+ * keyset-paged chunks written as CSV or JSON by PostgreSQL (callRows.ts; each chunk its own
+ * short queries), streamed into the encrypted generated-files store under
+ * `exports/<yyyy>/<mm>/<public id>.<format>`.
  *
  * Memory stays bounded by a few chunks whatever the export's size: the source is pulled only as
  * fast as the store takes bytes. Progress (rows done of the planner's estimate) goes to the
@@ -12,16 +12,16 @@
  */
 import { Readable } from "node:stream";
 import type { CallCenterTaskContext } from "../callCenter/task.ts";
+import { copyOut } from "../database/copyOut.ts";
 import type { ExportFormat } from "../database/schema.ts";
 import { AbortReason } from "../engine/jobContext.ts";
 import {
-  type CallRow,
   type CallRowKey,
-  callRowKey,
-  callRowsChunk,
+  callRowsChunkEnd,
+  callRowsCsvCopy,
   callRowsEstimate,
+  callRowsJsonChunk,
 } from "./callRows.ts";
-import { rowEncoder } from "./encodeRows.ts";
 import {
   type ExportRequest,
   exportFinish,
@@ -147,8 +147,9 @@ export async function exportCallData(
 }
 
 /**
- * The file's text, chunk by chunk. Each chunk is one query; the next is already running while
- * the current one is encoded and written.
+ * The file's bytes, chunk by chunk: each chunk's end is found by one short query, then the
+ * chunk is written by PostgreSQL (CSV by COPY, JSON as one text). Nothing is read ahead: the
+ * next chunk is asked for only once the store has taken this one.
  */
 async function* encodedChunks(
   ctx: CallCenterTaskContext,
@@ -156,24 +157,27 @@ async function* encodedChunks(
   format: ExportFormat,
   chunkRows: number,
   onRows: (count: number) => Promise<void>,
-): AsyncGenerator<string> {
-  const db = ctx.services.reporting.db;
-  const encoder = rowEncoder(format);
-  const fetch = (after: CallRowKey | null) => callRowsChunk(db, filters, after, chunkRows);
-  yield encoder.head();
-  let next: Promise<CallRow[]> | undefined = fetch(null);
-  let first = true;
-  while (next) {
-    const rows: CallRow[] = await next;
+): AsyncGenerator<Buffer | string> {
+  const { db, pool } = ctx.services.reporting;
+  if (format === "json") yield "[";
+  let after: CallRowKey | null = null;
+  for (let first = true; ; first = false) {
     ctx.signal.throwIfAborted();
-    const last = rows.at(-1);
-    next = last && rows.length === chunkRows ? fetch(callRowKey(last)) : undefined;
-    // A prefetch that fails after the export stopped must not go unhandled.
-    next?.catch(() => {});
-    if (rows.length === 0) break;
-    yield encoder.chunk(rows, first);
-    first = false;
-    await onRows(rows.length);
+    const upTo = await callRowsChunkEnd(db, filters, after, chunkRows);
+    if (format === "csv") {
+      const copy = await copyOut(
+        pool,
+        callRowsCsvCopy(db, filters, { after, upTo, header: first }),
+      );
+      yield* copy;
+      await onRows(copy.rowCount);
+    } else {
+      const chunk = await callRowsJsonChunk(db, filters, { after, upTo });
+      if (chunk.rows > 0) yield `${first ? "\n" : ",\n"}${chunk.text}`;
+      await onRows(chunk.rows);
+    }
+    if (!upTo) break;
+    after = upTo;
   }
-  yield encoder.tail();
+  if (format === "json") yield "\n]\n";
 }

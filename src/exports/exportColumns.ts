@@ -1,6 +1,6 @@
 /**
  * The columns of an export, in file order, and what each holds. The README's table of export
- * columns is this list. Times are UTC, ISO 8601 with microseconds (`2026-11-22T13:45:01.123400Z`);
+ * columns is this list. Times are UTC, ISO 8601 with up to six fraction digits (`2026-11-22T13:45:01.1234Z`);
  * an empty CSV cell (JSON `null`) is a value the call does not have.
  */
 export const exportColumns = [
@@ -43,4 +43,6 @@ export const exportColumns = [
   ["error_message", "Twilio's error message for a failed call"],
 ] as const satisfies readonly (readonly [string, string])[];
 
-export const exportColumnNames = exportColumns.map(([name]) => name);
+export type ExportColumnName = (typeof exportColumns)[number][0];
+
+export const exportColumnNames: ExportColumnName[] = exportColumns.map(([name]) => name);

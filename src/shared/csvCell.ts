@@ -1,3 +1,5 @@
+import { type RawBuilder, sql } from "kysely";
+
 /**
  * One CSV cell of a file a person may open in a spreadsheet (exports, reports). A text value
  * that starts with `=`, `+`, `-` or `@` (or a tab or carriage return, which some spreadsheets
@@ -6,7 +8,8 @@
  * includes E.164 phone numbers (`'+15551234567`), which a spreadsheet would otherwise turn into
  * a number. Numbers are written as numbers, and null as an empty cell.
  *
- * Quoting (RFC 4180) is csv-stringify's; this only decides the text of the cell.
+ * Quoting (RFC 4180) is csv-stringify's, or PostgreSQL's when it writes the CSV itself (`COPY`);
+ * this only decides the text of the cell. `csvCellSql` is the same rule in SQL, for `COPY`.
  *
  * @example
  * csvCell("=HYPERLINK(\"http://x\")") // "'=HYPERLINK(\"http://x\")"
@@ -36,4 +39,11 @@ export function startsLikeFormula(text: string): boolean {
     first === TAB ||
     first === CARRIAGE_RETURN
   );
+}
+
+/** `csvCell`'s rule for a text expression in SQL: the cell's text, quote-prefixed if a formula. */
+export function csvCellSql(value: RawBuilder<unknown>): RawBuilder<string | null> {
+  return sql<
+    string | null
+  >`case when left(${value}::text, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' || ${value}::text else ${value}::text end`;
 }

@@ -78,6 +78,7 @@ export async function startTestServices(
       recordings: { store, retentionDays: 365, deleteFromTwilio: false, enableTranscription: true },
       reporting: {
         db: testDb().db,
+        pool: testDb().pool,
         files,
         timeZone: "UTC",
         exportRetentionHours: 24,
