@@ -105,8 +105,14 @@ async function seedRows() {
     .returning("id")
     .executeTakeFirstOrThrow();
   const stored = await execute("process_call_recording", { recording_id: recording.id });
+  const exported = await call("POST", "/api/tasks/export/", {
+    start_date: "2026-01-01T00:00:00Z",
+    end_date: "2026-01-02T00:00:00Z",
+  });
   await waitForStatus(dead, "dead");
-  await Promise.all([succeeded, stored].map((id) => waitForStatus(id, "succeeded")));
+  await Promise.all(
+    [succeeded, stored, exported.task_id].map((id) => waitForStatus(id, "succeeded")),
+  );
   const placed = await waitForFinalCall(queuedCall.call_id);
   await waitFor(() =>
     db()
@@ -126,6 +132,7 @@ async function seedRows() {
     campaignIds: [campaign.campaign_id as string],
     recordingIds: [recording.id],
     agentIds: [agent.id],
+    exportCacheKeys: [exported.cache_key as string],
     cursors: [executionsCursor as string, auditCursor as string],
   };
 }
@@ -162,6 +169,9 @@ function optionsFor(
   }
   if (operation.path.startsWith("/api/recordings/")) {
     knownValues.id = fc.constantFrom(...seeded.recordingIds, 999_999);
+  }
+  if (operation.path.startsWith("/api/tasks/export/download")) {
+    knownValues.cache_key = fc.constantFrom(...seeded.exportCacheKeys, "f".repeat(64));
   }
   if (operation.path.startsWith("/api/agents/")) {
     knownValues.id = fc.constantFrom(...seeded.agentIds.map(String), "999999");
