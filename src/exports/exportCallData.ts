@@ -103,8 +103,8 @@ export async function exportCallData(
       rowsDone += rows;
       await reportProgress();
     }),
-    // Bytes, not objects: a chunk of text fills the buffer, so the next chunk is read only once
-    // the store has taken this one.
+    // Bytes, not objects: the buffer holds 16 KiB, so COPY's output is pulled only as fast as
+    // the store takes it.
     { objectMode: false },
   );
   const abort = () => source.destroy(ctx.signal.reason as Error);
