@@ -166,6 +166,8 @@ const environmentSchema = z
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
     SIMULATED_INBOUND_CALLS_PER_MINUTE: withDefault(decimal(0, 600), "3"),
     SIMULATED_AGENTS: withDefault(integer(0, 1000), "6"),
+    EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
+    EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "5000"),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -217,6 +219,10 @@ export interface Config {
     filesDir: string;
     /** How long a ready report is reused for the same parameters. */
     reportFreshSeconds: number;
+    /** How long an export's file is kept. */
+    exportRetentionHours: number;
+    /** Calls an export reads per query. */
+    exportChunkRows: number;
   };
   /**
    * The call center the local Twilio simulator plays into `start` and `demo` when no Twilio
@@ -310,6 +316,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,
       reportFreshSeconds: e.REPORT_FRESH_SECONDS,
+      exportRetentionHours: e.EXPORT_RETENTION_HOURS,
+      exportChunkRows: e.EXPORT_CHUNK_ROWS,
     },
     simulatedCallCenter: {
       callsPerMinute: e.SIMULATED_INBOUND_CALLS_PER_MINUTE,

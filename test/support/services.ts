@@ -78,9 +78,12 @@ export async function startTestServices(
       recordings: { store, retentionDays: 365, deleteFromTwilio: false, enableTranscription: true },
       reporting: {
         db: testDb().db,
+        pool: testDb().pool,
         files,
         timeZone: "UTC",
         serviceLevelTarget: 0.8,
+        exportRetentionHours: 24,
+        exportChunkRows: 5_000,
       },
     },
   };
