@@ -4,8 +4,11 @@
  * process (historyRows.ts) and streamed in binary COPY format on two connections at once, one
  * for calls and one for agent state events, so that PostgreSQL only stores them.
  *
- * Each batch of days is one transaction on each connection, committed once both streams are
- * through; call ids are reserved up front so that events can name their call.
+ * The whole history is one transaction on each connection, committed once both are through, so
+ * a failure writes no call; call ids are reserved up front so that events can name their call.
+ * Into tables that hold fewer rows than the history brings, the secondary indexes are dropped
+ * and built again at the end of those transactions (deferredIndexes.ts): other sessions wait
+ * for `calls` and `agent_state_events` until the history is written.
  */
 import { once } from "node:events";
 import type { Writable } from "node:stream";
@@ -14,6 +17,7 @@ import { sql } from "kysely";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { BinaryCopyWriter } from "../../database/binaryCopy.ts";
+import { deferSecondaryIndexes, rebuildIndexes } from "../../database/deferredIndexes.ts";
 import type { Db, Pool } from "../../database/pool.ts";
 import { type HistoryOptions, type HistoryPlan, planHistory } from "./historyPlan.ts";
 import {
@@ -45,6 +49,19 @@ export interface GenerateHistoryDeps {
 const batchCalls = 500_000;
 /** Calls computed between two hand-overs to the COPY streams. */
 const sliceCalls = 4096;
+/** About how many agent state events a call brings (three for each answered inbound call). */
+const eventsPerCall = 2.5;
+
+/**
+ * Every reference these rows make is to an id this run has just read, written or reserved, so
+ * the foreign-key checks are skipped where the role may (superusers); others run them.
+ */
+async function skipForeignKeyChecks(client: pg.ClientBase): Promise<void> {
+  const role = await client.query<{ is_superuser: string }>("show is_superuser");
+  if (role.rows[0]?.is_superuser === "on") {
+    await client.query("set local session_replication_role = replica");
+  }
+}
 
 export async function generateHistory(
   options: HistoryOptions,
@@ -76,29 +93,32 @@ export async function generateHistory(
   const callsClient = await deps.pool.connect();
   const eventsClient = await deps.pool.connect();
   try {
-    // Every reference these rows make is to an id this run has just read, written or reserved,
-    // so the foreign-key checks are skipped where the role may (superusers); others run them.
-    const skipsChecks = await Promise.all(
-      [callsClient, eventsClient].map((client) =>
-        client
-          .query("set session_replication_role = replica")
-          .then(() => true)
-          .catch(() => false),
-      ),
-    );
+    await Promise.all([callsClient.query("begin"), eventsClient.query("begin")]);
+    await Promise.all([skipForeignKeyChecks(callsClient), skipForeignKeyChecks(eventsClient)]);
+    const deferred = await Promise.all([
+      deferSecondaryIndexes(callsClient, "calls", total),
+      deferSecondaryIndexes(eventsClient, "agent_state_events", total * eventsPerCall),
+    ]);
     for (const batch of dayBatches(days)) {
       const done = await copyDays(rows, batch, callsClient, eventsClient);
       written += done.calls;
       events += done.agentStateEvents;
       deps.onProgress?.(written, total, (performance.now() - started) / 1000);
     }
-    if (skipsChecks[0]) await callsClient.query("reset session_replication_role");
-    if (skipsChecks[1]) await eventsClient.query("reset session_replication_role");
+    await Promise.all([
+      rebuildIndexes(callsClient, deferred[0]),
+      rebuildIndexes(eventsClient, deferred[1]),
+    ]);
+    events += await bracketAgentShifts(eventsClient, agentIds, plan, options.timeZone);
+    await callsClient.query("commit");
+    await eventsClient.query("commit");
+  } catch (error) {
+    await Promise.allSettled([callsClient.query("rollback"), eventsClient.query("rollback")]);
+    throw error;
   } finally {
     callsClient.release();
     eventsClient.release();
   }
-  events += await bracketAgentShifts(deps.db, agentIds, plan, options.timeZone);
   if (campaignIds.length > 0) {
     await sql`
       update campaigns set total_calls = counted.calls
@@ -118,17 +138,13 @@ export async function generateHistory(
   };
 }
 
-/**
- * Streams the calls of `days` on one connection and their agents' events on the other, each in
- * a transaction; both commit once both streams are through, so a failure leaves neither.
- */
+/** Streams the calls of `days` on one connection and their agents' events on the other. */
 async function copyDays(
   rows: HistoryRows,
   days: HistoryDay[],
   callsClient: pg.PoolClient,
   eventsClient: pg.PoolClient,
 ) {
-  await Promise.all([callsClient.query("begin"), eventsClient.query("begin")]);
   const callsStream = callsClient.query(
     copyFrom(`copy calls (${generatedCallColumns.join(", ")}) from stdin (format binary)`),
   );
@@ -168,13 +184,10 @@ async function copyDays(
     callsStream.end();
     eventsStream.end();
     await Promise.race([Promise.all([finished(callsStream), finished(eventsStream)]), failure]);
-    await callsClient.query("commit");
-    await eventsClient.query("commit");
     return written;
   } catch (error) {
     callsStream.destroy();
     eventsStream.destroy();
-    await Promise.allSettled([callsClient.query("rollback"), eventsClient.query("rollback")]);
     throw error;
   }
 }
@@ -290,20 +303,20 @@ async function createCampaigns(db: Db, options: HistoryOptions, plan: HistoryPla
 
 /** Each agent logs in before the history's first call and out after its last one. */
 async function bracketAgentShifts(
-  db: Db,
+  client: pg.ClientBase,
   agentIds: number[],
   plan: HistoryPlan,
   timeZone: string,
 ): Promise<number> {
-  const result = await sql`
-    insert into agent_state_events (agent_id, state, started_at)
-    select agent_id, shift.state, shift.started_at
-    from unnest(${agentIds}::bigint[]) agent_id,
-         (values ('available',
-                  (${plan.dates[0]}::date)::timestamp at time zone ${timeZone} - interval '15 minutes'),
-                 ('offline',
-                  (${plan.dates.at(-1)}::date + 1)::timestamp at time zone ${timeZone})
-         ) shift (state, started_at)
-    on conflict (agent_id, started_at) do nothing`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  const result = await client.query(
+    `insert into agent_state_events (agent_id, state, started_at)
+     select agent_id, shift.state, shift.started_at
+     from unnest($1::bigint[]) agent_id,
+          (values ('available', ($2::date)::timestamp at time zone $4 - interval '15 minutes'),
+                  ('offline', ($3::date + 1)::timestamp at time zone $4)
+          ) shift (state, started_at)
+     on conflict (agent_id, started_at) do nothing`,
+    [agentIds, plan.dates[0], plan.dates.at(-1), timeZone],
+  );
+  return result.rowCount ?? 0;
 }

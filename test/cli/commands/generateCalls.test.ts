@@ -84,6 +84,9 @@ describe("switchboard generate-calls", () => {
   });
 
   it("writes the calls asked for, each consistent with its outcome, agents never double-booked", async () => {
+    const indexes = sql<{ n: string }>`select string_agg(indexdef, '; ' order by indexname) as n
+      from pg_indexes where tablename in ('calls', 'agent_state_events')`;
+    const indexesBefore = (await indexes.execute(db())).rows[0]?.n;
     const result = await runCli(smallHistory, env());
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
@@ -94,6 +97,9 @@ describe("switchboard generate-calls", () => {
     });
     expect(result.stderr).toMatch(/wrote 1000 calls .* calls\/s/);
     expect(await count(sql`select count(*) as n from calls`)).toBe(1000);
+    // Set aside during the load into empty tables, the indexes are all back.
+    expect((await indexes.execute(db())).rows[0]?.n).toBe(indexesBefore);
+    expect(indexesBefore).toContain("calls_report_time");
 
     const violations = {
       answeredInbound: sql<{ n: string }>`select count(*) as n from calls
