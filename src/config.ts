@@ -4,7 +4,9 @@
  * `.env.example` documents each variable and its default.
  */
 import { z } from "zod";
+import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
+import { isTimeZone } from "./shared/localDates.ts";
 import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
 
 const integer = (min: number, max: number) =>
@@ -79,14 +81,7 @@ const httpUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ""));
 
-const timeZone = z.string().refine((value) => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}, "expected an IANA time zone such as Europe/Paris");
+const timeZone = z.string().refine(isTimeZone, "expected an IANA time zone such as Europe/Paris");
 
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
@@ -142,6 +137,15 @@ const environmentSchema = z
     AWS_S3_ENDPOINT_URL: optional(httpUrl),
     REPORT_TIMEZONE: withDefault(timeZone, "UTC"),
     REPORTING_DATABASE_URL: optional(postgresUrl),
+    REPORT_FRESH_SECONDS: withDefault(integer(0, 31 * 86_400), "3600"),
+    SHORT_ABANDON_SECONDS: withDefault(
+      integer(0, 3600),
+      String(metricThresholdDefaults.shortAbandonSeconds),
+    ),
+    SERVICE_LEVEL_SECONDS: withDefault(
+      integer(0, 86_400),
+      String(metricThresholdDefaults.serviceLevelSeconds),
+    ),
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
   })
   .superRefine((e, ctx) => {
@@ -183,11 +187,15 @@ export interface Config {
   migrateOnStart: boolean;
   /** The IANA time zone reports' days and hours are in. */
   reportTimeZone: string;
+  /** Short abandons and the default service-level threshold of the call-center metrics. */
+  metricThresholds: MetricThresholds;
   reporting: {
     /** A replica that reports and exports read from; unset: `DATABASE_URL`'s database. */
     databaseUrl: string | undefined;
     /** Folder of generated reports and exports with the local storage backend. */
     filesDir: string;
+    /** How long a ready report is reused for the same parameters. */
+    reportFreshSeconds: number;
   };
   worker: {
     heartbeatIntervalMs: number;
@@ -262,9 +270,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     migrateOnStart: e.MIGRATE_ON_START,
     reportTimeZone: e.REPORT_TIMEZONE,
+    metricThresholds: {
+      shortAbandonSeconds: e.SHORT_ABANDON_SECONDS,
+      serviceLevelSeconds: e.SERVICE_LEVEL_SECONDS,
+    },
     reporting: {
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,
+      reportFreshSeconds: e.REPORT_FRESH_SECONDS,
     },
     worker: {
       heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,

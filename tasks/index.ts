@@ -1,10 +1,14 @@
 /** Every task Switchboard runs; one file per task, named as the seeds name it. */
 import type { AnyTask } from "../src/engine/task.ts";
 import archiveOldRecordings from "./archive_old_recordings.ts";
+import calculateAgentMetrics from "./calculate_agent_metrics.ts";
 import checkFailedWebhooks from "./check_failed_webhooks.ts";
 import cleanupStaleCalls from "./cleanup_stale_calls.ts";
 import debugTask from "./debug_task.ts";
 import endCall from "./end_call.ts";
+import generateDailyReport from "./generate_daily_report.ts";
+import generateMonthlyReport from "./generate_monthly_report.ts";
+import generateWeeklyReport from "./generate_weekly_report.ts";
 import getCallStatus from "./get_call_status.ts";
 import processCallRecording from "./process_call_recording.ts";
 import processPendingRecordings from "./process_pending_recordings.ts";
@@ -35,5 +39,9 @@ export const tasks: AnyTask[] = [
   processPendingRecordings,
   transcribePendingRecordings,
   archiveOldRecordings,
+  generateDailyReport,
+  generateWeeklyReport,
+  generateMonthlyReport,
+  calculateAgentMetrics,
   debugTask,
 ];

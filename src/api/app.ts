@@ -38,6 +38,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { probeRoutes } from "./routes/probes.ts";
 import { purgeRoutes } from "./routes/purge.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
+import { reportRoutes } from "./routes/reports.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { twilioCallQueueRoutes } from "./routes/twilioCallQueues.ts";
 import { twilioWebhookRoutes } from "./routes/twilioWebhooks.ts";
@@ -87,7 +88,7 @@ export interface AppDependencies {
    * `process_webhook_callback` task in `registry`, the webhook routes are not served.
    */
   twilio?: Pick<TwilioService, "authToken" | "publicBaseUrl">;
-  /** Serves recording media when given. */
+  /** Serves recording media and reports when given. */
   services?: CallCenterServices;
 }
 
@@ -160,7 +161,10 @@ export function createApp({
   api.route("/", campaignRoutes({ db, registry }));
   api.route("/", agentRoutes({ db }));
   api.route("/", auditRoutes(db));
-  if (services) api.route("/", recordingRoutes({ db, services }));
+  if (services) {
+    api.route("/", recordingRoutes({ db, services }));
+    api.route("/", reportRoutes({ db, registry, reporting: services.reporting }));
+  }
   app.route("/", api);
   app.route("/", docsRoutes(api, s.docsOpen ? [] : read));
 

@@ -5,6 +5,7 @@
  * every job as `ctx.services`.
  */
 import type twilio from "twilio";
+import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { Db } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
@@ -49,6 +50,10 @@ export interface ReportingService {
    */
   files: RecordingStore;
   timeZone: string;
+  /** How long a ready report is reused for the same parameters (REPORT_FRESH_SECONDS). */
+  reportFreshSeconds?: number;
+  /** SHORT_ABANDON_SECONDS and SERVICE_LEVEL_SECONDS; unset: `metricThresholdDefaults`. */
+  metricThresholds?: MetricThresholds;
 }
 
 export interface CallCenterServices {

@@ -91,7 +91,13 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
       deleteFromTwilio: config.recordings.deleteFromTwilio,
       enableTranscription,
     },
-    reporting: { db: reportingDb(runtime), files, timeZone: config.reportTimeZone },
+    reporting: {
+      db: reportingDb(runtime),
+      files,
+      timeZone: config.reportTimeZone,
+      reportFreshSeconds: config.reporting.reportFreshSeconds,
+      metricThresholds: config.metricThresholds,
+    },
   };
 }
 

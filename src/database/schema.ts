@@ -141,6 +141,8 @@ export interface CallQueueTable {
   name: string;
   description: string | null;
   created_at: Generated<Date>;
+  /** Answered within this many seconds meets the service level; null: SERVICE_LEVEL_SECONDS. */
+  service_level_seconds: number | null;
 }
 
 export interface CampaignTable {
@@ -259,6 +261,81 @@ export interface WebhookLogTable {
   last_error: string | null;
 }
 
+export type ReportType = "daily" | "weekly" | "monthly" | "agent";
+export type ReportStatus = "pending" | "running" | "ready" | "failed";
+
+/** A generated report (src/reports): one row per cache key, rebuilt in place on refresh. */
+export interface ReportTable {
+  id: Generated<number>;
+  public_id: Generated<string>;
+  report_type: ReportType;
+  parameters: Json;
+  cache_key: string;
+  status: Generated<ReportStatus>;
+  /** Public id of the execution building it. */
+  execution_id: string | null;
+  content: Json | null;
+  json_key: string | null;
+  csv_key: string | null;
+  html_key: string | null;
+  email_recipients: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  started_at: NullableTimestamp;
+  generated_at: NullableTimestamp;
+  fresh_until: NullableTimestamp;
+  error: string | null;
+}
+
+/** The additive parts of the inbound metrics per call queue × local hour (src/analytics/). */
+export interface CallQueueHourTable {
+  time_zone: string;
+  /** The UTC instant the local hour starts. */
+  hour_start: Date;
+  call_queue_id: number;
+  /** The local wall-clock start of the hour. */
+  local_hour: ColumnType<Date, Date | string, Date | string>;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  short_abandoned: number;
+  answered_within_threshold: number;
+  answer_wait_seconds: number;
+  longest_wait_seconds: number | null;
+  talk_seconds: number;
+  hold_seconds: number;
+  wrap_up_seconds: number;
+}
+
+/** The additive parts of the agent metrics per agent × local day (src/analytics/). */
+export interface AgentDayTable {
+  time_zone: string;
+  /** The UTC instant the local day starts. */
+  day_start: Date;
+  agent_id: number;
+  local_day: ColumnType<Date, Date | string, Date | string>;
+  handled: number;
+  talk_seconds: number;
+  hold_seconds: number;
+  wrap_up_seconds: number;
+  available_seconds: number;
+  busy_seconds: number;
+  wrap_up_state_seconds: number;
+  handling_seconds: number;
+  logged_in_seconds: number;
+}
+
+/** Which periods a rollup holds, and when and with which thresholds they were computed. */
+export interface RollupPeriodTable {
+  rollup: "call_queue_hour" | "agent_day";
+  time_zone: string;
+  period_start: Date;
+  period_end: Date;
+  short_abandon_seconds: number;
+  service_level_seconds: number;
+  refreshed_at: Date;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -269,6 +346,10 @@ export interface Database {
   recordings: RecordingTable;
   transcripts: TranscriptTable;
   webhook_logs: WebhookLogTable;
+  reports: ReportTable;
+  call_queue_hours: CallQueueHourTable;
+  agent_days: AgentDayTable;
+  rollup_periods: RollupPeriodTable;
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;
@@ -285,3 +366,4 @@ export type Call = Selectable<CallTable>;
 export type Campaign = Selectable<CampaignTable>;
 export type Recording = Selectable<RecordingTable>;
 export type WebhookLog = Selectable<WebhookLogTable>;
+export type Report = Selectable<ReportTable>;

@@ -1,16 +1,11 @@
 /** What `switchboard generate-calls` runs. */
 import { generateHistory } from "../../callCenter/history/generateHistory.ts";
 import { maxCallsPerDay } from "../../callCenter/history/historyPlan.ts";
+import { yesterdayIn } from "../../reports/defaultPeriods.ts";
 import type { GenerateCallsFlags } from "../commands/generateCalls.ts";
 import { withRuntime } from "../runtime.ts";
 
 const oneShot = { migrate: false, exitWhenDone: true };
-
-/** Yesterday in `timeZone`, as YYYY-MM-DD. */
-function yesterdayIn(timeZone: string): string {
-  const today = new Intl.DateTimeFormat("en-CA", { timeZone }).format(new Date());
-  return new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-}
 
 export function generateCalls(flags: GenerateCallsFlags): Promise<void> {
   const most = maxCallsPerDay(flags.agents);

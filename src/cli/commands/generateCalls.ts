@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { type HistoryOptions, historyLimits } from "../../callCenter/history/historyPlan.ts";
+import { isCalendarDate } from "../../shared/localDates.ts";
 
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
@@ -17,11 +18,7 @@ function wholeNumber(min: number, max: number) {
 }
 
 function calendarDate(value: string): string {
-  const valid =
-    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
-    !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
-    new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value;
-  if (!valid) throw new InvalidArgumentError("expected a date YYYY-MM-DD");
+  if (!isCalendarDate(value)) throw new InvalidArgumentError("expected a date YYYY-MM-DD");
   return value;
 }
 

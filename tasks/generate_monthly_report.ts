@@ -1,0 +1,22 @@
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
+import { generateReport } from "../src/reports/generateReport.ts";
+import { monthlyReportParameters, monthlyReportPayload } from "../src/reports/reportParameters.ts";
+
+/**
+ * Seed 000's `generate_monthly_report(year, month)` (the 1st, 04:00 UTC): the report of one
+ * local month; without `year` and `month`, last month.
+ */
+export default defineCallCenterTask({
+  name: "generate_monthly_report",
+  lane: "reports",
+  payload: monthlyReportPayload,
+  run: (payload, ctx) =>
+    generateReport(
+      { db: ctx.db, reporting: ctx.services.reporting },
+      {
+        parameters: monthlyReportParameters(payload, ctx.services.reporting.timeZone),
+        executionId: ctx.executionId,
+        emailRecipients: payload.email_recipients,
+      },
+    ),
+});
