@@ -95,9 +95,7 @@ const GenerateReportBody = z
       z.strictObject({
         report_type: z.literal("agent"),
         agent_id: reportAgentId,
-        date_range: reportDateRange.openapi({
-          example: { start: "2026-03-08T00:00:00Z", end: "2026-03-09T00:00:00Z" },
-        }),
+        date_range: reportDateRange,
         ...requestFields,
       }),
     ],
