@@ -23,19 +23,21 @@ export interface DeferredIndex {
 
 /**
  * Drops the secondary indexes of `table` (not its primary key, nor an index a foreign key
- * depends on) when `incomingRows` is at least the table's estimated size; otherwise drops
- * nothing. Returns what `rebuildIndexes` needs to build them again.
+ * depends on) when `incomingRows` is at least the table's estimated size and the role owns the
+ * table; otherwise drops nothing. Returns what `rebuildIndexes` needs to build them again.
  */
 export async function deferSecondaryIndexes(
   client: pg.ClientBase,
   table: string,
   incomingRows: number,
 ): Promise<DeferredIndex[]> {
-  const size = await client.query<{ rows: number }>(
-    `select greatest(reltuples, 0)::float8 as rows from pg_class where oid = $1::regclass`,
+  const size = await client.query<{ rows: number; owned: boolean }>(
+    `select greatest(reltuples, 0)::float8 as rows, pg_has_role(relowner, 'USAGE') as owned
+     from pg_class where oid = $1::regclass`,
     [table],
   );
-  if (incomingRows < (size.rows[0]?.rows ?? 0)) return [];
+  const held = size.rows[0];
+  if (!held?.owned || incomingRows < held.rows) return [];
   const found = await client.query<DeferredIndex & { constraint_name: string | null }>(
     `select i.indexrelid::regclass::text as name, c.conname as constraint_name,
             case when c.oid is null then pg_get_indexdef(i.indexrelid)

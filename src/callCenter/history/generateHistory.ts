@@ -54,13 +54,13 @@ const eventsPerCall = 2.5;
 
 /**
  * Every reference these rows make is to an id this run has just read, written or reserved, so
- * the foreign-key checks are skipped where the role may (superusers); others run them.
+ * the foreign-key checks are skipped where the role may (superusers). Returns whether they are.
  */
-async function skipForeignKeyChecks(client: pg.ClientBase): Promise<void> {
+async function skipForeignKeyChecks(client: pg.ClientBase): Promise<boolean> {
   const role = await client.query<{ is_superuser: string }>("show is_superuser");
-  if (role.rows[0]?.is_superuser === "on") {
-    await client.query("set local session_replication_role = replica");
-  }
+  if (role.rows[0]?.is_superuser !== "on") return false;
+  await client.query("set local session_replication_role = replica");
+  return true;
 }
 
 export async function generateHistory(
@@ -91,10 +91,16 @@ export async function generateHistory(
   let written = 0;
   let events = 0;
   const callsClient = await deps.pool.connect();
-  const eventsClient = await deps.pool.connect();
+  let eventsClient = callsClient;
   try {
-    await Promise.all([callsClient.query("begin"), eventsClient.query("begin")]);
-    await Promise.all([skipForeignKeyChecks(callsClient), skipForeignKeyChecks(eventsClient)]);
+    await callsClient.query("begin");
+    // Events name calls the other connection has not committed: checked, they would fail, so
+    // without the right to skip the checks both tables are written on one connection.
+    if (await skipForeignKeyChecks(callsClient)) {
+      eventsClient = await deps.pool.connect();
+      await eventsClient.query("begin");
+      await skipForeignKeyChecks(eventsClient);
+    }
     const deferred = await Promise.all([
       deferSecondaryIndexes(callsClient, "calls", total),
       deferSecondaryIndexes(eventsClient, "agent_state_events", total * eventsPerCall),
@@ -113,11 +119,12 @@ export async function generateHistory(
     await callsClient.query("commit");
     await eventsClient.query("commit");
   } catch (error) {
-    await Promise.allSettled([callsClient.query("rollback"), eventsClient.query("rollback")]);
+    await Promise.allSettled(
+      [...new Set([callsClient, eventsClient])].map((client) => client.query("rollback")),
+    );
     throw error;
   } finally {
-    callsClient.release();
-    eventsClient.release();
+    for (const client of new Set([callsClient, eventsClient])) client.release();
   }
   if (campaignIds.length > 0) {
     await sql`
@@ -138,25 +145,27 @@ export async function generateHistory(
   };
 }
 
-/** Streams the calls of `days` on one connection and their agents' events on the other. */
+const copyCalls = `copy calls (${generatedCallColumns.join(", ")}) from stdin (format binary)`;
+const copyEvents = `copy agent_state_events (${generatedEventColumns.join(", ")}) from stdin (format binary)`;
+
+/**
+ * Streams the calls of `days` on one connection and their agents' events on the other at the
+ * same time; on a single connection, the events follow the calls (held in memory meanwhile).
+ */
 async function copyDays(
   rows: HistoryRows,
   days: HistoryDay[],
   callsClient: pg.PoolClient,
   eventsClient: pg.PoolClient,
 ) {
-  const callsStream = callsClient.query(
-    copyFrom(`copy calls (${generatedCallColumns.join(", ")}) from stdin (format binary)`),
-  );
-  const eventsStream = eventsClient.query(
-    copyFrom(
-      `copy agent_state_events (${generatedEventColumns.join(", ")}) from stdin (format binary)`,
-    ),
-  );
+  const callsStream = callsClient.query(copyFrom(copyCalls));
+  const eventsStream =
+    eventsClient === callsClient ? undefined : eventsClient.query(copyFrom(copyEvents));
+  const heldEvents: Buffer[] = [];
   // Either stream failing stops both: a write waiting on the other must not wait forever.
   const failure = new Promise<never>((_, reject) => {
     callsStream.once("error", reject);
-    eventsStream.once("error", reject);
+    eventsStream?.once("error", reject);
   });
   failure.catch(() => {});
   const send = async (stream: Writable, chunks: Buffer[]) => {
@@ -164,6 +173,8 @@ async function copyDays(
       if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), failure]);
     }
   };
+  const sendEvents = (chunks: Buffer[]) =>
+    eventsStream ? send(eventsStream, chunks) : heldEvents.push(...chunks);
   const calls = new BinaryCopyWriter();
   const events = new BinaryCopyWriter();
   const written = { calls: 0, agentStateEvents: 0 };
@@ -174,22 +185,33 @@ async function copyDays(
         written.calls += slice.calls;
         written.agentStateEvents += slice.agentStateEvents;
         await send(callsStream, calls.take());
-        await send(eventsStream, events.take());
+        await sendEvents(events.take());
       }
     }
     calls.end();
     events.end();
     await send(callsStream, calls.take());
-    await send(eventsStream, events.take());
+    await sendEvents(events.take());
     callsStream.end();
-    eventsStream.end();
-    await Promise.race([Promise.all([finished(callsStream), finished(eventsStream)]), failure]);
-    return written;
+    eventsStream?.end();
+    await Promise.race([
+      Promise.all([finished(callsStream), eventsStream && finished(eventsStream)]),
+      failure,
+    ]);
   } catch (error) {
     callsStream.destroy();
-    eventsStream.destroy();
+    eventsStream?.destroy();
     throw error;
   }
+  if (!eventsStream) {
+    const later = eventsClient.query(copyFrom(copyEvents));
+    for (const chunk of heldEvents) {
+      if (!later.write(chunk)) await once(later, "drain");
+    }
+    later.end();
+    await finished(later);
+  }
+  return written;
 }
 
 /** The local days of the plan with their start and length, as PostgreSQL's time zones say. */
