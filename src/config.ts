@@ -147,6 +147,8 @@ const environmentSchema = z
       String(metricThresholdDefaults.serviceLevelSeconds),
     ),
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
+    EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
+    EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "5000"),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -196,6 +198,10 @@ export interface Config {
     filesDir: string;
     /** How long a ready report is reused for the same parameters. */
     reportFreshSeconds: number;
+    /** How long an export's file is kept. */
+    exportRetentionHours: number;
+    /** Calls an export reads per query. */
+    exportChunkRows: number;
   };
   worker: {
     heartbeatIntervalMs: number;
@@ -278,6 +284,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       databaseUrl: e.REPORTING_DATABASE_URL,
       filesDir: e.GENERATED_FILES_DIR,
       reportFreshSeconds: e.REPORT_FRESH_SECONDS,
+      exportRetentionHours: e.EXPORT_RETENTION_HOURS,
+      exportChunkRows: e.EXPORT_CHUNK_ROWS,
     },
     worker: {
       heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,

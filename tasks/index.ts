@@ -3,9 +3,11 @@ import type { AnyTask } from "../src/engine/task.ts";
 import archiveOldRecordings from "./archive_old_recordings.ts";
 import calculateAgentMetrics from "./calculate_agent_metrics.ts";
 import checkFailedWebhooks from "./check_failed_webhooks.ts";
+import cleanupExpiredExports from "./cleanup_expired_exports.ts";
 import cleanupStaleCalls from "./cleanup_stale_calls.ts";
 import debugTask from "./debug_task.ts";
 import endCall from "./end_call.ts";
+import exportCallData from "./export_call_data.ts";
 import generateDailyReport from "./generate_daily_report.ts";
 import generateMonthlyReport from "./generate_monthly_report.ts";
 import generateWeeklyReport from "./generate_weekly_report.ts";
@@ -43,5 +45,7 @@ export const tasks: AnyTask[] = [
   generateWeeklyReport,
   generateMonthlyReport,
   calculateAgentMetrics,
+  exportCallData,
+  cleanupExpiredExports,
   debugTask,
 ];

@@ -32,6 +32,7 @@ import { campaignRoutes } from "./routes/campaigns.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { executionRoutes, taskStatusRoutes } from "./routes/executions.ts";
+import { exportRoutes } from "./routes/exports.ts";
 import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -88,7 +89,7 @@ export interface AppDependencies {
    * `process_webhook_callback` task in `registry`, the webhook routes are not served.
    */
   twilio?: Pick<TwilioService, "authToken" | "publicBaseUrl">;
-  /** Serves recording media and reports when given. */
+  /** Serves recording media, reports and exports when given. */
   services?: CallCenterServices;
 }
 
@@ -164,6 +165,7 @@ export function createApp({
   if (services) {
     api.route("/", recordingRoutes({ db, services }));
     api.route("/", reportRoutes({ db, registry, reporting: services.reporting }));
+    api.route("/", exportRoutes({ db, registry, services }));
   }
   app.route("/", api);
   app.route("/", docsRoutes(api, s.docsOpen ? [] : read));

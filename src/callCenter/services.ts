@@ -6,7 +6,7 @@
  */
 import type twilio from "twilio";
 import type { MetricThresholds } from "../analytics/thresholds.ts";
-import type { Db } from "../database/pool.ts";
+import type { Db, Pool } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
 
@@ -44,6 +44,8 @@ export interface RecordingsService {
 export interface ReportingService {
   /** Reads of reports and exports: the replica at `REPORTING_DATABASE_URL`, else the main database. */
   db: Db;
+  /** The pool behind `db`, for `COPY … TO STDOUT` (exports). */
+  pool: Pool;
   /**
    * Generated files (reports' renderings, exports), encrypted like recordings in the same
    * backend: keys start with `reports/` or `exports/`.
@@ -54,6 +56,10 @@ export interface ReportingService {
   reportFreshSeconds?: number;
   /** SHORT_ABANDON_SECONDS and SERVICE_LEVEL_SECONDS; unset: `metricThresholdDefaults`. */
   metricThresholds?: MetricThresholds;
+  /** An export's file is kept this long after it is written (`EXPORT_RETENTION_HOURS`). */
+  exportRetentionHours: number;
+  /** Calls an export reads per query (`EXPORT_CHUNK_ROWS`). */
+  exportChunkRows: number;
 }
 
 export interface CallCenterServices {

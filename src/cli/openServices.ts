@@ -92,22 +92,24 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
       enableTranscription,
     },
     reporting: {
-      db: reportingDb(runtime),
+      ...reportingDatabase(runtime),
       files,
       timeZone: config.reportTimeZone,
       reportFreshSeconds: config.reporting.reportFreshSeconds,
       metricThresholds: config.metricThresholds,
+      exportRetentionHours: config.reporting.exportRetentionHours,
+      exportChunkRows: config.reporting.exportChunkRows,
     },
   };
 }
 
 /** The replica at `REPORTING_DATABASE_URL` when set, else the main database. */
-function reportingDb(runtime: Runtime) {
+function reportingDatabase(runtime: Runtime) {
   const url = runtime.config.reporting.databaseUrl;
-  if (!url) return runtime.database.db;
+  if (!url) return { db: runtime.database.db, pool: runtime.database.pool };
   const pool = createPool(url, runtime.config.databasePoolSize);
   runtime.lifecycle.onStop(() => pool.end());
-  return createDb(pool);
+  return { db: createDb(pool), pool };
 }
 
 /** Recordings and generated files share the backend and the key; locally, each has its folder. */

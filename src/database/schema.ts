@@ -336,6 +336,30 @@ export interface RollupPeriodTable {
   refreshed_at: Date;
 }
 
+export type ExportFormat = "csv" | "json";
+export type ExportStatus = "pending" | "running" | "ready" | "failed" | "cancelled";
+
+/** An export of call data (src/exports/): its request, its file and how far it got. */
+export interface ExportTable {
+  id: Generated<number>;
+  public_id: Generated<string>;
+  cache_key: string;
+  filters: Json;
+  format: ExportFormat;
+  requested_by: string;
+  status: Generated<ExportStatus>;
+  execution_id: string | null;
+  rows_done: Generated<number>;
+  rows_estimated: number | null;
+  storage_key: string | null;
+  bytes: number | null;
+  created_at: Generated<Date>;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+  error: string | null;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -350,6 +374,7 @@ export interface Database {
   call_queue_hours: CallQueueHourTable;
   agent_days: AgentDayTable;
   rollup_periods: RollupPeriodTable;
+  exports: ExportTable;
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;
@@ -367,3 +392,4 @@ export type Campaign = Selectable<CampaignTable>;
 export type Recording = Selectable<RecordingTable>;
 export type WebhookLog = Selectable<WebhookLogTable>;
 export type Report = Selectable<ReportTable>;
+export type Export = Selectable<ExportTable>;

@@ -8,11 +8,12 @@
  * verified); on failure the stream errors instead, short of Content-Length, and the HTTP server
  * aborts the response.
  */
-import { type Readable, Transform, type TransformCallback } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Db } from "../database/pool.ts";
 import type { Recording } from "../database/schema.ts";
 import { RecordingDecryptionError, RecordingNotFoundError } from "../storage/errors.ts";
+import { holdBackLastChunk } from "../storage/holdBackLastChunk.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
 
 export type OpenedRecordingMedia =
@@ -71,19 +72,4 @@ export async function openRecordingMedia(
     },
     body,
   };
-}
-
-/** Passes chunks on one behind, releasing the last only when its source ended cleanly. */
-function holdBackLastChunk(): Transform {
-  let held: Buffer | undefined;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      const previous = held;
-      held = chunk;
-      callback(null, previous);
-    },
-    flush(callback: TransformCallback) {
-      callback(null, held);
-    },
-  });
 }

@@ -76,7 +76,14 @@ export async function startTestServices(
         simulated: true,
       },
       recordings: { store, retentionDays: 365, deleteFromTwilio: false, enableTranscription: true },
-      reporting: { db: testDb().db, files, timeZone: "UTC" },
+      reporting: {
+        db: testDb().db,
+        pool: testDb().pool,
+        files,
+        timeZone: "UTC",
+        exportRetentionHours: 24,
+        exportChunkRows: 5_000,
+      },
     },
   };
 }

@@ -1,0 +1,183 @@
+/**
+ * One run of `export_call_data`: the calls of the filters, read from the reporting database in
+ * keyset-paged chunks written as CSV or JSON by PostgreSQL (callRows.ts; each chunk its own
+ * short queries), streamed into the encrypted generated-files store under
+ * `exports/<yyyy>/<mm>/<public id>.<format>`.
+ *
+ * Memory stays bounded by a few chunks whatever the export's size: the source is pulled only as
+ * fast as the store takes bytes. Progress (rows done of the planner's estimate) goes to the
+ * execution (`ctx.progress`) and to the export's row. A cancelled run (its execution cancelled
+ * by an operator) stops at the next chunk, leaves no file behind, and marks the row `cancelled`;
+ * a failed one marks it `failed` on its last attempt, else `pending` for the retry.
+ */
+import { Readable } from "node:stream";
+import type { CallCenterTaskContext } from "../callCenter/task.ts";
+import { copyOut } from "../database/copyOut.ts";
+import type { ExportFormat } from "../database/schema.ts";
+import { AbortReason } from "../engine/jobContext.ts";
+import {
+  type CallRowKey,
+  callRowsChunkEnd,
+  callRowsCsvCopy,
+  callRowsEstimate,
+  callRowsJsonChunk,
+} from "./callRows.ts";
+import {
+  type ExportRequest,
+  exportFinish,
+  exportGetByCacheKey,
+  exportSetProgress,
+  exportStart,
+  exportStorageKey,
+} from "./exportRecords.ts";
+import {
+  type ExportFilters,
+  exportCacheKey,
+  type NormalisedExportFilters,
+  normaliseExportFilters,
+} from "./filters.ts";
+
+/** How often a running export writes its progress to its row. */
+const PROGRESS_EVERY_MS = 1_000;
+
+export interface ExportCallDataInput {
+  filters: ExportFilters;
+  format: ExportFormat;
+  /** Who asked (seed 000's `user_id`, or the API token's name). */
+  requestedBy: string;
+}
+
+export interface ExportCallDataResult {
+  export_id: string;
+  cache_key: string;
+  status: string;
+  rows: number;
+  bytes: number | null;
+  /** False when another execution owns this export (it is running, or fresh and ready). */
+  ran: boolean;
+}
+
+export async function exportCallData(
+  ctx: CallCenterTaskContext,
+  input: ExportCallDataInput,
+): Promise<ExportCallDataResult> {
+  const filters = normaliseExportFilters(input.filters);
+  const request: ExportRequest = {
+    cacheKey: exportCacheKey(filters, input.format),
+    filters,
+    format: input.format,
+    requestedBy: input.requestedBy,
+  };
+  const row = await exportStart(ctx.db, request, ctx.executionId);
+  if (!row) {
+    const other = await exportGetByCacheKey(ctx.db, request.cacheKey);
+    return {
+      export_id: other?.public_id ?? "",
+      cache_key: request.cacheKey,
+      status: other?.status ?? "unknown",
+      rows: other?.rows_done ?? 0,
+      bytes: other?.bytes ?? null,
+      ran: false,
+    };
+  }
+  const { reporting } = ctx.services;
+  const storageKey = exportStorageKey(row);
+  const estimate = await callRowsEstimate(reporting.db, filters);
+  await exportSetProgress(ctx.db, row.id, ctx.executionId, {
+    rowsDone: 0,
+    rowsEstimated: estimate,
+  });
+
+  let rowsDone = 0;
+  let reportedAt = Date.now();
+  const reportProgress = async () => {
+    const percent = estimate > 0 ? Math.min(99, Math.floor((rowsDone * 100) / estimate)) : 0;
+    ctx.progress(percent, `${rowsDone} of about ${estimate} rows`);
+    if (Date.now() - reportedAt >= PROGRESS_EVERY_MS) {
+      reportedAt = Date.now();
+      await exportSetProgress(ctx.db, row.id, ctx.executionId, { rowsDone });
+    }
+  };
+  const source = Readable.from(
+    encodedChunks(ctx, filters, input.format, reporting.exportChunkRows, async (rows) => {
+      rowsDone += rows;
+      await reportProgress();
+    }),
+    // Bytes, not objects: a chunk of text fills the buffer, so the next chunk is read only once
+    // the store has taken this one.
+    { objectMode: false },
+  );
+  const abort = () => source.destroy(ctx.signal.reason as Error);
+  ctx.signal.addEventListener("abort", abort, { once: true });
+  try {
+    const stored = await reporting.files.put(storageKey, source);
+    await exportFinish(ctx.db, row.id, ctx.executionId, {
+      status: "ready",
+      rowsDone,
+      storageKey,
+      bytes: stored.bytes,
+      retentionHours: reporting.exportRetentionHours,
+    });
+    ctx.progress(100, `${rowsDone} rows`);
+    return {
+      export_id: row.public_id,
+      cache_key: request.cacheKey,
+      status: "ready",
+      rows: rowsDone,
+      bytes: stored.bytes,
+      ran: true,
+    };
+  } catch (error) {
+    await reporting.files.delete(storageKey).catch((deleteError: unknown) => {
+      ctx.logger.error({ err: deleteError, storageKey }, "could not delete an unfinished export");
+    });
+    const reason = ctx.signal.aborted ? ctx.signal.reason : undefined;
+    const cancelled = reason instanceof AbortReason && reason.kind === "cancelled";
+    const final = cancelled || ctx.attempt >= ctx.maxAttempts;
+    await exportFinish(ctx.db, row.id, ctx.executionId, {
+      status: cancelled ? "cancelled" : final ? "failed" : "pending",
+      rowsDone: cancelled ? rowsDone : 0,
+      error: cancelled ? "cancelled" : (error as Error).message,
+      retentionHours: reporting.exportRetentionHours,
+    });
+    throw error;
+  } finally {
+    ctx.signal.removeEventListener("abort", abort);
+  }
+}
+
+/**
+ * The file's bytes, chunk by chunk: each chunk's end is found by one short query, then the
+ * chunk is written by PostgreSQL (CSV by COPY, JSON as one text). Nothing is read ahead: the
+ * next chunk is asked for only once the store has taken this one.
+ */
+async function* encodedChunks(
+  ctx: CallCenterTaskContext,
+  filters: NormalisedExportFilters,
+  format: ExportFormat,
+  chunkRows: number,
+  onRows: (count: number) => Promise<void>,
+): AsyncGenerator<Buffer | string> {
+  const { db, pool } = ctx.services.reporting;
+  if (format === "json") yield "[";
+  let after: CallRowKey | null = null;
+  for (let first = true; ; first = false) {
+    ctx.signal.throwIfAborted();
+    const upTo = await callRowsChunkEnd(db, filters, after, chunkRows);
+    if (format === "csv") {
+      const copy = await copyOut(
+        pool,
+        callRowsCsvCopy(db, filters, { after, upTo, header: first }),
+      );
+      yield* copy;
+      await onRows(copy.rowCount);
+    } else {
+      const chunk = await callRowsJsonChunk(db, filters, { after, upTo });
+      if (chunk.rows > 0) yield `${first ? "\n" : ",\n"}${chunk.text}`;
+      await onRows(chunk.rows);
+    }
+    if (!upTo) break;
+    after = upTo;
+  }
+  if (format === "json") yield "\n]\n";
+}
