@@ -66,6 +66,6 @@ export async function rebuildIndexes(
   deferred: DeferredIndex[],
 ): Promise<void> {
   if (deferred.length === 0) return;
-  await client.query("set local maintenance_work_mem = '256MB'");
+  await client.query("set local maintenance_work_mem = '512MB'");
   for (const index of deferred) await client.query(index.definition);
 }

@@ -5,7 +5,8 @@
  * for calls and one for agent state events, so that PostgreSQL only stores them.
  *
  * The whole history is one transaction on each connection, committed once both are through, so
- * a failure writes no call; call ids are reserved up front so that events can name their call.
+ * a failure writes no call. Call and event ids are reserved up front, so that events can name
+ * their call and no row takes its id from the sequence.
  * Into tables that hold fewer rows than the history brings, the secondary indexes are dropped
  * and built again at the end of those transactions (deferredIndexes.ts): other sessions wait
  * for `calls` and `agent_state_events` until the history is written.
@@ -25,6 +26,7 @@ import {
   generatedEventColumns,
   type HistoryDay,
   HistoryRows,
+  maxEventsPerCall,
 } from "./historyRows.ts";
 
 export interface HistoryResult {
@@ -85,7 +87,9 @@ export async function generateHistory(
     callQueueIds,
     campaignIds,
     runTag,
-    firstCallId: await reserveCallIds(deps.db, total),
+    firstCallId: await reserveIds(deps.db, "calls", total),
+    // Ids for every event the calls could bring; those of unanswered calls are left unused.
+    firstEventId: await reserveIds(deps.db, "agent_state_events", total * maxEventsPerCall),
   });
 
   let written = 0;
@@ -231,15 +235,20 @@ async function historyDays(db: Db, plan: HistoryPlan, timeZone: string): Promise
 }
 
 /**
- * Takes `count` consecutive ids from the calls' identity sequence. The table lock holds off
+ * Takes `count` consecutive ids from the identity sequence of `table`, so that rows written
+ * with COPY can name each other and skip the sequence row by row. The table lock holds off
  * inserts (which take their ids from the same sequence) for the moment of the reservation.
  */
-async function reserveCallIds(db: Db, count: number): Promise<number> {
+async function reserveIds(
+  db: Db,
+  table: "calls" | "agent_state_events",
+  count: number,
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    await sql`lock table calls in share row exclusive mode`.execute(trx);
+    await sql`lock table ${sql.table(table)} in share row exclusive mode`.execute(trx);
     const result = await sql<{ first: string }>`
-      select setval(pg_get_serial_sequence('calls', 'id'),
-                    nextval(pg_get_serial_sequence('calls', 'id')) + ${count}::bigint - 1)
+      select setval(pg_get_serial_sequence(${table}, 'id'),
+                    nextval(pg_get_serial_sequence(${table}, 'id')) + ${count}::bigint - 1)
              - ${count}::bigint + 1 as first`.execute(trx);
     return Number(result.rows[0]?.first);
   });

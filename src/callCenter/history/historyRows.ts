@@ -42,8 +42,11 @@ export const generatedCallColumns = [
   "outcome",
 ] as const;
 
-/** The columns of `agent_state_events` written; ids come from the table's identity. */
-export const generatedEventColumns = ["agent_id", "state", "started_at", "call_id"] as const;
+/** The columns of `agent_state_events` written, in order. */
+export const generatedEventColumns = ["id", "agent_id", "state", "started_at", "call_id"] as const;
+
+/** The most agent state events a call brings: busy, wrap-up and available again. */
+export const maxEventsPerCall = 3;
 
 /** One local day of the history. */
 export interface HistoryDay {
@@ -66,6 +69,8 @@ export interface HistoryRowsOptions {
   runTag: string;
   /** The id of call number 0; call number k gets id `firstCallId + k`. */
   firstCallId: number;
+  /** Events take consecutive ids from here, in the order they are written. */
+  firstEventId: number;
 }
 
 /** What a run of `HistoryRows.write` produced. */
@@ -119,9 +124,11 @@ export class HistoryRows {
   /** Calls written per campaign, by the campaign's index in `campaignIds`. */
   readonly campaignCalls: number[];
   private readonly options: HistoryRowsOptions;
+  private nextEventId: number;
 
   constructor(options: HistoryRowsOptions) {
     this.options = options;
+    this.nextEventId = options.firstEventId;
     this.seedKey = mix32(options.seed ^ 0x5bd1e995);
     this.quantiles = Float64Array.from(options.plan.arrivalQuantiles);
     this.steps = this.quantiles.length - 1;
@@ -281,6 +288,7 @@ export class HistoryRows {
     callId: number | null,
   ): void {
     events.row(generatedEventColumns.length);
+    events.int8(this.nextEventId++);
     events.int8(agentId);
     events.text(state);
     events.timestamptz(at);
