@@ -99,6 +99,7 @@ async function prepareHistory(pool: Pool): Promise<{ calls: number; callsPerSeco
       pool,
       onProgress: (written, total, seconds) =>
         progress(`${written} of ${total} calls (${Math.round(written / seconds)} calls/s)`),
+      onStep: progress,
     },
   );
   progress(`generated ${result.calls} calls in ${result.seconds} s: ${result.callsPerSecond}/s`);

@@ -45,6 +45,8 @@ export interface GenerateHistoryDeps {
   pool: Pool;
   /** Called after each batch of days with the calls written so far. */
   onProgress?: (written: number, total: number, elapsedSeconds: number) => void;
+  /** Told about the steps around the rows: indexes set aside and built again. */
+  onStep?: (message: string) => void;
 }
 
 /** Calls written per transaction (whole days are kept together). */
@@ -109,16 +111,26 @@ export async function generateHistory(
       deferSecondaryIndexes(callsClient, "calls", total),
       deferSecondaryIndexes(eventsClient, "agent_state_events", total * eventsPerCall),
     ]);
+    const setAside = deferred.flat().map((index) => index.name);
+    if (setAside.length > 0) {
+      deps.onStep?.(`indexes set aside until the rows are written: ${setAside.join(", ")}`);
+    }
     for (const batch of dayBatches(days)) {
       const done = await copyDays(rows, batch, callsClient, eventsClient);
       written += done.calls;
       events += done.agentStateEvents;
       deps.onProgress?.(written, total, (performance.now() - started) / 1000);
     }
+    const rebuilding = performance.now();
     await Promise.all([
       rebuildIndexes(callsClient, deferred[0]),
       rebuildIndexes(eventsClient, deferred[1]),
     ]);
+    if (setAside.length > 0) {
+      deps.onStep?.(
+        `${setAside.length} indexes built again in ${((performance.now() - rebuilding) / 1000).toFixed(1)} s`,
+      );
+    }
     events += await bracketAgentShifts(eventsClient, agentIds, plan, options.timeZone);
     await callsClient.query("commit");
     await eventsClient.query("commit");
