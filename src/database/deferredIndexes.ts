@@ -60,12 +60,21 @@ export async function deferSecondaryIndexes(
   return found.rows.map(({ name, definition }) => ({ name, definition }));
 }
 
-/** Builds the deferred indexes again, with room to sort in memory. */
+/**
+ * Builds the deferred indexes again, with room to sort in memory; returns the seconds each took,
+ * by name.
+ */
 export async function rebuildIndexes(
   client: pg.ClientBase,
   deferred: DeferredIndex[],
-): Promise<void> {
-  if (deferred.length === 0) return;
+): Promise<Record<string, number>> {
+  const seconds: Record<string, number> = {};
+  if (deferred.length === 0) return seconds;
   await client.query("set local maintenance_work_mem = '512MB'");
-  for (const index of deferred) await client.query(index.definition);
+  for (const index of deferred) {
+    const started = performance.now();
+    await client.query(index.definition);
+    seconds[index.name] = (performance.now() - started) / 1000;
+  }
+  return seconds;
 }

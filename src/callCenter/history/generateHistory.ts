@@ -122,13 +122,16 @@ export async function generateHistory(
       deps.onProgress?.(written, total, (performance.now() - started) / 1000);
     }
     const rebuilding = performance.now();
-    await Promise.all([
+    const built = await Promise.all([
       rebuildIndexes(callsClient, deferred[0]),
       rebuildIndexes(eventsClient, deferred[1]),
     ]);
     if (setAside.length > 0) {
+      const each = Object.entries({ ...built[0], ...built[1] })
+        .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
+        .join(", ");
       deps.onStep?.(
-        `${setAside.length} indexes built again in ${((performance.now() - rebuilding) / 1000).toFixed(1)} s`,
+        `${setAside.length} indexes built again in ${((performance.now() - rebuilding) / 1000).toFixed(1)} s (${each})`,
       );
     }
     events += await bracketAgentShifts(eventsClient, agentIds, plan, options.timeZone);
