@@ -31,6 +31,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { refreshRollups } from "../src/analytics/refreshRollups.ts";
 import { createApiToken } from "../src/api/auth/tokens.ts";
 import { generateHistory } from "../src/callCenter/history/generateHistory.ts";
 import { createDb, createPool, type Pool } from "../src/database/pool.ts";
@@ -107,6 +108,33 @@ async function prepareHistory(pool: Pool): Promise<{ calls: number; callsPerSeco
   await pool.query("vacuum analyze calls, agent_state_events");
   progress(`vacuum analyze: ${((performance.now() - vacuumStart) / 1000).toFixed(1)} s`);
   return { calls: result.calls, callsPerSecond: result.callsPerSecond };
+}
+
+/**
+ * Computes the rollups over the whole history unless the kept database holds them already;
+ * returns the seconds it took, or null when they were there.
+ */
+async function prepareRollups(pool: Pool): Promise<number | null> {
+  const { rows } = await pool.query<{ n: number }>(
+    "select count(*)::int as n from rollup_periods where time_zone = $1",
+    [TIME_ZONE],
+  );
+  if (REUSE && (rows[0]?.n ?? 0) > 0) {
+    progress("reusing the rollups computed before");
+    return null;
+  }
+  const { rows: span } = await pool.query<{ from: Date; to: Date }>(
+    `select min(coalesce(enqueued_at, created_at)) as from,
+            max(coalesce(enqueued_at, created_at)) + interval '1 day' as to from calls`,
+  );
+  const range = span[0];
+  if (!range?.from) return 0;
+  progress(`computing the rollups from ${range.from.toISOString()} to ${range.to.toISOString()}`);
+  const started = performance.now();
+  await refreshRollups(createDb(pool), { range, timeZone: TIME_ZONE });
+  const seconds = (performance.now() - started) / 1000;
+  progress(`rollups: ${seconds.toFixed(1)} s`);
+  return seconds;
 }
 
 /** The API's answer to a request for a report or an export. */
@@ -300,8 +328,10 @@ async function main() {
   const exports: { large: ExportResult[]; small: ExportResult[] } = { large: [], small: [] };
   const pairs: EnginePair[] = [];
   let history: Awaited<ReturnType<typeof prepareHistory>>;
+  let rollupSeconds: number | null;
   try {
     history = await prepareHistory(control);
+    rollupSeconds = await prepareRollups(control);
     await resetJobs(control);
     const { token } = await createApiToken(createDb(control), {
       name: `bench-reports-${Date.now()}`,
@@ -434,6 +464,15 @@ async function main() {
       seconds: history.calls / history.callsPerSecond,
       perSecond: history.callsPerSecond,
       settings: `${DAYS} days × ${CALLS_PER_DAY} calls, ${AGENTS} agents, ${CALL_QUEUES} call queues`,
+    });
+  }
+  if (rollupSeconds !== null) {
+    rows.push({
+      phase: "rollups",
+      jobs: "-",
+      seconds: rollupSeconds,
+      perSecond: "-",
+      settings: "per call queue × hour and agent × day over the whole history (refreshRollups)",
     });
   }
   const reportRow = (name: string, timings: TaskTiming[], target: number): Row => ({

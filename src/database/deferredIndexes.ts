@@ -70,7 +70,7 @@ export async function rebuildIndexes(
 ): Promise<Record<string, number>> {
   const seconds: Record<string, number> = {};
   if (deferred.length === 0) return seconds;
-  await client.query("set local maintenance_work_mem = '512MB'");
+  await client.query("set local maintenance_work_mem = '1GB'");
   for (const index of deferred) {
     const started = performance.now();
     await client.query(index.definition);
