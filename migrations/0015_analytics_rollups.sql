@@ -28,6 +28,20 @@ create table call_queue_hours (
   primary key (time_zone, hour_start, call_queue_id)
 );
 
+-- Outbound calls per campaign × local hour (a null campaign: calls outside any), by outcome.
+create table campaign_hours (
+  time_zone text not null,
+  hour_start timestamptz not null,
+  campaign_id bigint references campaigns (id) on delete cascade,
+  dialed integer not null,
+  completed integer not null,
+  busy integer not null,
+  no_answer integer not null,
+  failed integer not null,
+  voicemail integer not null,
+  unique nulls not distinct (time_zone, hour_start, campaign_id)
+);
+
 create table agent_days (
   time_zone text not null,
   -- The UTC instant the local day starts.
@@ -48,9 +62,10 @@ create table agent_days (
 );
 
 -- Which periods a rollup holds, when they were computed and with which thresholds: a period
--- computed before it ended, or with other thresholds, is read from calls instead.
+-- computed before it ended, or with other thresholds, is read from calls instead. An `hour`
+-- covers call_queue_hours and campaign_hours, an `agent_day` agent_days.
 create table rollup_periods (
-  rollup text not null check (rollup in ('call_queue_hour', 'agent_day')),
+  rollup text not null check (rollup in ('hour', 'agent_day')),
   time_zone text not null,
   period_start timestamptz not null,
   period_end timestamptz not null,

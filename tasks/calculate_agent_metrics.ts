@@ -17,6 +17,7 @@ export default defineCallCenterTask({
         parameters: agentReportParameters(payload, ctx.services.reporting.timeZone),
         executionId: ctx.executionId,
         emailRecipients: payload.email_recipients,
+        signal: ctx.signal,
       },
     ),
 });

@@ -17,6 +17,7 @@ export default defineCallCenterTask({
         parameters: weeklyReportParameters(payload, ctx.services.reporting.timeZone),
         executionId: ctx.executionId,
         emailRecipients: payload.email_recipients,
+        signal: ctx.signal,
       },
     ),
 });

@@ -2,6 +2,7 @@
 import type { AnyTask } from "../src/engine/task.ts";
 import archiveOldRecordings from "./archive_old_recordings.ts";
 import calculateAgentMetrics from "./calculate_agent_metrics.ts";
+import calculateHourlyMetrics from "./calculate_hourly_metrics.ts";
 import checkFailedWebhooks from "./check_failed_webhooks.ts";
 import cleanupExpiredExports from "./cleanup_expired_exports.ts";
 import cleanupStaleCalls from "./cleanup_stale_calls.ts";
@@ -23,6 +24,7 @@ import scheduleCall from "./schedule_call.ts";
 import systemHealthCheck from "./system_health_check.ts";
 import transcribePendingRecordings from "./transcribe_pending_recordings.ts";
 import transcribeRecording from "./transcribe_recording.ts";
+import updateAllAgentMetrics from "./update_all_agent_metrics.ts";
 
 export const tasks: AnyTask[] = [
   systemHealthCheck,
@@ -47,5 +49,7 @@ export const tasks: AnyTask[] = [
   calculateAgentMetrics,
   exportCallData,
   cleanupExpiredExports,
+  calculateHourlyMetrics,
+  updateAllAgentMetrics,
   debugTask,
 ];

@@ -53,6 +53,20 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads the metric thresholds, 5 s and 20 s by default, and names a bad one", () => {
+    expect(loadConfig({}).metricThresholds).toEqual({
+      shortAbandonSeconds: 5,
+      serviceLevelSeconds: 20,
+    });
+    expect(
+      loadConfig({ SHORT_ABANDON_SECONDS: "0", SERVICE_LEVEL_SECONDS: "30" }).metricThresholds,
+    ).toEqual({ shortAbandonSeconds: 0, serviceLevelSeconds: 30 });
+    expect(problemsOf({ SHORT_ABANDON_SECONDS: "-1", SERVICE_LEVEL_SECONDS: "soon" })).toEqual([
+      "SHORT_ABANDON_SECONDS: must be at least 0",
+      "SERVICE_LEVEL_SECONDS: expected a number",
+    ]);
+  });
+
   it("rejects an out-of-range port", () => {
     expect(problemsOf({ PORT: "70000" })).toEqual(["PORT: must be at most 65535"]);
   });

@@ -83,8 +83,17 @@ export async function callQueueFigures(
   });
 
   const groups = new Map<string, { key: GroupKey; parts: CallQueueHourParts[] }>();
+  const starts = new Map<string, Date>();
+  const startOf = (date: string) => {
+    let start = starts.get(date);
+    if (!start) {
+      start = localDateStart(date, timeZone);
+      starts.set(date, start);
+    }
+    return start;
+  };
   for (const hour of hours) {
-    const key = groupKey(hour, by, timeZone);
+    const key = groupKey(hour, by, startOf);
     const id = `${key.periodStart?.getTime() ?? ""}|${key.callQueueId ?? ""}`;
     const group = groups.get(id);
     if (group) group.parts.push(hour);
@@ -123,14 +132,14 @@ async function callQueueHours(
   },
 ): Promise<CallQueueHourParts[]> {
   const { range, timeZone, thresholds, callQueueIds } = options;
-  const held = await heldPeriods(db, { rollup: "call_queue_hour", range, timeZone, thresholds });
+  const held = await heldPeriods(db, { rollup: "hour", range, timeZone, thresholds });
   const fromRollup =
     held.length === 0
       ? []
       : await sql<CallQueueHourPartsRow>`
           select h.*, to_char(h.local_hour, 'YYYY-MM-DD"T"HH24:MI') as local_hour_label
           from call_queue_hours h
-          join rollup_periods p on p.rollup = 'call_queue_hour' and p.time_zone = h.time_zone
+          join rollup_periods p on p.rollup = 'hour' and p.time_zone = h.time_zone
             and p.period_start = h.hour_start
           where h.time_zone = ${timeZone}
             and h.hour_start >= ${range.from} and h.hour_start < ${range.to}
@@ -157,10 +166,11 @@ interface GroupKey {
   callQueueId: number | null;
 }
 
+/** `startOf`: the UTC instant a local date starts. */
 function groupKey(
   hour: CallQueueHourParts,
   by: CallQueueFiguresOptions["by"],
-  timeZone: string,
+  startOf: (date: string) => Date,
 ): GroupKey {
   const callQueueId = by.callQueue ? hour.callQueueId : null;
   switch (by.period) {
@@ -168,11 +178,11 @@ function groupKey(
       return { period: hour.localHour, periodStart: hour.hourStart, callQueueId };
     case "day": {
       const day = hour.localHour.slice(0, 10);
-      return { period: day, periodStart: localDateStart(day, timeZone), callQueueId };
+      return { period: day, periodStart: startOf(day), callQueueId };
     }
     case "week": {
       const week = isoWeekStart(hour.localHour.slice(0, 10));
-      return { period: week, periodStart: localDateStart(week, timeZone), callQueueId };
+      return { period: week, periodStart: startOf(week), callQueueId };
     }
     default:
       return { period: null, periodStart: null, callQueueId };

@@ -1,6 +1,6 @@
 /**
- * Recomputes the rollups touching a range: every call queue × local hour and every agent ×
- * local day that overlaps it, from calls and agent state events. Idempotent: each local day is
+ * Recomputes the rollups touching a range: every call queue × local hour, campaign × local
+ * hour and agent × local day that overlaps it, from calls and agent state events. Idempotent: each local day is
  * one short transaction that deletes the day's rows and inserts them afresh (a late call
  * updates its hour; running twice gives the same rows), under a lock on (time zone, day) so two
  * refreshes of one day take turns. The periods are recorded in `rollup_periods`; reads trust a
@@ -15,6 +15,7 @@ import type { Db } from "../database/pool.ts";
 import type { Database } from "../database/schema.ts";
 import { agentDayPartsSql } from "./agentDayParts.ts";
 import { callQueueHourPartsSql } from "./callQueueHourParts.ts";
+import { campaignHourPartsSql } from "./campaignHourParts.ts";
 import {
   addDays,
   checkRange,
@@ -33,14 +34,14 @@ export interface RefreshRollupsOptions {
   timeZone: string;
   /** Default: `metricThresholdDefaults`; the service passes its settings. */
   thresholds?: MetricThresholds;
-  /** Only one of the rollups; default both. */
-  only?: "callQueueHours" | "agentDays";
+  /** Only the hourly rollups (call queues and campaigns) or only agent days; default all. */
+  only?: "hours" | "agentDays";
 }
 
 export async function refreshRollups(
   db: Db,
   options: RefreshRollupsOptions,
-): Promise<{ callQueueHours: number; agentDays: number }> {
+): Promise<{ callQueueHours: number; agentDays: number; campaignHours: number }> {
   const { range, timeZone } = options;
   checkRange(range);
   checkTimeZone(timeZone);
@@ -50,7 +51,7 @@ export async function refreshRollups(
     localHourStart(new Date(range.to.getTime() - 1), timeZone).getTime() + hourMs,
   );
   const lastDay = localDateOf(new Date(range.to.getTime() - 1), timeZone);
-  const totals = { callQueueHours: 0, agentDays: 0 };
+  const totals = { callQueueHours: 0, agentDays: 0, campaignHours: 0 };
   for (let day = localDateOf(range.from, timeZone); day <= lastDay; day = addDays(day, 1)) {
     const dayRange = localDayRange(day, timeZone);
     const hours = {
@@ -61,10 +62,13 @@ export async function refreshRollups(
       await sql`select pg_advisory_xact_lock(hashtext(${`switchboard.rollups:${timeZone}:${day}`}))`.execute(
         trx,
       );
+      // A day's calls are sorted and grouped in memory rather than spilled to disk.
+      await sql`set local work_mem = '64MB'`.execute(trx);
       if (options.only !== "agentDays" && hours.from < hours.to) {
         totals.callQueueHours += await refreshCallQueueHours(trx, hours, timeZone, thresholds);
+        totals.campaignHours += await refreshCampaignHours(trx, hours, timeZone);
       }
-      if (options.only !== "callQueueHours") {
+      if (options.only !== "hours") {
         totals.agentDays += await refreshAgentDay(trx, dayRange, timeZone, thresholds);
       }
     });
@@ -95,7 +99,7 @@ async function refreshCallQueueHours(
   await sql`
     insert into rollup_periods (rollup, time_zone, period_start, period_end,
       short_abandon_seconds, service_level_seconds, refreshed_at)
-    select 'call_queue_hour', ${timeZone}, hour, hour + interval '1 hour',
+    select 'hour', ${timeZone}, hour, hour + interval '1 hour',
       ${thresholds.shortAbandonSeconds}, ${thresholds.serviceLevelSeconds}, now()
     from generate_series(${hours.from}::timestamptz, ${hours.to}::timestamptz - interval '1 hour',
                          interval '1 hour') hour
@@ -104,6 +108,26 @@ async function refreshCallQueueHours(
       short_abandon_seconds = excluded.short_abandon_seconds,
       service_level_seconds = excluded.service_level_seconds,
       refreshed_at = excluded.refreshed_at`.execute(trx);
+  return Number(inserted.numAffectedRows ?? 0);
+}
+
+async function refreshCampaignHours(
+  trx: Transaction<Database>,
+  hours: ReportRange,
+  timeZone: string,
+): Promise<number> {
+  await sql`
+    delete from campaign_hours
+    where time_zone = ${timeZone} and hour_start >= ${hours.from} and hour_start < ${hours.to}`.execute(
+    trx,
+  );
+  const parts = campaignHourPartsSql({ ranges: [hours], timeZone, byHour: true });
+  const inserted = await sql`
+    insert into campaign_hours (time_zone, hour_start, campaign_id, dialed, completed, busy,
+      no_answer, failed, voicemail)
+    select ${timeZone}, hour_start, campaign_id, dialed, completed, busy, no_answer, failed,
+      voicemail
+    from (${parts}) parts`.execute(trx);
   return Number(inserted.numAffectedRows ?? 0);
 }
 

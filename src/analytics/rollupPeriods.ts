@@ -8,7 +8,7 @@ import type { Db } from "../database/pool.ts";
 import type { ReportRange } from "./period.ts";
 import type { MetricThresholds } from "./thresholds.ts";
 
-export type RollupName = "call_queue_hour" | "agent_day";
+export type RollupName = "hour" | "agent_day";
 
 /** The held periods of `rollup` that lie wholly within `range`, in order. */
 export async function heldPeriods(

@@ -307,6 +307,20 @@ export interface CallQueueHourTable {
   wrap_up_seconds: number;
 }
 
+/** Outbound calls per campaign × local hour by outcome (src/analytics/). */
+export interface CampaignHourTable {
+  time_zone: string;
+  hour_start: Date;
+  /** Null: calls outside any campaign. */
+  campaign_id: number | null;
+  dialed: number;
+  completed: number;
+  busy: number;
+  no_answer: number;
+  failed: number;
+  voicemail: number;
+}
+
 /** The additive parts of the agent metrics per agent × local day (src/analytics/). */
 export interface AgentDayTable {
   time_zone: string;
@@ -327,7 +341,8 @@ export interface AgentDayTable {
 
 /** Which periods a rollup holds, and when and with which thresholds they were computed. */
 export interface RollupPeriodTable {
-  rollup: "call_queue_hour" | "agent_day";
+  /** `hour`: call_queue_hours and campaign_hours; `agent_day`: agent_days. */
+  rollup: "hour" | "agent_day";
   time_zone: string;
   period_start: Date;
   period_end: Date;
@@ -372,6 +387,7 @@ export interface Database {
   webhook_logs: WebhookLogTable;
   reports: ReportTable;
   call_queue_hours: CallQueueHourTable;
+  campaign_hours: CampaignHourTable;
   agent_days: AgentDayTable;
   rollup_periods: RollupPeriodTable;
   exports: ExportTable;

@@ -53,7 +53,13 @@ export function buildReportContent(
 
 export async function generateReport(
   { db, reporting }: GenerateReportDependencies,
-  request: { parameters: ReportParameters; executionId: string | null; emailRecipients?: string[] },
+  request: {
+    parameters: ReportParameters;
+    executionId: string | null;
+    emailRecipients?: string[];
+    /** The job's signal: a cancelled build stops before storing files and ends failed. */
+    signal?: AbortSignal;
+  },
 ): Promise<GeneratedReport> {
   const { parameters, executionId } = request;
   const cacheKey = reportCacheKey(parameters);
@@ -64,6 +70,7 @@ export async function generateReport(
   let row: Report | undefined;
   try {
     const content = await buildReportContent(reporting.db, parameters, reporting.metricThresholds);
+    request.signal?.throwIfAborted();
     const generatedAt = new Date();
     const renderings = {
       json: JSON.stringify(content),
@@ -71,6 +78,7 @@ export async function generateReport(
       html: renderReportHtml(content, generatedAt),
     };
     await reportFilesPut(reporting.files, keys, renderings);
+    request.signal?.throwIfAborted();
     row = await reportMarkReady(db, build, {
       content,
       keys,

@@ -111,7 +111,7 @@ export async function buildPeriodReport(
       ),
       figures(range, { callQueue: true }),
       agentFigures(db, { range, timeZone }),
-      campaignFigures(db, { range }),
+      campaignFigures(db, { range, timeZone }),
       recordingFigures(db, { range }),
     ]);
   return {

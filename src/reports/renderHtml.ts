@@ -54,7 +54,7 @@ const keyLabels: Record<KeyName, string> = {
 
 const counts = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
-/** A figure as people read it: counts grouped, rates in percent, durations in h:mm:ss. */
+/** A figure as people read it: counts grouped, rates in percent, durations in (h:)m:ss. */
 export function formatFigure(value: number | null | undefined, kind: FigureKind): string {
   if (value === null || value === undefined) return "—";
   switch (kind) {
@@ -67,15 +67,14 @@ export function formatFigure(value: number | null | undefined, kind: FigureKind)
   }
 }
 
+/** Durations as contact-center dashboards show them: `m:ss`, or `h:mm:ss` from an hour. */
 function formatSeconds(seconds: number): string {
-  if (Math.abs(seconds) < 60) return `${seconds.toFixed(1)} s`;
   const whole = Math.round(Math.abs(seconds));
   const h = Math.floor(whole / 3600);
   const m = Math.floor((whole % 3600) / 60);
-  const s = whole % 60;
-  const sign = seconds < 0 ? "-" : "";
-  const mm = String(m).padStart(h > 0 ? 2 : 1, "0");
-  return `${sign}${h > 0 ? `${h}:` : ""}${mm}:${String(s).padStart(2, "0")}`;
+  const s = String(whole % 60).padStart(2, "0");
+  const sign = seconds < 0 && whole > 0 ? "-" : "";
+  return h > 0 ? `${sign}${h}:${String(m).padStart(2, "0")}:${s}` : `${sign}${m}:${s}`;
 }
 
 function formatChange(value: number | null, kind: FigureKind): string {

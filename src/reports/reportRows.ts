@@ -7,6 +7,7 @@ import { sql, type Transaction } from "kysely";
 import { afterCursor, type Cursor, cursorKey, keysetPage } from "../database/keysetCursor.ts";
 import type { Db } from "../database/pool.ts";
 import type { Database, Report, ReportType } from "../database/schema.ts";
+import { type ExecutionStatus, liveStatuses, statusList } from "../engine/executionStatus.ts";
 import type { ReportContent } from "./reportContent.ts";
 import type { ReportParameters } from "./reportParameters.ts";
 
@@ -18,6 +19,23 @@ export interface ReportIdentity {
 /** The row of `cacheKey`, or undefined. */
 export function reportGetByCacheKey(db: Db, cacheKey: string): Promise<Report | undefined> {
   return db.selectFrom("reports").selectAll().where("cache_key", "=", cacheKey).executeTakeFirst();
+}
+
+/**
+ * The row of `cacheKey` with the status of the execution building it (null when there is none
+ * or the ledger no longer has it), to tell a build in progress from one that ended unfinished.
+ */
+export function reportGetWithBuild(
+  db: Db,
+  cacheKey: string,
+): Promise<(Report & { execution_status: ExecutionStatus | null }) | undefined> {
+  return db
+    .selectFrom("reports")
+    .leftJoin("executions", "executions.public_id", "reports.execution_id")
+    .selectAll("reports")
+    .select("executions.status as execution_status")
+    .where("reports.cache_key", "=", cacheKey)
+    .executeTakeFirst();
 }
 
 /**
@@ -45,7 +63,7 @@ export async function reportLockForRequest(
       sql<boolean>`reports.status in ('pending', 'running') and exists (
         select from executions e
         where e.public_id = reports.execution_id
-          and e.status in ('queued', 'scheduled', 'running', 'retrying'))`.as("building"),
+          and e.status in (${statusList(liveStatuses)}))`.as("building"),
     ])
     .where("cache_key", "=", report.cacheKey)
     .forUpdate()

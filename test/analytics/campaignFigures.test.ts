@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { campaignFigures } from "../../src/analytics/campaignFigures.ts";
-import { localDayRange } from "../../src/analytics/period.ts";
+import { localDayRange, localMonthRange } from "../../src/analytics/period.ts";
+import { refreshRollups } from "../../src/analytics/refreshRollups.ts";
 import { testDb } from "../support/database.ts";
 import { insertDataSet, insertOutbound, timeZone } from "./dataset.ts";
 
@@ -54,6 +55,32 @@ describe("campaignFigures", () => {
         outcomes: { completed: 0, busy: 1, "no-answer": 0, failed: 0, voicemail: 0 },
       },
     ]);
+  });
+
+  it("reads held hours from the rollup, of the time zone given or holding most", async () => {
+    const day = localDayRange("2026-03-08", timeZone);
+    const direct = await campaignFigures(db(), { range: day });
+    const counts = await refreshRollups(db(), {
+      range: localMonthRange(2026, 3, timeZone),
+      timeZone,
+    });
+    // Renewals in seven hours of 03-08 and one of 03-09; the call outside any campaign.
+    expect(counts.campaignHours).toBe(9);
+    expect(await campaignFigures(db(), { range: day })).toEqual(direct);
+    expect(await campaignFigures(db(), { range: day, timeZone })).toEqual(direct);
+    // A late call in a held hour shows only once the hour is refreshed.
+    await insertOutbound(db(), { campaignId, at: "2026-03-08T10:30:00Z", outcome: "completed" });
+    const [stale] = await campaignFigures(db(), { range: day });
+    expect(stale?.dialed).toBe(7);
+    await refreshRollups(db(), {
+      range: { from: new Date("2026-03-08T10:00:00Z"), to: new Date("2026-03-08T11:00:00Z") },
+      timeZone,
+    });
+    const [fresh] = await campaignFigures(db(), { range: day });
+    expect(fresh).toMatchObject({ dialed: 8, connected: 3, connectRate: 3 / 8 });
+    // Another time zone's hours hold nothing: read from calls.
+    const [utc] = await campaignFigures(db(), { range: day, timeZone: "UTC" });
+    expect(utc?.dialed).toBe(8);
   });
 
   it("has no rows for a range without outbound calls, and refuses a reversed range", async () => {

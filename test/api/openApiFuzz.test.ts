@@ -105,8 +105,14 @@ async function seedRows() {
     .returning("id")
     .executeTakeFirstOrThrow();
   const stored = await execute("process_call_recording", { recording_id: recording.id });
+  const report = await call("POST", "/api/tasks/reports/generate", {
+    report_type: "daily",
+    date_str: "2026-03-08",
+  });
   await waitForStatus(dead, "dead");
-  await Promise.all([succeeded, stored].map((id) => waitForStatus(id, "succeeded")));
+  await Promise.all(
+    [succeeded, stored, report.task_id].map((id) => waitForStatus(id, "succeeded")),
+  );
   const placed = await waitForFinalCall(queuedCall.call_id);
   await waitFor(() =>
     db()
@@ -126,6 +132,7 @@ async function seedRows() {
     campaignIds: [campaign.campaign_id as string],
     recordingIds: [recording.id],
     agentIds: [agent.id],
+    reportCacheKeys: [report.cache_key as string],
     cursors: [executionsCursor as string, auditCursor as string],
   };
 }
@@ -153,6 +160,7 @@ function optionsFor(
     task_ids: fc.array(executionId, { minLength: 1, maxLength: 3 }),
     phone_numbers: fc.array(e164, { minLength: 1, maxLength: 3 }),
     campaign_id: fc.constantFrom(...seeded.campaignIds),
+    cache_key: fc.constantFrom(...seeded.reportCacheKeys, "0".repeat(32)),
     schedule_time: fc
       .integer({ min: 60_000, max: 365 * 86_400_000 })
       .map((ms) => new Date(Date.now() + ms).toISOString()),

@@ -2,10 +2,12 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { localDayRange, localMonthRange } from "../../src/analytics/period.ts";
+import { refreshRollups } from "../../src/analytics/refreshRollups.ts";
 import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import type { Report } from "../../src/database/schema.ts";
 import { reportCacheKey } from "../../src/reports/cacheKey.ts";
 import { yesterdayIn } from "../../src/reports/defaultPeriods.ts";
+import { generateReport } from "../../src/reports/generateReport.ts";
 import type { AgentReportContent, PeriodReportContent } from "../../src/reports/reportContent.ts";
 import { reportFileKeys } from "../../src/reports/reportFiles.ts";
 import { reportGetByCacheKey } from "../../src/reports/reportRows.ts";
@@ -233,6 +235,7 @@ describe("the daily report", () => {
     );
     expect(page).toContain("Daily report — 2026-03-08");
     expect(page).toContain("60.0%"); // service level
+    expect(page).toContain("2:20"); // average handle time
     expect(page).toContain("Compared with 2026-03-07");
   });
 });
@@ -259,7 +262,14 @@ describe("weekly and monthly reports", () => {
     expect(content.inbound.total.offered).toBe(8);
   });
 
-  it("break the month down per day and per ISO week", async () => {
+  it("break the month down per day and per ISO week, read from the rollups", async () => {
+    // The month's hours and days rolled up, as calculate_hourly_metrics and
+    // update_all_agent_metrics keep them: the report reads them and its figures do not change.
+    const rolled = await refreshRollups(db(), {
+      range: localMonthRange(2026, 3, NEW_YORK),
+      timeZone: NEW_YORK,
+    });
+    expect(rolled.callQueueHours).toBeGreaterThan(0);
     const { result } = await runTask(
       db(),
       generateMonthlyReport,
@@ -410,5 +420,27 @@ describe("a build that fails", () => {
     );
     expect(result.status).toBe("ready");
     expect((await reportGetByCacheKey(db(), cacheKey))?.error).toBeNull();
+  });
+
+  it("stops a cancelled build before it stores files, and leaves it failed", async () => {
+    const parameters = {
+      report_type: "daily",
+      date_str: "2026-02-01",
+      time_zone: NEW_YORK,
+    } as const;
+    const cancel = new AbortController();
+    cancel.abort(new Error("cancelled by an operator"));
+    await expect(
+      generateReport(
+        { db: db(), reporting: services.reporting },
+        { parameters, executionId: null, signal: cancel.signal },
+      ),
+    ).rejects.toThrow("cancelled by an operator");
+    const cacheKey = reportCacheKey(parameters);
+    expect(await reportGetByCacheKey(db(), cacheKey)).toMatchObject({
+      status: "failed",
+      error: "cancelled by an operator",
+    });
+    expect((await filesUnder(t.filesDir)).filter((file) => file.includes(cacheKey))).toEqual([]);
   });
 });

@@ -370,7 +370,10 @@ export class ResponseChecker {
     const content = declared?.content ?? {
       "application/json": { schema: this.#errorSchema },
     };
-    const [mediaType, { schema } = { schema: {} }] = Object.entries(content)[0] ?? [];
+    // An operation may offer several media types (a report as JSON, CSV or HTML).
+    const offered = Object.entries(content);
+    const [mediaType, { schema } = { schema: {} }] =
+      offered.find(([type]) => response.contentType.startsWith(type)) ?? offered[0] ?? [];
     if (mediaType && !response.contentType.startsWith(mediaType)) {
       return `${status} answered ${response.contentType || "no content type"}, not ${mediaType}`;
     }

@@ -14,6 +14,7 @@ import { agentFind } from "../../calls/inboundCalls.ts";
 import { recordAudit } from "../../control/audit.ts";
 import { encodeCursor } from "../../database/keysetCursor.ts";
 import type { Db } from "../../database/pool.ts";
+import { type ExecutionStatus, liveStatuses } from "../../engine/executionStatus.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
 import { CACHE_KEY_PATTERN } from "../../reports/cacheKey.ts";
 import {
@@ -37,7 +38,7 @@ import {
   reportYear,
   weeklyReportParameters,
 } from "../../reports/reportParameters.ts";
-import { reportGetByCacheKey, reportList } from "../../reports/reportRows.ts";
+import { reportGetWithBuild, reportList } from "../../reports/reportRows.ts";
 import { requestReport } from "../../reports/requestReport.ts";
 import { RecordingNotFoundError } from "../../storage/errors.ts";
 import type { AppEnv } from "../context.ts";
@@ -156,6 +157,36 @@ const ReportPageSchema = z
   .object({ reports: z.array(ReportSummarySchema), next_cursor: z.string().nullable() })
   .openapi("ReportPage");
 
+/**
+ * The 409 for a report that cannot be downloaded: its status, and its error when it failed. A
+ * build whose execution ended without finishing it (cancelled, expired, its worker lost) is
+ * said so: asking for the report again builds it.
+ */
+function notReady(report: {
+  status: string;
+  error: string | null;
+  execution_status: ExecutionStatus | null;
+}): ApiError {
+  const details = [{ path: "status", message: report.status }];
+  if (report.status === "failed") {
+    const error = report.error ?? "unknown error";
+    return new ApiError(409, "not_ready", `The report failed: ${error}`, [
+      ...details,
+      { path: "error", message: error },
+    ]);
+  }
+  const ended = report.execution_status;
+  if (ended && !(liveStatuses as readonly string[]).includes(ended)) {
+    return new ApiError(
+      409,
+      "not_ready",
+      `The report's build ended ${ended} before it was ready; ask for the report again`,
+      [...details, { path: "execution_status", message: ended }],
+    );
+  }
+  return new ApiError(409, "not_ready", `The report is ${report.status}`, details);
+}
+
 const downloadUrl = (cacheKey: string, format?: ReportFormat) =>
   `/api/tasks/reports/download/?cache_key=${cacheKey}${format ? `&format=${format}` : ""}`;
 
@@ -266,16 +297,10 @@ export function reportRoutes({ db, registry, reporting }: ReportRoutesDependenci
     }),
     async (c) => {
       const { cache_key: cacheKey, format } = c.req.valid("query");
-      const report = await reportGetByCacheKey(db, cacheKey);
+      const report = await reportGetWithBuild(db, cacheKey);
       if (!report) throw new ApiError(404, "not_found", `No report with cache_key ${cacheKey}`);
       const key = { json: report.json_key, csv: report.csv_key, html: report.html_key }[format];
-      if (report.status !== "ready" || !key) {
-        const because = report.status === "failed" ? `: ${report.error ?? "unknown error"}` : "";
-        throw new ApiError(409, "not_ready", `The report is ${report.status}${because}`, [
-          { path: "status", message: report.status },
-          ...(report.status === "failed" ? [{ path: "error", message: report.error ?? "" }] : []),
-        ]);
-      }
+      if (report.status !== "ready" || !key) throw notReady(report);
       let file: Readable;
       try {
         file = await reporting.files.get(key);

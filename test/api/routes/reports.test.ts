@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CallCenterServices } from "../../../src/callCenter/services.ts";
+import { executionCancel } from "../../../src/control/cancel.ts";
 import { TaskRegistry } from "../../../src/engine/registry.ts";
 import calculateAgentMetrics from "../../../tasks/calculate_agent_metrics.ts";
 import generateDailyReport from "../../../tasks/generate_daily_report.ts";
@@ -52,15 +53,15 @@ async function download(query: string, headers = read) {
   return app().request(`/api/tasks/reports/download/?${query}`, { headers });
 }
 
-const executionsOf = async (taskName: string) =>
+/** Executions of `taskName`, those whose payload holds `fields` when given. */
+const executionsOf = async (taskName: string, fields: Record<string, unknown> = {}) =>
   Number(
     (
-      await sql<{
-        n: number;
-      }>`select count(*)::int as n from executions where task_name = ${taskName}`.execute(db())
+      await sql<{ n: number }>`
+        select count(*)::int as n from executions
+        where task_name = ${taskName} and payload @> ${JSON.stringify(fields)}::jsonb`.execute(db())
     ).rows[0]?.n,
   );
-
 describe("POST /api/tasks/reports/generate/", () => {
   it("enqueues the report's task: 202 with its task id, cache key and where to follow it", async () => {
     const { status, body } = await generate({
@@ -120,6 +121,20 @@ describe("POST /api/tasks/reports/generate/", () => {
     expect(row.email_recipients).toEqual(["a@example.com", "b@example.com"]);
   });
 
+  it("enqueues one job for the same report asked for many times at once", async () => {
+    const body = { report_type: "daily", date_str: "2026-02-14" };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => generate(body)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(202));
+    expect(new Set(answers.map((answer) => answer.body.task_id)).size).toBe(1);
+    expect(answers.filter((answer) => !answer.body.reused)).toHaveLength(1);
+    const jobs = await sql<{ n: number }>`
+      select count(*)::int as n from executions
+      where task_name = 'generate_daily_report' and payload->>'date_str' = '2026-02-14'`.execute(
+      db(),
+    );
+    expect(jobs.rows[0]?.n).toBe(1);
+  });
+
   it("builds it with a worker; the fresh report is then reused, and downloads in three formats", async () => {
     await startTestWorker(reportTasks, { services });
     const { body } = await generate({ report_type: "daily", date_str: REPORT_DAY });
@@ -127,7 +142,7 @@ describe("POST /api/tasks/reports/generate/", () => {
 
     const again = await generate({ report_type: "daily", date_str: REPORT_DAY });
     expect(again.body).toMatchObject({ task_id: body.task_id, status: "ready", reused: true });
-    expect(await executionsOf("generate_daily_report")).toBe(1);
+    expect(await executionsOf("generate_daily_report", { date_str: REPORT_DAY })).toBe(1);
 
     const json = await download(`cache_key=${body.cache_key}&format=json`);
     expect(json.status).toBe(200);
@@ -272,6 +287,24 @@ describe("GET /api/tasks/reports/download/", () => {
       message: "The report is pending",
       details: [{ path: "status", message: "pending" }],
     });
+    // Cancelled before a worker took it, as an operator would.
+    expect(await executionCancel(db(), { publicId: body.task_id, actor: "test" })).toBe(
+      "cancelled",
+    );
+    const ended = await download(`cache_key=${body.cache_key}`);
+    expect(ended.status).toBe(409);
+    expect(((await ended.json()) as Json).error).toMatchObject({
+      message: "The report's build ended cancelled before it was ready; ask for the report again",
+      details: [
+        { path: "status", message: "pending" },
+        { path: "execution_status", message: "cancelled" },
+      ],
+    });
+    // Asked for again, it gets a new job.
+    const again = await generate({ report_type: "daily", date_str: "2026-01-15" });
+    expect(again.body).toMatchObject({ reused: false, cache_key: body.cache_key });
+    expect(again.body.task_id).not.toBe(body.task_id);
+
     await db()
       .updateTable("reports")
       .set({ status: "failed", error: "the generated-files store is full" })
@@ -280,7 +313,7 @@ describe("GET /api/tasks/reports/download/", () => {
     const failed = await download(`cache_key=${body.cache_key}`);
     expect(failed.status).toBe(409);
     expect(((await failed.json()) as Json).error).toMatchObject({
-      message: "The report is failed: the generated-files store is full",
+      message: "The report failed: the generated-files store is full",
       details: [
         { path: "status", message: "failed" },
         { path: "error", message: "the generated-files store is full" },
