@@ -42,6 +42,16 @@ export function copyCsvText(query: CompiledQuery, options: { header: boolean }):
 }
 
 /**
+ * `COPY (query) TO STDOUT` writing each row's one text column as a line, unescaped: CSV mode
+ * with a delimiter and a quote (0x02, 0x01) that the text never holds, so nothing is quoted.
+ * Only for text without control characters or an empty value, such as PostgreSQL's own JSON
+ * (`json_build_object(…)::text` writes control characters as `\u00XX`).
+ */
+export function copyLinesText(query: CompiledQuery): string {
+  return `copy (${inlineParameters(query)}) to stdout with (format csv, delimiter E'\\x02', quote E'\\x01')`;
+}
+
+/**
  * Runs `copyText` (a `COPY … TO STDOUT`) on a connection of its own from `pool` and returns its
  * bytes. The connection goes back to the pool when the stream ends; a stream destroyed early
  * (or failing) discards it, since it may be left in the middle of the COPY. `rowCount` on the

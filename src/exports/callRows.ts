@@ -1,8 +1,8 @@
 /**
  * The calls an export holds, read in keyset-paged chunks in (report time, id) order. A chunk is
  * the rows after one key up to and including the next: `callRowsChunkEnd` finds where a chunk
- * of `n` rows ends, then the chunk is written by PostgreSQL itself — CSV by `COPY … TO STDOUT`,
- * JSON as one text per chunk — so Node only moves bytes. Each query is short and stands alone:
+ * of `n` rows ends, then PostgreSQL writes the chunk itself with `COPY … TO STDOUT`, as CSV or
+ * as JSON objects one a line, so Node only moves bytes. Each query is short and stands alone:
  * an export never holds a snapshot (and the xmin that keeps the job table from being vacuumed)
  * for longer than one chunk takes (ARCHITECTURE.md, decision 12). Every query is a range scan
  * of `calls_report_time_id`.
@@ -11,7 +11,7 @@
  * `2026-11-22T13:45:01.1234Z`. Text cells of the CSV go through `csvCellSql` (formula escape).
  */
 import { type ExpressionBuilder, type RawBuilder, sql } from "kysely";
-import { copyCsvText } from "../database/copyOut.ts";
+import { copyCsvText, copyLinesText } from "../database/copyOut.ts";
 import type { Db } from "../database/pool.ts";
 import type { CallTable, Database } from "../database/schema.ts";
 import { isoMicros } from "../database/timestamps.ts";
@@ -161,30 +161,22 @@ export function callRowsCsvCopy(
 }
 
 /**
- * The chunk (after, upTo] as JSON objects (keys in column order) separated by `,\n`, with the
- * number of rows; an empty chunk is `""`.
+ * The `COPY … TO STDOUT` that writes the chunk (after, upTo] as JSON objects (keys in column
+ * order), one a line, each after a comma when `separator` is set.
  */
-export async function callRowsJsonChunk(
+export function callRowsJsonCopy(
   db: Db,
   filters: NormalisedExportFilters,
-  chunk: { after: CallRowKey | null; upTo: CallRowKey | null },
-): Promise<{ text: string; rows: number }> {
+  chunk: { after: CallRowKey | null; upTo: CallRowKey | null; separator: boolean },
+): string {
   const pairs = sql.join(
     exportColumnNames.map((name) => sql`${sql.lit(name)}, ${columnValues[name].value}`),
   );
-  const objects = withColumns(db, filters, chunk.after, chunk.upTo).select([
-    sql<string>`json_build_object(${pairs})::text`.as("object"),
-    reportTime.as("report_time"),
-    "c.id",
-  ]);
-  const row = await db
-    .selectFrom(objects.as("o"))
-    .select([
-      sql<string | null>`string_agg(o.object, E',\n' order by o.report_time, o.id)`.as("text"),
-      sql<number>`count(*)::int`.as("rows"),
-    ])
-    .executeTakeFirstOrThrow();
-  return { text: row.text ?? "", rows: row.rows };
+  const object = sql<string>`json_build_object(${pairs})::text`;
+  const query = withColumns(db, filters, chunk.after, chunk.upTo).select(
+    (chunk.separator ? sql<string>`',' || ${object}` : object).as("object"),
+  );
+  return copyLinesText(query.compile());
 }
 
 /** The planner's estimate of how many calls the filters select: cheap, and only an estimate. */

@@ -1,7 +1,7 @@
 /**
  * One run of `export_call_data`: the calls of the filters, read from the reporting database in
- * keyset-paged chunks written as CSV or JSON by PostgreSQL (callRows.ts; each chunk its own
- * short queries), streamed into the encrypted generated-files store under
+ * keyset-paged chunks that PostgreSQL writes as CSV or JSON (callRows.ts; each chunk its own
+ * short statements), streamed into the encrypted generated-files store under
  * `exports/<yyyy>/<mm>/<public id>.<format>`.
  *
  * Memory stays bounded by a few chunks whatever the export's size: the source is pulled only as
@@ -20,7 +20,7 @@ import {
   callRowsChunkEnd,
   callRowsCsvCopy,
   callRowsEstimate,
-  callRowsJsonChunk,
+  callRowsJsonCopy,
 } from "./callRows.ts";
 import {
   type ExportRequest,
@@ -147,9 +147,10 @@ export async function exportCallData(
 }
 
 /**
- * The file's bytes, chunk by chunk: each chunk's end is found by one short query, then the
- * chunk is written by PostgreSQL (CSV by COPY, JSON as one text). Nothing is read ahead: the
- * next chunk is asked for only once the store has taken this one.
+ * The file's bytes, chunk by chunk: each chunk's end is found by one short query, then
+ * PostgreSQL writes the chunk with COPY. Nothing is read ahead: the next chunk is asked for only
+ * once the store has taken this one. A JSON file's first chunk is its first call alone, so that
+ * every later call can come after a comma.
  */
 async function* encodedChunks(
   ctx: CallCenterTaskContext,
@@ -159,25 +160,23 @@ async function* encodedChunks(
   onRows: (count: number) => Promise<void>,
 ): AsyncGenerator<Buffer | string> {
   const { db, pool } = ctx.services.reporting;
-  if (format === "json") yield "[";
+  const json = format === "json";
+  if (json) yield "[\n";
   let after: CallRowKey | null = null;
   for (let first = true; ; first = false) {
     ctx.signal.throwIfAborted();
-    const upTo = await callRowsChunkEnd(db, filters, after, chunkRows);
-    if (format === "csv") {
-      const copy = await copyOut(
-        pool,
-        callRowsCsvCopy(db, filters, { after, upTo, header: first }),
-      );
-      yield* copy;
-      await onRows(copy.rowCount);
-    } else {
-      const chunk = await callRowsJsonChunk(db, filters, { after, upTo });
-      if (chunk.rows > 0) yield `${first ? "\n" : ",\n"}${chunk.text}`;
-      await onRows(chunk.rows);
-    }
+    const upTo = await callRowsChunkEnd(db, filters, after, json && first ? 1 : chunkRows);
+    const chunk = { after, upTo };
+    const copy = await copyOut(
+      pool,
+      json
+        ? callRowsJsonCopy(db, filters, { ...chunk, separator: !first })
+        : callRowsCsvCopy(db, filters, { ...chunk, header: first }),
+    );
+    yield* copy;
+    await onRows(copy.rowCount);
     if (!upTo) break;
     after = upTo;
   }
-  if (format === "json") yield "\n]\n";
+  if (json) yield "]\n";
 }

@@ -109,9 +109,15 @@ async function seedRows() {
     report_type: "daily",
     date_str: "2026-03-08",
   });
+  const exported = await call("POST", "/api/tasks/export/", {
+    start_date: "2026-01-01T00:00:00Z",
+    end_date: "2026-01-02T00:00:00Z",
+  });
   await waitForStatus(dead, "dead");
   await Promise.all(
-    [succeeded, stored, report.task_id].map((id) => waitForStatus(id, "succeeded")),
+    [succeeded, stored, report.task_id, exported.task_id].map((id) =>
+      waitForStatus(id, "succeeded"),
+    ),
   );
   const placed = await waitForFinalCall(queuedCall.call_id);
   await waitFor(() =>
@@ -133,6 +139,7 @@ async function seedRows() {
     recordingIds: [recording.id],
     agentIds: [agent.id],
     reportCacheKeys: [report.cache_key as string],
+    exportCacheKeys: [exported.cache_key as string],
     cursors: [executionsCursor as string, auditCursor as string],
   };
 }
@@ -170,6 +177,9 @@ function optionsFor(
   }
   if (operation.path.startsWith("/api/recordings/")) {
     knownValues.id = fc.constantFrom(...seeded.recordingIds, 999_999);
+  }
+  if (operation.path.startsWith("/api/tasks/export/download")) {
+    knownValues.cache_key = fc.constantFrom(...seeded.exportCacheKeys, "f".repeat(64));
   }
   if (operation.path.startsWith("/api/agents/")) {
     knownValues.id = fc.constantFrom(...seeded.agentIds.map(String), "999999");

@@ -103,7 +103,7 @@ beforeAll(async () => {
     callAt("2026-03-11T00:00:00.001Z"),
     callAt("2026-03-11T00:00:00.000Z"),
     callAt("2026-03-10T12:00:00Z", {
-      error_message: '-2+3 said "Twilio",\nthen hung up',
+      error_message: '-2+3 said "Twilio",\nthen\thung up \\ \u0001 Ünï',
       error_code: 31005,
       status: "failed",
     }),
@@ -190,6 +190,15 @@ describe("export_call_data", () => {
     expect(first.from_number).toMatch(/^\+1555/);
     expect(first.answered_at).toBeNull();
     expect(first.report_time).toMatch(/^2026-03-10T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/);
+    // Quotes, line breaks, tabs, backslashes and control characters come back as they are.
+    const failed = parsed.find((row) => row.error_code !== null);
+    const stored = await db()
+      .selectFrom("calls")
+      .select("error_message")
+      .where("id", "=", failed?.id as number)
+      .executeTakeFirstOrThrow();
+    expect(failed?.error_message).toBe(stored.error_message);
+    expect(stored.error_message).toContain("\\ \u0001");
 
     const empty = await runExport(
       { start_date: "2001-01-01T00:00:00Z", end_date: "2001-01-02T00:00:00Z" },
