@@ -18,8 +18,6 @@
  * Env: BENCH_DATABASE_URL or DATABASE_URL (else an embedded server), BENCH_EXECUTIONS,
  * BENCH_RATE, BENCH_SECONDS (per scenario, default 15), BENCH_WARMUP_SECONDS.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { createApiToken } from "../src/api/auth/tokens.ts";
 import { createDb, createPool, type Pool } from "../src/database/pool.ts";
 import { createLogger } from "../src/observability/logger.ts";
@@ -27,6 +25,7 @@ import { describeCpu, roundedMicros, startCpuCount } from "./cpu.ts";
 import { openBenchDatabase } from "./database.ts";
 import { pacedLoad } from "./pacedLoad.ts";
 import { intFromEnv } from "./stats.ts";
+import { startApi } from "./switchboardProcess.ts";
 
 const EXECUTIONS = intFromEnv("BENCH_EXECUTIONS", 1_000_000);
 const RATE = intFromEnv("BENCH_RATE", 500);
@@ -96,38 +95,7 @@ async function prepare(url: string) {
   }
 }
 
-interface Api {
-  child: ChildProcess;
-  base: string;
-}
-
-function startApi(url: string): Promise<Api> {
-  const bin = fileURLToPath(new URL("../bin/switchboard.js", import.meta.url));
-  const child = spawn(process.execPath, [bin, "api"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: "0",
-      LOG_LEVEL: "info",
-      API_RATE_LIMIT: "100000/m",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)".*"API listening"/.exec(buffered);
-      if (match) {
-        buffered = "";
-        child.stdout?.removeAllListeners("data");
-        child.stdout?.resume();
-        resolve({ child, base: match[1] as string });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`switchboard api exited with ${code}`)));
-  });
-}
+type Api = Awaited<ReturnType<typeof startApi>>;
 
 interface Scenario {
   name: string;
@@ -168,12 +136,12 @@ async function nextCursors(base: string, token: string, lists: string[]) {
 
 const logger = createLogger("silent");
 const database = await openBenchDatabase(logger, { keep: "switchboard_bench_api" });
-let api: ChildProcess | undefined;
+let api: Api | undefined;
 try {
   progress(`database: ${database.server}`);
   const { ids, token } = await prepare(database.url);
-  const started = await startApi(database.url);
-  api = started.child;
+  const started = await startApi({ DATABASE_URL: database.url, API_RATE_LIMIT: "100000/m" });
+  api = started;
   const lists = [
     "/api/tasks/executions/?limit=50",
     "/api/tasks/executions/?status=dead&limit=50",
@@ -249,6 +217,6 @@ try {
     })}\n`,
   );
 } finally {
-  api?.kill("SIGTERM");
+  await api?.stop();
   await database.close();
 }

@@ -125,17 +125,26 @@ export async function analyzeQueuedJobs(pool: Pool): Promise<void> {
   await pool.query("analyze graphile_worker._private_jobs, executions");
 }
 
-/** Jobs still in graphile-worker's table (pending, locked or waiting for batched completion). */
-export async function pendingJobs(pool: Pool): Promise<number> {
+/**
+ * Jobs still in graphile-worker's table (pending, locked or waiting for batched completion),
+ * of one task when `task` is given.
+ */
+export async function pendingJobs(pool: Pool, task?: string): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
-    "select count(*)::int as n from graphile_worker._private_jobs",
+    `select count(*)::int as n from graphile_worker._private_jobs j
+     where $1::text is null
+        or j.task_id = (select id from graphile_worker._private_tasks where identifier = $1)`,
+    [task ?? null],
   );
   return rows[0]?.n ?? 0;
 }
 
-export async function succeededExecutions(pool: Pool): Promise<number> {
+/** Succeeded executions, of one task when `task` is given. */
+export async function succeededExecutions(pool: Pool, task?: string): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
-    "select count(*)::int as n from executions where status = 'succeeded'",
+    `select count(*)::int as n from executions
+     where status = 'succeeded' and ($1::text is null or task_name = $1)`,
+    [task ?? null],
   );
   return rows[0]?.n ?? 0;
 }

@@ -32,14 +32,10 @@
  */
 import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
-import { Logger as GraphileLogger, makeWorkerUtils, run, type WorkerEvents } from "graphile-worker";
-import { z } from "zod";
+import { makeWorkerUtils, run, type WorkerEvents } from "graphile-worker";
 import { createDb, createPool, type Pool } from "../src/database/pool.ts";
-import { enqueue, enqueueMany } from "../src/engine/enqueue.ts";
-import { TaskRegistry } from "../src/engine/registry.ts";
-import { defineTask } from "../src/engine/task.ts";
+import { enqueue } from "../src/engine/enqueue.ts";
 import { startWorker } from "../src/engine/worker.ts";
-import { createLogger } from "../src/observability/logger.ts";
 import { type CpuPerJob, describeCpu, startCpuCount } from "./cpu.ts";
 import {
   analyzeQueuedJobs,
@@ -47,129 +43,39 @@ import {
   openBenchDatabase,
   pendingJobs,
   resetJobs,
-  succeededExecutions,
 } from "./database.ts";
+import {
+  BATCH,
+  CONCURRENCY,
+  counter,
+  engineRound,
+  graphileLogger,
+  logger,
+  measure,
+  noop,
+  preset,
+  registry,
+  reportStart,
+  seconds,
+  setOnStart,
+  settings,
+  settle,
+  sleep,
+  stalled,
+  TASK,
+  type ThroughputResult,
+  timeoutFor,
+} from "./engineLoad.ts";
 import { countFetchWaits } from "./fetchWait.ts";
 import { formatTable, intFromEnv, median, percentile, type Row, round } from "./stats.ts";
 
 const JOBS = intFromEnv("BENCH_JOBS", 50_000);
 const ROUNDS = intFromEnv("BENCH_ROUNDS", 5);
-const CONCURRENCY = intFromEnv("BENCH_CONCURRENCY", 48);
-const LOCAL_QUEUE = intFromEnv("BENCH_LOCAL_QUEUE", 1000);
-const BATCH = 1_000;
 const WARMUP_JOBS = Math.min(JOBS, 2_000);
 const LATENCY_JOBS = 200;
 const LATENCY_GAP_MS = 20;
-const TASK = "bench_noop";
-
-/** The graphile-worker tuning shared by both throughput phases. */
-const preset: GraphileConfig.WorkerOptions = {
-  localQueue: { size: LOCAL_QUEUE },
-  completeJobBatchDelay: 0,
-  failJobBatchDelay: 0,
-};
-const settings = `concurrency ${CONCURRENCY}, localQueue ${LOCAL_QUEUE}, completeJobBatchDelay 0, failJobBatchDelay 0`;
-
-const logger = createLogger("silent");
-const graphileLogger = new GraphileLogger(() => () => {});
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const seconds = (since: number) => (performance.now() - since) / 1000;
-
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, everyMs = 25) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`bench: condition not met within ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
-}
-
-/**
- * A round whose jobs all ran but did not all leave graphile-worker's table: it cannot be
- * timed, so it is run again. Seen (rarely) with raw graphile-worker and its local queue on
- * this machine: a job stays locked after every task call returned.
- */
-class StuckRound extends Error {}
-
-/** Once every task has run, how long the tables may take to settle before the round is stuck. */
-const SETTLE_MS = 30_000;
-
-async function settle(control: Pool, done: () => Promise<boolean>): Promise<void> {
-  try {
-    await waitUntil(done, SETTLE_MS);
-  } catch {
-    const { rows } = await control.query<{ left: number; locked: number; last_error: string }>(
-      `select count(*)::int as left, count(locked_by)::int as locked, max(last_error) as last_error
-       from graphile_worker._private_jobs`,
-    );
-    const left = rows[0];
-    throw new StuckRound(
-      `${left?.left} jobs still in the table ${SETTLE_MS / 1000} s after every task ran (${left?.locked} locked${left?.last_error ? `, last error: ${left.last_error}` : ""})`,
-    );
-  }
-}
-
-/** Runs a throughput round, again (at most twice more) when it gets stuck. */
-async function measure(
-  name: string,
-  round: () => Promise<ThroughputResult>,
-): Promise<ThroughputResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await round();
-    } catch (error) {
-      if (!(error instanceof StuckRound) || attempt === 3) throw error;
-      progress(`${name}: ${error.message}; running it again`);
-    }
-  }
-}
-
-/** Counts task runs in this process; resolves `reached` when the count gets to `target`. */
-class RunCounter {
-  count = 0;
-  #target = Number.POSITIVE_INFINITY;
-  #resolve: () => void = () => {};
-
-  expect(target: number): Promise<void> {
-    this.count = 0;
-    this.#target = target;
-    return new Promise((resolve) => {
-      this.#resolve = resolve;
-    });
-  }
-
-  hit(): void {
-    if (++this.count === this.#target) this.#resolve();
-  }
-}
-
-const counter = new RunCounter();
-let onStart: (enqueuedAt: number) => void = () => {};
-
-const noop = defineTask({
-  name: TASK,
-  lane: "realtime",
-  payload: z.object({ t: z.number() }),
-  maxAttempts: 1,
-  run: async ({ t }) => {
-    onStart(t);
-    counter.hit();
-  },
-});
-const registry = new TaskRegistry([noop]);
-
-/** Generous: a run far slower than this is a broken run, not a slow one. */
-const timeoutFor = (jobs: number) => 60_000 + jobs * 5;
-
-interface ThroughputResult {
-  enqueuePerSecond: number;
-  runSeconds: number;
-  perSecond: number;
-  cpu: CpuPerJob;
-  /** Milliseconds per 1,000 jobs that the workers waited for a job fetch (see `fetchWait.ts`). */
-  fetchWaitMs: number;
-}
 
 async function baselineRound(control: Pool, url: string, jobs: number): Promise<ThroughputResult> {
   await resetJobs(control);
@@ -217,59 +123,6 @@ async function baselineRound(control: Pool, url: string, jobs: number): Promise<
   }
 }
 
-async function engineRound(control: Pool, url: string, jobs: number): Promise<ThroughputResult> {
-  await resetJobs(control);
-  const db = createDb(control);
-  const enqueueStart = performance.now();
-  for (let offset = 0; offset < jobs; offset += BATCH) {
-    const size = Math.min(BATCH, jobs - offset);
-    const t = Date.now();
-    await enqueueMany(
-      db,
-      Array.from({ length: size }, () => ({ task: noop, payload: { t } })),
-    );
-  }
-  const enqueueSeconds = seconds(enqueueStart);
-  await analyzeQueuedJobs(control);
-
-  const pool = createPool(url, CONCURRENCY + 2);
-  const done = counter.expect(jobs);
-  const start = performance.now();
-  const cpuSince = startCpuCount();
-  const events: WorkerEvents = new EventEmitter();
-  const fetchWaitSince = countFetchWaits(events);
-  const worker = await startWorker({
-    pool,
-    registry,
-    type: "all",
-    logger,
-    lanes: { realtime: { concurrency: CONCURRENCY } },
-    preset,
-    shutdownGraceMs: 1_000,
-    events,
-  });
-  try {
-    await Promise.race([done, sleep(timeoutFor(jobs)).then(() => Promise.reject(stalled()))]);
-    const fetchWaitMs = (fetchWaitSince() * 1_000) / jobs;
-    await settle(
-      control,
-      async () =>
-        (await succeededExecutions(control)) === jobs && (await pendingJobs(control)) === 0,
-    );
-    const runSeconds = seconds(start);
-    return {
-      enqueuePerSecond: jobs / enqueueSeconds,
-      runSeconds,
-      perSecond: jobs / runSeconds,
-      cpu: cpuSince(jobs),
-      fetchWaitMs,
-    };
-  } finally {
-    await worker.stop();
-    await pool.end();
-  }
-}
-
 function medianCpu(results: ThroughputResult[]): CpuPerJob {
   const postgres = results.flatMap((r) => (r.cpu.postgresUs === null ? [] : [r.cpu.postgresUs]));
   return {
@@ -293,10 +146,6 @@ function describeMedians(results: ThroughputResult[]): string {
   });
 }
 
-function stalled(): Error {
-  return new Error(`bench: only ${counter.count} jobs ran before the timeout`);
-}
-
 /** Start latency of single jobs enqueued one at a time into an idle worker. */
 async function latencyRound(
   control: Pool,
@@ -305,7 +154,7 @@ async function latencyRound(
 ): Promise<number[]> {
   await resetJobs(control);
   const samples: number[] = [];
-  onStart = (enqueuedAt) => samples.push(Date.now() - enqueuedAt);
+  setOnStart((enqueuedAt) => samples.push(Date.now() - enqueuedAt));
   const pool = createPool(url, CONCURRENCY + 2);
   const db = createDb(control);
   const utils = await makeWorkerUtils({ pgPool: control, logger: graphileLogger });
@@ -327,7 +176,7 @@ async function latencyRound(
             pgPool: pool,
             taskList: {
               [TASK]: async (payload) => {
-                onStart((payload as { t: number }).t);
+                reportStart((payload as { t: number }).t);
                 counter.hit();
               },
             },
@@ -349,7 +198,7 @@ async function latencyRound(
     await Promise.race([done, sleep(30_000).then(() => Promise.reject(stalled()))]);
     return samples;
   } finally {
-    onStart = () => {};
+    setOnStart(() => {});
     await stop();
     await utils.release();
     await pool.end();

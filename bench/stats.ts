@@ -30,14 +30,15 @@ export interface Row {
   settings: string;
 }
 
-/** A plain-text table with aligned columns. */
-export function formatTable(rows: Row[]): string {
+/** A plain-text table with aligned columns; `labels` renames the header's columns. */
+export function formatTable(rows: Row[], labels: Partial<Record<keyof Row, string>> = {}): string {
   const header: Row = {
     phase: "phase",
     jobs: "jobs",
     seconds: "seconds",
     perSecond: "jobs/s",
     settings: "settings",
+    ...labels,
   };
   const cells = [header, ...rows].map((row) => [
     String(row.phase),

@@ -32,6 +32,7 @@ export function generateCalls(flags: GenerateCallsFlags): Promise<void> {
             `generate-calls: ${written} of ${total} calls (${Math.round(written / seconds)} calls/s)\n`,
           );
         },
+        onStep: (message) => process.stderr.write(`generate-calls: ${message}\n`),
       },
     );
     process.stderr.write(

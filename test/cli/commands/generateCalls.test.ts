@@ -49,6 +49,15 @@ const callsDigest = sql<{ n: string }>`
   from calls c left join call_queues q on q.id = c.call_queue_id
   left join agents a on a.id = c.agent_id left join campaigns k on k.id = c.campaign_id`;
 
+/** Answered calls without their agent's busy and wrap-up events at the call's times. */
+const unmatchedCalls = sql<{ n: string }>`select count(*) as n from calls c
+  where c.agent_id is not null and not exists (
+    select from agent_state_events b join agent_state_events w
+      on w.call_id = b.call_id and w.state = 'wrap_up'
+    where b.call_id = c.id and b.state = 'busy' and b.agent_id = c.agent_id
+      and b.started_at = c.answered_at
+      and w.started_at = c.answered_at + make_interval(secs => c.talk_seconds + c.hold_seconds))`;
+
 async function digest(url: string): Promise<string> {
   const pool = createPool(url, 1);
   try {
@@ -84,6 +93,9 @@ describe("switchboard generate-calls", () => {
   });
 
   it("writes the calls asked for, each consistent with its outcome, agents never double-booked", async () => {
+    const indexes = sql<{ n: string }>`select string_agg(indexdef, '; ' order by indexname) as n
+      from pg_indexes where tablename in ('calls', 'agent_state_events')`;
+    const indexesBefore = (await indexes.execute(db())).rows[0]?.n;
     const result = await runCli(smallHistory, env());
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
@@ -94,6 +106,9 @@ describe("switchboard generate-calls", () => {
     });
     expect(result.stderr).toMatch(/wrote 1000 calls .* calls\/s/);
     expect(await count(sql`select count(*) as n from calls`)).toBe(1000);
+    // Set aside during the load into empty tables, the indexes are all back.
+    expect((await indexes.execute(db())).rows[0]?.n).toBe(indexesBefore);
+    expect(indexesBefore).toContain("calls_report_time");
 
     const violations = {
       answeredInbound: sql<{ n: string }>`select count(*) as n from calls
@@ -152,13 +167,6 @@ describe("switchboard generate-calls", () => {
            ('available', 'busy'), ('busy', 'wrap_up'), ('wrap_up', 'available'),
            ('available', 'offline')))`;
     expect(await count(badTransitions)).toBe(0);
-    const unmatchedCalls = sql<{ n: string }>`select count(*) as n from calls c
-      where c.agent_id is not null and not exists (
-        select from agent_state_events b join agent_state_events w
-          on w.call_id = b.call_id and w.state = 'wrap_up'
-        where b.call_id = c.id and b.state = 'busy' and b.agent_id = c.agent_id
-          and b.started_at = c.answered_at
-          and w.started_at = c.answered_at + make_interval(secs => c.talk_seconds + c.hold_seconds))`;
     expect(await count(unmatchedCalls)).toBe(0);
 
     const again = await runCli(smallHistory, env());
@@ -187,5 +195,30 @@ describe("switchboard generate-calls", () => {
     expect(await count(sql<{ n: string }>`select count(*) as n from calls`, databases[2])).toBe(
       1000,
     );
+  });
+
+  it("writes a history as a role that is not a superuser, on one connection with its foreign keys checked", async () => {
+    const url = await createBlankDatabase();
+    expect((await runCli(["migrate"], env(url))).code).toBe(0);
+    const role = `switchboard_generator_${process.pid}`;
+    const admin = createPool(url, 1);
+    try {
+      await admin.query(`create role ${role} login`);
+      await admin.query(`grant all on all tables in schema public to ${role}`);
+      await admin.query(`grant all on all sequences in schema public to ${role}`);
+      const asRole = new URL(url);
+      asRole.username = role;
+      const result = await runCli(smallHistory, env(asRole.toString()));
+      expect(result.code, result.stderr).toBe(0);
+      expect(await count(sql<{ n: string }>`select count(*) as n from calls`, url)).toBe(1000);
+      expect(await count(unmatchedCalls, url)).toBe(0);
+      expect(
+        await count(sql<{ n: string }>`select count(*) as n from agent_state_events`, url),
+      ).toBeGreaterThan(1000);
+    } finally {
+      await admin.query(`drop owned by ${role}`);
+      await admin.query(`drop role ${role}`);
+      await admin.end();
+    }
   });
 });
