@@ -165,7 +165,7 @@ const environmentSchema = z
     SERVICE_LEVEL_TARGET: withDefault(fraction, "0.8"),
     GENERATED_FILES_DIR: withDefault(z.string().min(1), ".switchboard/files"),
     SIMULATED_INBOUND_CALLS_PER_MINUTE: withDefault(decimal(0, 600), "3"),
-    SIMULATED_AGENTS: withDefault(integer(0, 1000), "6"),
+    SIMULATED_AGENTS: withDefault(integer(0, 1000), "4"),
     EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
     EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "5000"),
   })

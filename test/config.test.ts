@@ -54,14 +54,14 @@ describe("loadConfig", () => {
   });
 
   it("reads the simulated call center's rate and agents, and names a bad value", () => {
-    expect(loadConfig({}).simulatedCallCenter).toEqual({ callsPerMinute: 3, agents: 6 });
+    expect(loadConfig({}).simulatedCallCenter).toEqual({ callsPerMinute: 3, agents: 4 });
     expect(
       loadConfig({ SIMULATED_INBOUND_CALLS_PER_MINUTE: "0.5", SIMULATED_AGENTS: "2" })
         .simulatedCallCenter,
     ).toEqual({ callsPerMinute: 0.5, agents: 2 });
     expect(loadConfig({ SIMULATED_INBOUND_CALLS_PER_MINUTE: "0" }).simulatedCallCenter).toEqual({
       callsPerMinute: 0,
-      agents: 6,
+      agents: 4,
     });
     expect(problemsOf({ SIMULATED_INBOUND_CALLS_PER_MINUTE: "-1" })).toEqual([
       "SIMULATED_INBOUND_CALLS_PER_MINUTE: expected a number such as 3 or 0.5",
