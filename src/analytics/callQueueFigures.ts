@@ -28,7 +28,7 @@ import {
   localDateStart,
   type ReportRange,
 } from "./period.ts";
-import { heldPeriods, uncoveredRanges } from "./rollupPeriods.ts";
+import { heldPeriods, heldStarts, uncoveredRanges } from "./rollupPeriods.ts";
 import { type MetricThresholds, metricThresholdDefaults } from "./thresholds.ts";
 
 export interface CallQueueFigures {
@@ -139,13 +139,8 @@ async function callQueueHours(
       : await sql<CallQueueHourPartsRow>`
           select h.*, to_char(h.local_hour, 'YYYY-MM-DD"T"HH24:MI') as local_hour_label
           from call_queue_hours h
-          join rollup_periods p on p.rollup = 'hour' and p.time_zone = h.time_zone
-            and p.period_start = h.hour_start
           where h.time_zone = ${timeZone}
-            and h.hour_start >= ${range.from} and h.hour_start < ${range.to}
-            and p.period_end <= ${range.to} and p.refreshed_at >= p.period_end
-            and p.short_abandon_seconds = ${thresholds.shortAbandonSeconds}
-            and p.service_level_seconds = ${thresholds.serviceLevelSeconds}
+            and h.hour_start = any(${heldStarts(held)}::timestamptz[])
             ${callQueueIds ? sql`and h.call_queue_id = any(${callQueueIds}::bigint[])` : sql``}`
           .execute(db)
           .then((result) => result.rows);
