@@ -20,7 +20,7 @@ import {
   toAgentDayParts,
 } from "./agentDayParts.ts";
 import { checkRange, checkTimeZone, type ReportRange } from "./period.ts";
-import { heldPeriods, uncoveredRanges } from "./rollupPeriods.ts";
+import { heldPeriods, heldStarts, uncoveredRanges } from "./rollupPeriods.ts";
 
 export interface AgentFiguresRow {
   agentId: number;
@@ -101,11 +101,8 @@ async function agentDays(
       : await sql<AgentDayPartsRow>`
           select d.*, to_char(d.local_day, 'YYYY-MM-DD') as local_day_label
           from agent_days d
-          join rollup_periods p on p.rollup = 'agent_day' and p.time_zone = d.time_zone
-            and p.period_start = d.day_start
           where d.time_zone = ${timeZone}
-            and d.day_start >= ${range.from} and d.day_start < ${range.to}
-            and p.period_end <= ${range.to} and p.refreshed_at >= p.period_end
+            and d.day_start = any(${heldStarts(held)}::timestamptz[])
             ${agentIds ? sql`and d.agent_id = any(${agentIds}::bigint[])` : sql``}`
           .execute(db)
           .then((result) => result.rows);

@@ -28,7 +28,7 @@ import {
   localDateStart,
   type ReportRange,
 } from "./period.ts";
-import { heldPeriods, uncoveredRanges } from "./rollupPeriods.ts";
+import { heldPeriods, heldStarts, uncoveredRanges } from "./rollupPeriods.ts";
 import { type MetricThresholds, metricThresholdDefaults } from "./thresholds.ts";
 
 export interface CallQueueFigures {
@@ -71,7 +71,19 @@ export async function callQueueFigures(
   db: Db,
   options: CallQueueFiguresOptions,
 ): Promise<CallQueueFiguresRow[]> {
-  const { range, timeZone, by } = options;
+  const [rows] = await callQueueFiguresByEach(db, { ...options, by: [options.by] });
+  return rows ?? [];
+}
+
+/**
+ * The figures of one range under several groupings (e.g. a report's total, per day, per week
+ * and per call queue) from a single read of its hours: one result per grouping, in order.
+ */
+export async function callQueueFiguresByEach(
+  db: Db,
+  options: Omit<CallQueueFiguresOptions, "by"> & { by: CallQueueFiguresOptions["by"][] },
+): Promise<CallQueueFiguresRow[][]> {
+  const { range, timeZone } = options;
   checkRange(range);
   checkTimeZone(timeZone);
   const thresholds = options.thresholds ?? metricThresholdDefaults;
@@ -82,7 +94,6 @@ export async function callQueueFigures(
     callQueueIds: options.callQueueIds,
   });
 
-  const groups = new Map<string, { key: GroupKey; parts: CallQueueHourParts[] }>();
   const starts = new Map<string, Date>();
   const startOf = (date: string) => {
     let start = starts.get(date);
@@ -92,33 +103,39 @@ export async function callQueueFigures(
     }
     return start;
   };
-  for (const hour of hours) {
-    const key = groupKey(hour, by, startOf);
-    const id = `${key.periodStart?.getTime() ?? ""}|${key.callQueueId ?? ""}`;
-    const group = groups.get(id);
-    if (group) group.parts.push(hour);
-    else groups.set(id, { key, parts: [hour] });
-  }
-  if (!by.period && !by.callQueue && groups.size === 0) {
-    groups.set("", { key: { period: null, periodStart: null, callQueueId: null }, parts: [] });
-  }
+  const groupings = options.by.map((by) => {
+    const groups = new Map<string, { key: GroupKey; parts: CallQueueHourParts[] }>();
+    for (const hour of hours) {
+      const key = groupKey(hour, by, startOf);
+      const id = `${key.periodStart?.getTime() ?? ""}|${key.callQueueId ?? ""}`;
+      const group = groups.get(id);
+      if (group) group.parts.push(hour);
+      else groups.set(id, { key, parts: [hour] });
+    }
+    if (!by.period && !by.callQueue && groups.size === 0) {
+      groups.set("", { key: { period: null, periodStart: null, callQueueId: null }, parts: [] });
+    }
+    return [...groups.values()];
+  });
   const names = await callQueueNames(
     db,
-    [...groups.values()].map((group) => group.key.callQueueId),
+    groupings.flatMap((groups) => groups.map((group) => group.key.callQueueId)),
   );
-  return [...groups.values()]
-    .sort(
-      (a, b) =>
-        (a.key.periodStart?.getTime() ?? 0) - (b.key.periodStart?.getTime() ?? 0) ||
-        (a.key.callQueueId ?? 0) - (b.key.callQueueId ?? 0),
-    )
-    .map(({ key, parts }) => ({
-      period: key.period,
-      periodStart: key.periodStart,
-      callQueueId: key.callQueueId,
-      callQueueName: key.callQueueId === null ? null : (names.get(key.callQueueId) ?? null),
-      ...figuresOf(parts),
-    }));
+  return groupings.map((groups) =>
+    groups
+      .sort(
+        (a, b) =>
+          (a.key.periodStart?.getTime() ?? 0) - (b.key.periodStart?.getTime() ?? 0) ||
+          (a.key.callQueueId ?? 0) - (b.key.callQueueId ?? 0),
+      )
+      .map(({ key, parts }) => ({
+        period: key.period,
+        periodStart: key.periodStart,
+        callQueueId: key.callQueueId,
+        callQueueName: key.callQueueId === null ? null : (names.get(key.callQueueId) ?? null),
+        ...figuresOf(parts),
+      })),
+  );
 }
 
 /** Per call queue × local hour over `range`: rollup rows where held, calls elsewhere. */
@@ -139,13 +156,8 @@ async function callQueueHours(
       : await sql<CallQueueHourPartsRow>`
           select h.*, to_char(h.local_hour, 'YYYY-MM-DD"T"HH24:MI') as local_hour_label
           from call_queue_hours h
-          join rollup_periods p on p.rollup = 'hour' and p.time_zone = h.time_zone
-            and p.period_start = h.hour_start
           where h.time_zone = ${timeZone}
-            and h.hour_start >= ${range.from} and h.hour_start < ${range.to}
-            and p.period_end <= ${range.to} and p.refreshed_at >= p.period_end
-            and p.short_abandon_seconds = ${thresholds.shortAbandonSeconds}
-            and p.service_level_seconds = ${thresholds.serviceLevelSeconds}
+            and h.hour_start = any(${heldStarts(held)}::timestamptz[])
             ${callQueueIds ? sql`and h.call_queue_id = any(${callQueueIds}::bigint[])` : sql``}`
           .execute(db)
           .then((result) => result.rows);

@@ -14,7 +14,7 @@ import type { Db } from "../database/pool.ts";
 import type { CallOutcome } from "../database/schema.ts";
 import { type CampaignHourPartsRow, campaignHourPartsSql } from "./campaignHourParts.ts";
 import { checkRange, checkTimeZone, type ReportRange } from "./period.ts";
-import { heldPeriods, uncoveredRanges } from "./rollupPeriods.ts";
+import { heldPeriods, heldStarts, uncoveredRanges } from "./rollupPeriods.ts";
 
 export const outboundOutcomes = [
   "completed",
@@ -52,11 +52,8 @@ export async function campaignFigures(
                  sum(h.busy)::int as busy, sum(h.no_answer)::int as no_answer,
                  sum(h.failed)::int as failed, sum(h.voicemail)::int as voicemail
           from campaign_hours h
-          join rollup_periods p on p.rollup = 'hour' and p.time_zone = h.time_zone
-            and p.period_start = h.hour_start
-          where h.time_zone = ${timeZone} and h.hour_start >= ${range.from}
-            and h.hour_start < ${range.to}
-            and p.period_end <= ${range.to} and p.refreshed_at >= p.period_end
+          where h.time_zone = ${timeZone}
+            and h.hour_start = any(${heldStarts(held)}::timestamptz[])
           group by h.campaign_id`
           .execute(db)
           .then((result) => result.rows);

@@ -5,7 +5,11 @@
  * most calls; outbound campaigns; recordings stored and transcribed.
  */
 import { agentFigures } from "../analytics/agentFigures.ts";
-import { callQueueFigures } from "../analytics/callQueueFigures.ts";
+import {
+  type CallQueueFiguresRow,
+  callQueueFigures,
+  callQueueFiguresByEach,
+} from "../analytics/callQueueFigures.ts";
 import { campaignFigures } from "../analytics/campaignFigures.ts";
 import {
   addDays,
@@ -91,29 +95,27 @@ export async function buildPeriodReport(
   thresholds?: MetricThresholds,
 ): Promise<PeriodReportContent> {
   const timeZone = parameters.time_zone;
-  const figures = (range: ReportRange, by: Parameters<typeof callQueueFigures>[1]["by"]) =>
-    callQueueFigures(db, { range, timeZone, by, ...(thresholds ? { thresholds } : {}) });
   const plan = periodPlan(parameters);
   const { range } = plan;
-  const totalOf = async (of: ReportRange) => {
-    const [row] = await figures(of, {});
-    return row ? callQueueFiguresOf(row) : noCallQueueFigures();
-  };
-  const [total, previousTotal, byPeriod, byCallQueue, agents, campaigns, recordings] =
-    await Promise.all([
-      totalOf(range),
-      totalOf(plan.previous.range),
-      Promise.all(
-        plan.breakdowns.map(async (by) => ({
-          by,
-          rows: (await figures(range, { period: by })).map(storedCallQueueRow),
-        })),
-      ),
-      figures(range, { callQueue: true }),
-      agentFigures(db, { range, timeZone }),
-      campaignFigures(db, { range, timeZone }),
-      recordingFigures(db, { range }),
-    ]);
+  const options = { timeZone, ...(thresholds ? { thresholds } : {}) };
+  const [current, previousTotal, agents, campaigns, recordings] = await Promise.all([
+    // The total, each breakdown and the call queues from one read of the period's hours.
+    callQueueFiguresByEach(db, {
+      ...options,
+      range,
+      by: [{}, { callQueue: true }, ...plan.breakdowns.map((period) => ({ period }))],
+    }),
+    callQueueFigures(db, { ...options, range: plan.previous.range, by: {} }).then(totalOf),
+    agentFigures(db, { range, timeZone }),
+    campaignFigures(db, { range, timeZone }),
+    recordingFigures(db, { range }),
+  ]);
+  const [totalRows = [], byCallQueue = [], ...byPeriodRows] = current;
+  const total = totalOf(totalRows);
+  const byPeriod = plan.breakdowns.map((by, index) => ({
+    by,
+    rows: (byPeriodRows[index] ?? []).map(storedCallQueueRow),
+  }));
   return {
     reportType: parameters.report_type,
     title: plan.title,
@@ -135,6 +137,11 @@ export async function buildPeriodReport(
     campaigns,
     recordings,
   };
+}
+
+function totalOf(rows: CallQueueFiguresRow[]) {
+  const [row] = rows;
+  return row ? callQueueFiguresOf(row) : noCallQueueFigures();
 }
 
 function compare(

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { callQueueFigures } from "../../src/analytics/callQueueFigures.ts";
+import { callQueueFigures, callQueueFiguresByEach } from "../../src/analytics/callQueueFigures.ts";
 import {
   localDayRange,
   localMonthRange,
@@ -188,6 +188,25 @@ describe("callQueueFigures", () => {
       ["2026-03-02", "2026-03-02T05:00:00.000Z", 9, 5],
       ["2026-03-09", "2026-03-09T04:00:00.000Z", 1, 1],
     ]);
+  });
+
+  it("gives several groupings of one range from one read, each as its own call would", async () => {
+    const range = localMonthRange(2026, 3, timeZone);
+    const groupings = [
+      {},
+      { callQueue: true },
+      { period: "day" as const },
+      { period: "hour" as const, callQueue: true },
+    ];
+    const each = await callQueueFiguresByEach(db(), { range, timeZone, by: groupings });
+    const separately = await Promise.all(
+      groupings.map((by) => callQueueFigures(db(), { range, timeZone, by })),
+    );
+    expect(each).toEqual(separately);
+    expect(each.slice(0, 3).map((rows) => rows.length)).toEqual([1, 2, 3]);
+    expect(each[0]?.[0]?.offered).toBe(10);
+    expect(each[1]?.map((row) => row.callQueueName)).toEqual(["Sales", "Support"]);
+    expect(await callQueueFiguresByEach(db(), { range, timeZone, by: [] })).toEqual([]);
   });
 
   it("counts a partial hour from calls, and only the call queues asked for", async () => {
