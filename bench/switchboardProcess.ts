@@ -63,10 +63,11 @@ export async function startApi(
 }
 
 /**
- * The Node.js options a `reports` worker is deployed with (README, "Exports"): a 2 MB young
- * generation, which keeps an export's peak resident memory about 70 MB lower.
+ * The Node.js options a `reports` worker is deployed with (README, "Exports"): a 1 MB
+ * semi-space for the young generation, which keeps an export's peak resident memory about 70 MB
+ * lower.
  */
-export const reportsWorkerNodeOptions = "--max-semi-space-size=2";
+export const reportsWorkerNodeOptions = "--max-semi-space-size=1";
 
 /** `switchboard worker --type <type>`; a `reports` worker launched as it is deployed. */
 export function startWorkerProcess(
