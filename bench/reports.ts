@@ -13,7 +13,8 @@
  *   exports   CSV exports (POST /api/tasks/export/) of the first ~1,000,000 and ~100,000 calls,
  *             each in a fresh `switchboard worker --type reports` process, so that its peak
  *             resident memory (VmHWM in /proc) is that export's; the file is downloaded and its
- *             rows counted against the database's count of the range.
+ *             rows counted against the database's count of the range. Reports workers run with
+ *             the NODE_OPTIONS they are deployed with (switchboardProcess.ts).
  *   engine    the engine's throughput (engineLoad.ts: BENCH_JOBS no-op jobs through a worker in
  *             this process) alone, then again while a 1,000,000-row export runs, BENCH_ROUNDS
  *             times alternately; the ratio of the medians.

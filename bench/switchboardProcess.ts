@@ -62,12 +62,20 @@ export async function startApi(
   return { ...api, base };
 }
 
-/** `switchboard worker --type <type>`. */
+/**
+ * The Node.js options a `reports` worker is deployed with (README, "Exports"): a 1 MB
+ * semi-space for the young generation, which keeps an export's peak resident memory about 70 MB
+ * lower.
+ */
+export const reportsWorkerNodeOptions = "--max-semi-space-size=1";
+
+/** `switchboard worker --type <type>`; a `reports` worker launched as it is deployed. */
 export function startWorkerProcess(
   type: string,
   env: Record<string, string>,
 ): Promise<SwitchboardProcess> {
-  return startSwitchboard(["worker", "--type", type], env, /"worker started"/);
+  const launch = type === "reports" ? { NODE_OPTIONS: reportsWorkerNodeOptions, ...env } : env;
+  return startSwitchboard(["worker", "--type", type], launch, /"worker started"/);
 }
 
 /** The peak resident memory of a live process so far (VmHWM), in bytes. */

@@ -1,9 +1,11 @@
 /**
  * Builds the services tasks use from configuration: Twilio through the SDK — pointed at the
- * local simulator (started in this process) when no credentials are configured — the encrypted
+ * local simulator (started in this process) when no credentials are configured; the client is
+ * built on first use, so a worker that never calls Twilio never loads the SDK — the encrypted
  * stores of recordings and of generated files, and the database reports read.
  */
 import type { KeyObject } from "node:crypto";
+import type twilio from "twilio";
 import type { CallCenterServices } from "../callCenter/services.ts";
 import type { Config } from "../config.ts";
 import { createDb, createPool } from "../database/pool.ts";
@@ -44,13 +46,20 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
     authToken = simulator.authToken;
     lifecycle.onStop(() => simulator.stop());
   }
-  const client = createTwilioClient({
-    accountSid,
-    authToken,
-    simulatorUrl,
-    timeoutMs: twilioConfig.timeoutMs,
+  // Built on first use, so a worker whose tasks never call Twilio never loads the SDK.
+  let client: twilio.Twilio | undefined;
+  const twilioClient = () => {
+    client ??= createTwilioClient({
+      accountSid,
+      authToken,
+      simulatorUrl,
+      timeoutMs: twilioConfig.timeoutMs,
+    });
+    return client;
+  };
+  lifecycle.onStop(() => {
+    if (client) closeTwilioClient(client);
   });
-  lifecycle.onStop(() => closeTwilioClient(client));
   logger.info(
     simulatorUrl ? { simulator: simulatorUrl } : { accountSid },
     simulatorUrl
@@ -59,9 +68,9 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
   );
 
   const key = parseEncryptionKey(await encryptionKey(config, logger));
-  const store = createRecordingStore(storeOptions(config, config.recordings.localDir, key));
+  const store = await createRecordingStore(storeOptions(config, config.recordings.localDir, key));
   lifecycle.onStop(() => store.close());
-  const files = createRecordingStore(storeOptions(config, config.reporting.filesDir, key));
+  const files = await createRecordingStore(storeOptions(config, config.reporting.filesDir, key));
   lifecycle.onStop(() => files.close());
 
   const transcriptionServiceSid =
@@ -76,7 +85,9 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
   }
   return {
     twilio: {
-      client,
+      get client() {
+        return twilioClient();
+      },
       accountSid,
       authToken,
       phoneNumber: twilioConfig.phoneNumber,

@@ -9,8 +9,9 @@
  * await client.calls.create({ to, from, url, statusCallback });
  */
 import { Agent } from "node:http";
-import twilio from "twilio";
+import type twilio from "twilio";
 import type RequestClient from "twilio/lib/base/RequestClient.js";
+import { twilioSdk } from "./sdk.ts";
 
 export interface TwilioClientOptions {
   accountSid: string;
@@ -22,28 +23,33 @@ export interface TwilioClientOptions {
 }
 
 /** Sends every SDK request to `baseUrl`, over its own keep-alive agent that `close()` ends. */
-export class SimulatorRequestClient extends twilio.RequestClient {
-  private readonly baseUrl: string;
-  private readonly agent = new Agent({ keepAlive: true });
+function defineSimulatorRequestClient(sdk: typeof twilio) {
+  return class SimulatorRequestClient extends sdk.RequestClient {
+    private readonly baseUrl: string;
+    private readonly agent = new Agent({ keepAlive: true });
 
-  constructor(baseUrl: string, timeoutMs?: number) {
-    super({ timeout: timeoutMs });
-    this.baseUrl = baseUrl.replace(/\/+$/, "");
-    this.axios.defaults.httpAgent = this.agent;
-  }
+    constructor(baseUrl: string, timeoutMs?: number) {
+      super({ timeout: timeoutMs });
+      this.baseUrl = baseUrl.replace(/\/+$/, "");
+      this.axios.defaults.httpAgent = this.agent;
+    }
 
-  override request<TData>(options: RequestClient.RequestOptions<TData>) {
-    const target = new URL(options.uri);
-    return super.request<TData>({
-      ...options,
-      uri: `${this.baseUrl}${target.pathname}${target.search}`,
-    });
-  }
+    override request<TData>(options: RequestClient.RequestOptions<TData>) {
+      const target = new URL(options.uri);
+      return super.request<TData>({
+        ...options,
+        uri: `${this.baseUrl}${target.pathname}${target.search}`,
+      });
+    }
 
-  close(): void {
-    this.agent.destroy();
-  }
+    close(): void {
+      this.agent.destroy();
+    }
+  };
 }
+
+/** Defined on first use: extending the SDK's `RequestClient` needs the SDK loaded. */
+let SimulatorRequestClient: ReturnType<typeof defineSimulatorRequestClient> | undefined;
 
 export function createTwilioClient({
   accountSid,
@@ -51,8 +57,10 @@ export function createTwilioClient({
   simulatorUrl,
   timeoutMs,
 }: TwilioClientOptions): twilio.Twilio {
-  if (!simulatorUrl) return twilio(accountSid, authToken, { timeout: timeoutMs });
-  return twilio(accountSid, authToken, {
+  const sdk = twilioSdk();
+  if (!simulatorUrl) return sdk(accountSid, authToken, { timeout: timeoutMs });
+  SimulatorRequestClient ??= defineSimulatorRequestClient(sdk);
+  return sdk(accountSid, authToken, {
     httpClient: new SimulatorRequestClient(simulatorUrl, timeoutMs),
   });
 }
@@ -60,5 +68,5 @@ export function createTwilioClient({
 /** Releases the client's sockets (only a simulator client holds its own). */
 export function closeTwilioClient(client: twilio.Twilio): void {
   const httpClient = client.httpClient;
-  if (httpClient instanceof SimulatorRequestClient) httpClient.close();
+  if (SimulatorRequestClient && httpClient instanceof SimulatorRequestClient) httpClient.close();
 }

@@ -36,7 +36,7 @@ let store: RecordingStore;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), "switchboard-recordings-"));
   directory = join(root, "recordings");
-  store = createRecordingStore({ backend: "local", localDir: directory, encryptionKey });
+  store = await createRecordingStore({ backend: "local", localDir: directory, encryptionKey });
 });
 
 afterEach(async () => {
@@ -197,16 +197,16 @@ describe("recordingKeyFor", () => {
 });
 
 describe("createRecordingStore", () => {
-  it("names what is missing for the s3 backend", () => {
-    expect(() => createRecordingStore({ backend: "s3", encryptionKey })).toThrow(
+  it("names what is missing for the s3 backend", async () => {
+    await expect(createRecordingStore({ backend: "s3", encryptionKey })).rejects.toThrow(
       /AWS_STORAGE_BUCKET_NAME/,
     );
   });
 
-  it("refuses an unknown backend", () => {
-    expect(() => createRecordingStore({ backend: "twilio" as "local", encryptionKey })).toThrow(
-      /RECORDING_STORAGE_BACKEND must be one of local, s3/,
-    );
+  it("refuses an unknown backend", async () => {
+    await expect(
+      createRecordingStore({ backend: "twilio" as "local", encryptionKey }),
+    ).rejects.toThrow(/RECORDING_STORAGE_BACKEND must be one of local, s3/);
   });
 
   it("refuses a key of the wrong size at construction", () => {

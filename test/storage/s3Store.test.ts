@@ -65,8 +65,12 @@ function s3Options(overrides: Partial<S3StoreOptions> = {}): S3StoreOptions {
   };
 }
 
-function s3RecordingStore(overrides: Partial<S3StoreOptions> = {}): RecordingStore {
-  const store = createRecordingStore({ backend: "s3", s3: s3Options(overrides), encryptionKey });
+async function s3RecordingStore(overrides: Partial<S3StoreOptions> = {}): Promise<RecordingStore> {
+  const store = await createRecordingStore({
+    backend: "s3",
+    s3: s3Options(overrides),
+    encryptionKey,
+  });
   stores.push(store);
   return store;
 }
@@ -78,7 +82,7 @@ async function rawObject(key: string): Promise<Buffer> {
 
 describe("S3 recording store", () => {
   it("streams a large recording up as a multipart upload and back down", async () => {
-    const store = s3RecordingStore();
+    const store = await s3RecordingStore();
     const key = "2026/11/22/RE-large.wav.enc";
     const size = 12 * MiB + 321;
     const stored = await store.put(key, generatedRecording(size).stream);
@@ -103,7 +107,7 @@ describe("S3 recording store", () => {
   });
 
   it("stores only ciphertext in the bucket", async () => {
-    const store = s3RecordingStore();
+    const store = await s3RecordingStore();
     const key = "2026/11/22/RE-small.wav.enc";
     const plaintext = Buffer.from("caller: my card number is 4111 1111 1111 1111");
     const stored = await store.put(key, Readable.from([plaintext]));
@@ -115,7 +119,7 @@ describe("S3 recording store", () => {
   });
 
   it("aborts the multipart upload and stores nothing when the source fails mid-stream", async () => {
-    const store = s3RecordingStore();
+    const store = await s3RecordingStore();
     const key = "2026/11/22/RE-dropped.wav.enc";
     const source = generatedRecording(20 * MiB, {
       failAfter: 11 * MiB,
@@ -128,7 +132,7 @@ describe("S3 recording store", () => {
   });
 
   it("errors at the end of get() when the object was tampered with", async () => {
-    const store = s3RecordingStore();
+    const store = await s3RecordingStore();
     const key = "2026/11/22/RE-tampered.wav.enc";
     await store.put(key, generatedRecording(300_000).stream);
     const object = flipByte(await rawObject(key), 150_000);
@@ -137,7 +141,7 @@ describe("S3 recording store", () => {
   });
 
   it("reports a missing recording and deletes idempotently", async () => {
-    const store = s3RecordingStore();
+    const store = await s3RecordingStore();
     await expect(store.get("2026/01/01/RE-none.wav.enc")).rejects.toBeInstanceOf(
       RecordingNotFoundError,
     );
@@ -146,14 +150,14 @@ describe("S3 recording store", () => {
   });
 
   it("keeps objects under a prefix when given one", async () => {
-    const store = s3RecordingStore({ prefix: "switchboard/recordings" });
+    const store = await s3RecordingStore({ prefix: "switchboard/recordings" });
     await store.put("2026/11/22/RE-prefixed.wav.enc", Readable.from([Buffer.from("hi")]));
     const object = await rawObject("switchboard/recordings/2026/11/22/RE-prefixed.wav.enc");
     expect(object.subarray(0, 4).toString()).toBe("SBE1");
   });
 
   it("works with the SDK's default transfer checksums too", async () => {
-    const store = s3RecordingStore({ checksums: "when_supported" });
+    const store = await s3RecordingStore({ checksums: "when_supported" });
     const key = "2026/11/22/RE-checksums.wav.enc";
     const size = 6 * MiB;
     await store.put(key, generatedRecording(size, { seed: 7 }).stream);
@@ -161,7 +165,7 @@ describe("S3 recording store", () => {
   });
 
   it("refuses unsafe keys before any request", async () => {
-    const store = s3RecordingStore();
+    const store = await s3RecordingStore();
     await expect(store.put("../x.enc", Readable.from([Buffer.from("x")]))).rejects.toBeInstanceOf(
       InvalidRecordingKeyError,
     );
@@ -170,7 +174,7 @@ describe("S3 recording store", () => {
   });
 
   it("surfaces the server's refusal of bad credentials", async () => {
-    const store = s3RecordingStore({
+    const store = await s3RecordingStore({
       credentials: { accessKeyId: "AKIA-UNKNOWN", secretAccessKey: "S3RVER" },
     });
     await expect(

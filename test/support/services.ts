@@ -41,13 +41,13 @@ export async function startTestServices(
   });
   const recordingsDir = await mkdtemp(path.join(tmpdir(), "switchboard-recordings-"));
   const encryptionKey = generateEncryptionKey();
-  const store = createRecordingStore({
+  const store = await createRecordingStore({
     backend: "local",
     localDir: recordingsDir,
     encryptionKey: parseEncryptionKey(encryptionKey),
   });
   const filesDir = await mkdtemp(path.join(tmpdir(), "switchboard-files-"));
-  const files = createRecordingStore({
+  const files = await createRecordingStore({
     backend: "local",
     localDir: filesDir,
     encryptionKey: parseEncryptionKey(encryptionKey),

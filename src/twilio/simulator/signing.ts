@@ -3,7 +3,7 @@
  * the query string), signed in `X-Twilio-Signature` by the SDK's own
  * `getExpectedTwilioSignature` over the exact URL requested.
  */
-import twilio from "twilio";
+import { twilioSdk } from "../sdk.ts";
 import type { HttpCallbackMethod } from "./state.ts";
 
 export interface SignedCallback {
@@ -25,10 +25,10 @@ export function signedCallback(
   const form = new URLSearchParams(params).toString();
   if (method === "GET") {
     const target = form ? `${url}${url.includes("?") ? "&" : "?"}${form}` : url;
-    headers["x-twilio-signature"] = twilio.getExpectedTwilioSignature(authToken, target, {});
+    headers["x-twilio-signature"] = twilioSdk().getExpectedTwilioSignature(authToken, target, {});
     return { url: target, init: { method, headers } };
   }
   headers["content-type"] = "application/x-www-form-urlencoded";
-  headers["x-twilio-signature"] = twilio.getExpectedTwilioSignature(authToken, url, params);
+  headers["x-twilio-signature"] = twilioSdk().getExpectedTwilioSignature(authToken, url, params);
   return { url, init: { method, headers, body: form } };
 }
