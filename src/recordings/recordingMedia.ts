@@ -9,11 +9,10 @@
  * aborts the response.
  */
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Db } from "../database/pool.ts";
 import type { Recording } from "../database/schema.ts";
 import { RecordingDecryptionError, RecordingNotFoundError } from "../storage/errors.ts";
-import { holdBackLastChunk } from "../storage/holdBackLastChunk.ts";
+import { downloadBody } from "../storage/holdBackLastChunk.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
 
 export type OpenedRecordingMedia =
@@ -59,8 +58,7 @@ export async function openRecordingMedia(
     if (error instanceof RecordingNotFoundError) return { kind: "missing" };
     throw error;
   }
-  const body = holdBackLastChunk();
-  pipeline(plaintext, body).catch((error: unknown) => {
+  const body = downloadBody(plaintext, (error) => {
     if (error instanceof RecordingDecryptionError) options.onIntegrityFailure?.(error);
   });
   return {

@@ -10,7 +10,6 @@
  *   the response short of its Content-Length. Every download is audited (`export.download`).
  */
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { HttpBindings } from "@hono/node-server";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { CallCenterServices } from "../../callCenter/services.ts";
@@ -32,7 +31,7 @@ import {
   normaliseExportFilters,
 } from "../../exports/filters.ts";
 import { RecordingNotFoundError } from "../../storage/errors.ts";
-import { holdBackLastChunk } from "../../storage/holdBackLastChunk.ts";
+import { downloadBody } from "../../storage/holdBackLastChunk.ts";
 import type { AppEnv } from "../context.ts";
 import { asBadRequest, registeredTask, taskStatusUrl } from "../enqueueing.ts";
 import { ApiError, errorBody } from "../errors.ts";
@@ -251,8 +250,7 @@ export function exportRoutes({ db, registry, services }: ExportRoutesDependencie
         plaintext.destroy();
         throw error;
       }
-      const body = holdBackLastChunk();
-      pipeline(plaintext, body).catch((error: unknown) => {
+      const body = downloadBody(plaintext, (error) => {
         c.get("logger")?.error({ err: error, cacheKey }, "export file failed while streaming");
         (c.env as Partial<HttpBindings> | undefined)?.outgoing?.destroy(error as Error);
       });

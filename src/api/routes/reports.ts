@@ -8,6 +8,7 @@
  * - `GET /api/reports/` lists reports, newest requested first, keyset-paged.
  */
 import { Readable } from "node:stream";
+import type { HttpBindings } from "@hono/node-server";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { ReportingService } from "../../callCenter/services.ts";
 import { agentFind } from "../../calls/inboundCalls.ts";
@@ -41,6 +42,7 @@ import {
 import { reportGetWithBuild, reportList } from "../../reports/reportRows.ts";
 import { requestReport } from "../../reports/requestReport.ts";
 import { RecordingNotFoundError } from "../../storage/errors.ts";
+import { downloadBody } from "../../storage/holdBackLastChunk.ts";
 import type { AppEnv } from "../context.ts";
 import { asBadRequest, registeredTask, taskStatusUrl } from "../enqueueing.ts";
 import { ApiError } from "../errors.ts";
@@ -312,7 +314,11 @@ export function reportRoutes({ db, registry, reporting }: ReportRoutesDependenci
         throw error;
       }
       const parameters = report.parameters as ReportParameters;
-      return c.body(Readable.toWeb(file) as ReadableStream<Uint8Array>, 200, {
+      const body = downloadBody(file, (error) => {
+        c.get("logger")?.error({ err: error, cacheKey }, "report file failed while streaming");
+        (c.env as Partial<HttpBindings> | undefined)?.outgoing?.destroy(error as Error);
+      });
+      return c.body(Readable.toWeb(body) as ReadableStream<Uint8Array>, 200, {
         "content-type": reportContentTypes[format],
         "content-disposition": `attachment; filename="${reportFileName(parameters, format)}"`,
         "cache-control": "private, no-store",
