@@ -5,7 +5,10 @@
 import type { Selectable } from "kysely";
 import { afterCursor, type Cursor, cursorKey, keysetPage } from "../database/keysetCursor.ts";
 import type { Db } from "../database/pool.ts";
-import type { RoutingRecommendationTable } from "../database/schema.ts";
+import type {
+  RoutingRecommendationCallQueueTable,
+  RoutingRecommendationTable,
+} from "../database/schema.ts";
 
 export interface AgentMoveView {
   from_call_queue_id: number;
@@ -21,22 +24,11 @@ export interface AgentAdditionView {
   agents: number;
 }
 
-export interface CallQueueStaffingView {
-  call_queue_id: number;
-  call_queue_name: string;
-  /** The threshold the call queue was staffed for. */
-  service_level_seconds: number;
-  offered: number;
-  answered: number;
-  arrival_rate_per_hour: number;
-  average_handle_time_seconds: number | null;
-  traffic_erlangs: number | null;
-  agents_serving: number;
-  agents_needed: number | null;
-  agents_recommended: number;
-  service_level_current: number | null;
-  service_level_recommended: number | null;
-}
+/** A call queue's figures in a recommendation (`service_level_seconds`: the threshold it was staffed for). */
+export type CallQueueStaffingView = Omit<
+  Selectable<RoutingRecommendationCallQueueTable>,
+  "recommendation_id"
+> & { call_queue_name: string };
 
 export interface RoutingRecommendationView {
   id: number;
