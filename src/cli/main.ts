@@ -10,6 +10,8 @@ import {
 import { demoCommand } from "./commands/demo.ts";
 import { generateCallsCommand } from "./commands/generateCalls.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { probeCommand } from "./commands/probe.ts";
+import { schedulerCommand } from "./commands/scheduler.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
 import { workerCommand } from "./commands/worker.ts";
@@ -19,6 +21,7 @@ const program = new Command("switchboard")
   .addCommand(startCommand)
   .addCommand(apiCommand)
   .addCommand(workerCommand)
+  .addCommand(schedulerCommand)
   .addCommand(migrateCommand)
   .addCommand(demoCommand)
   .addCommand(generateCallsCommand)
@@ -27,7 +30,8 @@ const program = new Command("switchboard")
   .addCommand(retryCommand)
   .addCommand(purgeCommand)
   .addCommand(deadCommand)
-  .addCommand(tokenCommand);
+  .addCommand(tokenCommand)
+  .addCommand(probeCommand);
 
 try {
   await program.parseAsync(process.argv);
