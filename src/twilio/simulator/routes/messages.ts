@@ -1,8 +1,9 @@
 /**
  * `/2010-04-01/Accounts/{AccountSid}/Messages`: send (create), fetch, list. Refusals carry
- * Twilio's codes: 21604 no `To`, 21211 a `To` that is not a phone number, 21603 neither `From`
- * nor `MessagingServiceSid`, 21212 a bad `From`, 21602 no `Body`, 21617 a body over 1600
- * characters, 21701 a malformed `MessagingServiceSid`, 21609 a bad `StatusCallback`.
+ * Twilio's codes: 21604 no `To`, 21211 a `To` that is not a phone number (or is Twilio's magic
+ * invalid number, +15005550001), 21603 neither `From` nor `MessagingServiceSid`, 21212 a bad
+ * `From`, 21602 no `Body`, 21617 a body over 1600 characters, 21701 a malformed
+ * `MessagingServiceSid`, 21609 a bad `StatusCallback`.
  */
 import { Hono } from "hono";
 import type { SimulatorDependencies } from "../dependencies.ts";
@@ -16,10 +17,15 @@ export const MAX_BODY_CHARACTERS = 1600;
 
 const MESSAGING_SERVICE_SID = /^MG[0-9a-f]{32}$/;
 
+/** Twilio's magic test number for "invalid To": well formed, refused with 21211. */
+export const INVALID_NUMBER = "+15005550001";
+
 function recipient(form: FormParams): string {
   const to = form.get("To")?.trim();
   if (!to) throw new TwilioApiError(400, 21604, "A 'To' phone number is required.");
-  if (!isE164(to)) throw new TwilioApiError(400, 21211, `Invalid 'To' Phone Number: ${to}`);
+  if (!isE164(to) || to === INVALID_NUMBER) {
+    throw new TwilioApiError(400, 21211, `Invalid 'To' Phone Number: ${to}`);
+  }
   return to;
 }
 
