@@ -22,6 +22,7 @@ import queueOutboundCall from "./queue_outbound_call.ts";
 import retryFailedCall from "./retry_failed_call.ts";
 import retryFailedWebhook from "./retry_failed_webhook.ts";
 import scheduleCall from "./schedule_call.ts";
+import sendNotification from "./send_notification.ts";
 import systemHealthCheck from "./system_health_check.ts";
 import transcribePendingRecordings from "./transcribe_pending_recordings.ts";
 import transcribeRecording from "./transcribe_recording.ts";
@@ -54,4 +55,5 @@ export const tasks: AnyTask[] = [
   exportCallData,
   cleanupExpiredExports,
   debugTask,
+  sendNotification,
 ];

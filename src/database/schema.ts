@@ -411,6 +411,29 @@ export interface ExportTable {
   error: string | null;
 }
 
+export interface SmsMessageTable {
+  id: Generated<number>;
+  send_key: string;
+  sid: string | null;
+  to_number: string;
+  from_number: string;
+  body: string;
+  /** `pending`, then Twilio's status; `rejected` when Twilio refused it for good. */
+  status: Generated<string>;
+  requested_at: NullableTimestamp;
+  requests: Generated<number>;
+  error_code: number | null;
+  error_message: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface NotificationEmailTable {
+  execution_id: string;
+  email_execution_id: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -429,6 +452,8 @@ export interface Database {
   agent_days: AgentDayTable;
   rollup_periods: RollupPeriodTable;
   exports: ExportTable;
+  sms_messages: SmsMessageTable;
+  notification_emails: NotificationEmailTable;
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;
@@ -447,3 +472,4 @@ export type Recording = Selectable<RecordingTable>;
 export type WebhookLog = Selectable<WebhookLogTable>;
 export type Report = Selectable<ReportTable>;
 export type Export = Selectable<ExportTable>;
+export type SmsMessage = Selectable<SmsMessageTable>;

@@ -10,6 +10,7 @@ import { TwilioApiError, twilioError } from "./errors.ts";
 import { applyFaults, type FaultVariables } from "./faults.ts";
 import { callRoutes } from "./routes/calls.ts";
 import { controlRoutes } from "./routes/control.ts";
+import { messageRoutes } from "./routes/messages.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
 import { transcriptRoutes } from "./routes/transcripts.ts";
 
@@ -36,6 +37,7 @@ export function createSimulatorApp(deps: SimulatorDependencies) {
   }
   const account = `/2010-04-01/Accounts/${deps.accountSid}`;
   app.route(account, callRoutes(deps));
+  app.route(account, messageRoutes(deps));
   app.route(account, recordingRoutes(deps));
   app.route("/v2", transcriptRoutes(deps));
 

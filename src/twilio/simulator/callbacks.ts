@@ -3,6 +3,7 @@
  * `CallCallbacks`, which numbers them (`SequenceNumber` 0, 1, 2, …) and applies the call's
  * mischief: `duplicate` sends each twice (same signature, same idempotency token); `reorder` holds
  * them until the call ends, then sends them shuffled, each keeping its own SequenceNumber.
+ * A message's callbacks go through a `CallCallbacks` too, unnumbered (`other`), as Twilio's are.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../../observability/logger.ts";
@@ -13,7 +14,10 @@ import type { HttpCallbackMethod } from "./state.ts";
 
 export interface Callback {
   type: CallbackEntry["type"];
-  callSid: string;
+  /** For a call's or recording's callback. */
+  callSid?: string;
+  /** For a message's. */
+  messageSid?: string;
   url: string;
   method: HttpCallbackMethod;
   params: Record<string, string>;
@@ -72,7 +76,8 @@ export class CallbackSender {
     const entry: CallbackEntry = {
       at: Date.now(),
       type: callback.type,
-      callSid: callback.callSid,
+      ...(callback.callSid === undefined ? {} : { callSid: callback.callSid }),
+      ...(callback.messageSid === undefined ? {} : { messageSid: callback.messageSid }),
       url: callback.url,
       status: callback.status,
       ...(sequence === undefined ? {} : { sequenceNumber: Number(sequence) }),

@@ -1,6 +1,6 @@
 /**
- * What happened in the simulator, for tests to read: calls created, status transitions, API
- * requests (with the fault applied, if any) and callbacks sent. Times are epoch ms.
+ * What happened in the simulator, for tests to read: calls and messages created, status
+ * transitions, API requests (with the fault applied, if any) and callbacks sent. Times are epoch ms.
  * `stats()` answers "how fast were calls placed" and "how many were live at once".
  */
 import type { FaultKind } from "./faults.ts";
@@ -10,6 +10,14 @@ export interface CallCreatedEntry {
   sid: string;
   to: string;
   from: string;
+  createdAt: number;
+}
+
+export interface MessageCreatedEntry {
+  sid: string;
+  to: string;
+  from: string | null;
+  body: string;
   createdAt: number;
 }
 
@@ -30,8 +38,11 @@ export interface RequestEntry {
 
 export interface CallbackEntry {
   at: number;
-  type: "call-status" | "recording-status";
-  callSid: string;
+  type: "call-status" | "recording-status" | "message-status";
+  /** The call a call's or recording's callback is about. */
+  callSid?: string;
+  /** The message a `message-status` callback is about. */
+  messageSid?: string;
   url: string;
   /** CallStatus or RecordingStatus sent. */
   status: string;
@@ -54,6 +65,7 @@ export interface SimulatorStats {
 
 export interface SimulatorLog {
   calls: CallCreatedEntry[];
+  messages: MessageCreatedEntry[];
   transitions: TransitionEntry[];
   requests: RequestEntry[];
   callbacks: CallbackEntry[];
@@ -62,12 +74,17 @@ export interface SimulatorLog {
 
 export class EventLog {
   private calls: CallCreatedEntry[] = [];
+  private messages: MessageCreatedEntry[] = [];
   private transitions: TransitionEntry[] = [];
   private requests: RequestEntry[] = [];
   private callbacks: CallbackEntry[] = [];
 
   callCreated(entry: CallCreatedEntry): void {
     this.calls.push(entry);
+  }
+
+  messageCreated(entry: MessageCreatedEntry): void {
+    this.messages.push(entry);
   }
 
   transition(entry: TransitionEntry): void {
@@ -85,6 +102,7 @@ export class EventLog {
   snapshot(): SimulatorLog {
     return {
       calls: [...this.calls],
+      messages: [...this.messages],
       transitions: [...this.transitions],
       requests: [...this.requests],
       callbacks: [...this.callbacks],
@@ -116,6 +134,7 @@ export class EventLog {
 
   clear(): void {
     this.calls = [];
+    this.messages = [];
     this.transitions = [];
     this.requests = [];
     this.callbacks = [];

@@ -7,7 +7,7 @@
  * | `500`                | 500, Twilio code 20500                                              |
  * | `timeout`            | holds the request `ms`, then 500; without `ms` never answers        |
  * | `slow`               | waits `ms` (default 200), then answers normally                     |
- * | `error_after_create` | runs the request (the call IS created), then answers 500            |
+ * | `error_after_create` | runs the request (the call or message IS created), then answers 500 |
  * | `duplicate`          | the next `count` calls created send every status callback twice     |
  * | `reorder`            | the next `count` calls created send their status callbacks shuffled |
  *

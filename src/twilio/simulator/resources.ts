@@ -4,6 +4,7 @@ import {
   iso8601,
   rfc2822,
   type SimulatedCall,
+  type SimulatedMessage,
   type SimulatedRecording,
   type SimulatedTranscript,
 } from "./state.ts";
@@ -54,6 +55,43 @@ export function callJson(call: SimulatedCall) {
       user_defined_message_subscriptions: `${base}/UserDefinedMessageSubscriptions.json`,
       user_defined_messages: `${base}/UserDefinedMessages.json`,
     },
+  };
+}
+
+/**
+ * Segments as Twilio counts them: 160 characters in one, 153 per segment beyond; 70 and 67 when
+ * the body needs UCS-2. Here only printable ASCII counts as GSM-7 (an approximation).
+ */
+function segmentsOf(body: string): number {
+  const [single, multi] = /^[\n\r\x20-\x7e]*$/.test(body) ? [160, 153] : [70, 67];
+  const length = [...body].length;
+  return length <= single ? 1 : Math.ceil(length / multi);
+}
+
+export function messageJson(message: SimulatedMessage) {
+  const base = `${accountPath(message.accountSid)}/Messages/${message.sid}`;
+  const errored = message.status === "failed" || message.status === "undelivered";
+  return {
+    sid: message.sid,
+    account_sid: message.accountSid,
+    api_version: API_VERSION,
+    body: message.body,
+    date_created: rfc2822(message.createdAt),
+    date_updated: rfc2822(message.updatedAt),
+    date_sent: rfc2822(message.sentAt),
+    direction: "outbound-api",
+    error_code: errored ? message.errorCode : null,
+    error_message: null,
+    from: message.from,
+    messaging_service_sid: message.messagingServiceSid,
+    num_media: "0",
+    num_segments: message.from === null ? "0" : String(segmentsOf(message.body)),
+    price: message.sentAt === undefined ? null : (-0.0079 * segmentsOf(message.body)).toFixed(5),
+    price_unit: "USD",
+    status: message.status,
+    to: message.to,
+    uri: `${base}.json`,
+    subresource_uris: { media: `${base}/Media.json`, feedback: `${base}/Feedback.json` },
   };
 }
 

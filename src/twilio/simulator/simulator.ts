@@ -1,6 +1,6 @@
 /**
  * A local, Twilio-compatible server for the parts of Twilio Switchboard uses: calls and their
- * lifecycle with signed status callbacks, recordings with real audio, Voice Intelligence
+ * lifecycle with signed status callbacks, SMS (Messages, queued → sent → delivered), recordings with real audio, Voice Intelligence
  * transcripts, plus fault injection and an event log for tests. Point the real SDK at it with
  * `createTwilioClient({ accountSid, authToken, simulatorUrl: simulator.url })`.
  *
@@ -21,6 +21,7 @@ import type { SimulatorDependencies } from "./dependencies.ts";
 import { EventLog, type SimulatorLog, type SimulatorStats } from "./eventLog.ts";
 import { type Fault, FaultQueue, type FaultSpec } from "./faults.ts";
 import { CallLifecycle } from "./lifecycle.ts";
+import { MessageLifecycle } from "./messageLifecycle.ts";
 import {
   defaultAccountSid,
   defaultTiming,
@@ -28,7 +29,7 @@ import {
   type SimulatorOptions,
   type SimulatorTiming,
 } from "./options.ts";
-import { type SimulatedCall, SimulatorState } from "./state.ts";
+import { type SimulatedCall, type SimulatedMessage, SimulatorState } from "./state.ts";
 import { Timers } from "./timers.ts";
 
 export class TwilioSimulator {
@@ -44,6 +45,7 @@ export class TwilioSimulator {
   private readonly faults = new FaultQueue();
   private readonly callbacks: CallbackSender;
   private readonly lifecycle: CallLifecycle;
+  private readonly messageLifecycle: MessageLifecycle;
   private server: ServerType | undefined;
   private baseUrl: string | undefined;
 
@@ -71,6 +73,11 @@ export class TwilioSimulator {
       callbacks: this.callbacks,
       baseUrl: () => this.url,
     });
+    this.messageLifecycle = new MessageLifecycle({
+      timers: this.timers,
+      timing: this.timing,
+      callbacks: this.callbacks,
+    });
   }
 
   /** `http://127.0.0.1:<port>`; throws before `start()`. */
@@ -91,6 +98,7 @@ export class TwilioSimulator {
       faults: this.faults,
       callbacks: this.callbacks,
       lifecycle: this.lifecycle,
+      messageLifecycle: this.messageLifecycle,
       logger: this.logger,
       baseUrl: () => this.url,
       reset: () => this.reset(),
@@ -124,7 +132,7 @@ export class TwilioSimulator {
     });
   }
 
-  /** Forgets calls, recordings, transcripts, faults and the log; stops calls in flight. */
+  /** Forgets calls, messages, recordings, transcripts, faults and the log; stops calls in flight. */
   reset(): void {
     this.halt();
     this.state.clear();
@@ -158,6 +166,12 @@ export class TwilioSimulator {
   call(sid: string): SimulatedCall | undefined {
     const call = this.state.calls.get(sid);
     return call && { ...call };
+  }
+
+  /** A copy of a message as the simulator holds it. */
+  message(sid: string): SimulatedMessage | undefined {
+    const message = this.state.messages.get(sid);
+    return message && { ...message };
   }
 
   /** Resolves once no call, recording, transcript or callback is pending (or after `timeoutMs`). */

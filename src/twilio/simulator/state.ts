@@ -1,4 +1,4 @@
-/** What the simulator holds in memory: calls, recordings and transcripts, by sid. */
+/** What the simulator holds in memory: calls, messages, recordings and transcripts, by sid. */
 import { randomBytes } from "node:crypto";
 
 /** `initiated` is reported in callbacks only; the call resource shows `queued` until it rings. */
@@ -48,6 +48,33 @@ export interface SimulatedCall {
   durationSeconds: number | undefined;
 }
 
+/** An SMS moves queued (or accepted) → sent → delivered, or ends undelivered or failed. */
+export type MessageStatus = "accepted" | "queued" | "sent" | "delivered" | "undelivered" | "failed";
+
+export const finalMessageStatuses: ReadonlySet<MessageStatus> = new Set([
+  "delivered",
+  "undelivered",
+  "failed",
+]);
+
+export interface SimulatedMessage {
+  sid: string;
+  accountSid: string;
+  to: string;
+  /** Null while a Messaging Service has not yet picked the sender. */
+  from: string | null;
+  messagingServiceSid: string | null;
+  body: string;
+  status: MessageStatus;
+  statusCallback: string | undefined;
+  /** Twilio's error code once the message failed or was not delivered. */
+  errorCode: number | null;
+  /** Epoch ms. */
+  createdAt: number;
+  updatedAt: number;
+  sentAt: number | undefined;
+}
+
 export interface SimulatedRecording {
   sid: string;
   accountSid: string;
@@ -76,18 +103,20 @@ export interface SimulatedTranscript {
 
 export class SimulatorState {
   readonly calls = new Map<string, SimulatedCall>();
+  readonly messages = new Map<string, SimulatedMessage>();
   readonly recordings = new Map<string, SimulatedRecording>();
   readonly transcripts = new Map<string, SimulatedTranscript>();
 
   clear(): void {
     this.calls.clear();
+    this.messages.clear();
     this.recordings.clear();
     this.transcripts.clear();
   }
 }
 
 /** A Twilio-shaped sid: two-letter prefix and 32 hex digits. */
-export function newSid(prefix: "CA" | "RE" | "GT" | "GX"): string {
+export function newSid(prefix: "CA" | "SM" | "RE" | "GT" | "GX"): string {
   return `${prefix}${randomBytes(16).toString("hex")}`;
 }
 

@@ -1,10 +1,11 @@
 /**
  * The simulator's own control API (not Twilio's), for tests and manual use:
- * - `GET /__simulator/log`: calls created, transitions, requests, callbacks, and `stats`;
+ * - `GET /__simulator/log`: calls and messages created, transitions, requests, callbacks, and
+ *   `stats`;
  * - `GET /__simulator/faults`: faults still queued;
  * - `POST /__simulator/faults`: queue one fault or an array of them (see faults.ts);
  * - `DELETE /__simulator/faults`: drop the queued faults;
- * - `POST /__simulator/reset`: forget calls, recordings, transcripts, faults and the log.
+ * - `POST /__simulator/reset`: forget calls, messages, recordings, transcripts, faults and the log.
  */
 import { Hono } from "hono";
 import { z } from "zod";
