@@ -11,7 +11,7 @@
  * deleted, and the next run goes on from the oldest row left.
  *
  * @example
- * const result = await deleteInBatches(db, auditLogTable, {
+ * const result = await deleteInBatches(db, auditLogRetentionTable, {
  *   cutoff: new Date(Date.now() - 365 * 86_400_000),
  *   onProgress: (progress) => logger.info(progress, "audit log retention"),
  * });
