@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
+import { type RetentionSettings, retentionDefaults } from "./maintenance/retentionSettings.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
 import { isTimeZone } from "./shared/localDates.ts";
 import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
@@ -168,6 +169,12 @@ const environmentSchema = z
     SIMULATED_AGENTS: withDefault(integer(0, 1000), "4"),
     EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
     EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "5000"),
+    EXECUTION_RETENTION_DAYS: withDefault(
+      integer(1, 36_500),
+      String(retentionDefaults.executionDays),
+    ),
+    CALL_LOG_RETENTION_DAYS: withDefault(integer(1, 36_500), String(retentionDefaults.callLogDays)),
+    AUDIT_RETENTION_DAYS: withDefault(integer(1, 36_500), String(retentionDefaults.auditDays)),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -234,6 +241,8 @@ export interface Config {
     /** Simulated agents on duty. */
     agents: number;
   };
+  /** How long executions, call logs and the audit log are kept (src/maintenance/). */
+  retention: RetentionSettings;
   worker: {
     heartbeatIntervalMs: number;
     silentAfterMs: number;
@@ -322,6 +331,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     simulatedCallCenter: {
       callsPerMinute: e.SIMULATED_INBOUND_CALLS_PER_MINUTE,
       agents: e.SIMULATED_AGENTS,
+    },
+    retention: {
+      executionDays: e.EXECUTION_RETENTION_DAYS,
+      callLogDays: e.CALL_LOG_RETENTION_DAYS,
+      auditDays: e.AUDIT_RETENTION_DAYS,
     },
     worker: {
       heartbeatIntervalMs: e.WORKER_HEARTBEAT_MS,

@@ -5,6 +5,8 @@ import calculateAgentMetrics from "./calculate_agent_metrics.ts";
 import calculateHourlyMetrics from "./calculate_hourly_metrics.ts";
 import checkFailedWebhooks from "./check_failed_webhooks.ts";
 import cleanupExpiredExports from "./cleanup_expired_exports.ts";
+import cleanupOldCallLogs from "./cleanup_old_call_logs.ts";
+import cleanupOldTasks from "./cleanup_old_tasks.ts";
 import cleanupStaleCalls from "./cleanup_stale_calls.ts";
 import debugTask from "./debug_task.ts";
 import endCall from "./end_call.ts";
@@ -54,6 +56,8 @@ export const tasks: AnyTask[] = [
   optimizeQueueRouting,
   exportCallData,
   cleanupExpiredExports,
+  cleanupOldTasks,
+  cleanupOldCallLogs,
   debugTask,
   sendNotification,
 ];

@@ -8,6 +8,7 @@ import type twilio from "twilio";
 import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { Db, Pool } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
+import type { RetentionSettings } from "../maintenance/retentionSettings.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
 
 export interface TwilioService {
@@ -68,4 +69,6 @@ export interface CallCenterServices {
   twilio: TwilioService;
   recordings: RecordingsService;
   reporting: ReportingService;
+  /** How long history is kept (`cleanup_old_tasks`, `cleanup_old_call_logs`); unset: `retentionDefaults`. */
+  retention?: RetentionSettings;
 }
