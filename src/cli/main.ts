@@ -13,6 +13,7 @@ import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
 import { workerCommand } from "./commands/worker.ts";
+import { loadDotEnv } from "./dotEnv.ts";
 
 const program = new Command("switchboard")
   .description("Postgres-native background jobs for Twilio call centers")
@@ -30,6 +31,7 @@ const program = new Command("switchboard")
   .addCommand(tokenCommand);
 
 try {
+  loadDotEnv();
   await program.parseAsync(process.argv);
 } catch (error) {
   // A ConfigError already names every bad variable; config.ts is only loaded by the commands.
