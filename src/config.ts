@@ -203,6 +203,9 @@ const environmentSchema = z
 
 export type Environment = z.infer<typeof environmentSchema>;
 
+/** Every variable read here; the README's configuration table and `.env.example` list each. */
+export const environmentVariables = Object.keys(environmentSchema.shape) as (keyof Environment)[];
+
 export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;

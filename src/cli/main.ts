@@ -15,6 +15,7 @@ import { schedulerCommand } from "./commands/scheduler.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
 import { workerCommand } from "./commands/worker.ts";
+import { loadDotEnv } from "./dotEnv.ts";
 
 const program = new Command("switchboard")
   .description("Postgres-native background jobs for Twilio call centers")
@@ -34,6 +35,7 @@ const program = new Command("switchboard")
   .addCommand(probeCommand);
 
 try {
+  loadDotEnv();
   await program.parseAsync(process.argv);
 } catch (error) {
   // A ConfigError already names every bad variable; config.ts is only loaded by the commands.

@@ -28,7 +28,12 @@ const demoTiming = {
   transcriptMs: 1_000,
 };
 
-export async function openServices(runtime: Runtime): Promise<CallCenterServices> {
+export interface OpenedServices extends CallCenterServices {
+  /** The Twilio simulator's URL when Twilio is simulated (this process's, or TWILIO_SIMULATOR_URL). */
+  simulatorUrl: string | undefined;
+}
+
+export async function openServices(runtime: Runtime): Promise<OpenedServices> {
   const { config, logger, lifecycle } = runtime;
   const twilioConfig = config.twilio;
   let accountSid = twilioConfig.credentials?.accountSid ?? defaultAccountSid;
@@ -84,6 +89,7 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
     );
   }
   return {
+    simulatorUrl,
     twilio: {
       get client() {
         return twilioClient();

@@ -1,6 +1,7 @@
 import type { Config } from "../config.ts";
 import type { Logger } from "../observability/logger.ts";
 import { startEmbeddedPostgres } from "./embedded.ts";
+import { findRunningEmbedded } from "./embeddedRecord.ts";
 import { createDb, createPool, type Db, describeDatabaseUrl, type Pool } from "./pool.ts";
 
 export interface DatabaseHandle {
@@ -12,32 +13,45 @@ export interface DatabaseHandle {
 }
 
 /**
- * Connects to `DATABASE_URL`, or, when it is not set, boots the embedded server in its data
- * folder. `close()` ends the pool and stops the embedded server, if any.
+ * Connects to `DATABASE_URL`, or, when it is not set, to the embedded server already running on
+ * its data folder (another command's, e.g. `npm start`), or else boots that server.
+ * `close()` ends the pool and stops the embedded server if this process started it.
  */
 export async function openDatabase(config: Config, logger: Logger): Promise<DatabaseHandle> {
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres({
-        dataDir: config.embeddedPostgres.dataDir,
-        port: config.embeddedPostgres.port,
-        logger,
-      });
-  const url = config.databaseUrl ?? (embedded?.url as string);
+  const { dataDir, port } = config.embeddedPostgres;
+  const running = config.databaseUrl ? undefined : await findRunningEmbedded(dataDir);
+  const embedded =
+    config.databaseUrl || running
+      ? undefined
+      : await startEmbeddedPostgres({ dataDir, port, logger });
+  const url = config.databaseUrl ?? running?.url ?? (embedded?.url as string);
   const pool = createPool(url, config.databasePoolSize);
   const db = createDb(pool);
-  logger.info(
-    {
-      database: describeDatabaseUrl(url),
-      embedded: Boolean(embedded),
-      ...(embedded ? { dataDir: config.embeddedPostgres.dataDir } : {}),
-    },
-    embedded ? "using embedded PostgreSQL" : "using PostgreSQL from DATABASE_URL",
-  );
+  if (config.databaseUrl) {
+    logger.info(
+      { database: describeDatabaseUrl(url), embedded: false },
+      "using PostgreSQL from DATABASE_URL",
+    );
+  } else if (running) {
+    logger.info(
+      {
+        database: describeDatabaseUrl(url),
+        embedded: true,
+        dataDir,
+        serverPid: running.record.pid,
+      },
+      "using the running embedded PostgreSQL",
+    );
+  } else {
+    logger.info(
+      { database: describeDatabaseUrl(url), embedded: true, dataDir },
+      "using embedded PostgreSQL",
+    );
+  }
   let closing: Promise<void> | undefined;
   return {
     url,
-    embedded: Boolean(embedded),
+    embedded: !config.databaseUrl,
     pool,
     db,
     close: () => {

@@ -8,6 +8,12 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import type { Logger } from "../observability/logger.ts";
+import {
+  EMBEDDED_USER,
+  embeddedUrl,
+  removeConnectionRecord,
+  writeConnectionRecord,
+} from "./embeddedRecord.ts";
 
 export interface EmbeddedServer {
   url: string;
@@ -24,8 +30,6 @@ export interface EmbeddedOptions {
   ephemeral?: boolean;
   logger?: Logger;
 }
-
-const USER = "postgres";
 
 // The library installs process hooks of its own: on `beforeExit` it calls process.exit(0), which
 // would turn the failure exit code of any process that merely loaded it (a test run, a CLI
@@ -57,7 +61,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
-    user: USER,
+    user: EMBEDDED_USER,
     password,
     authMethod: "scram-sha-256",
     persistent: !options.ephemeral,
@@ -88,20 +92,28 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         (error instanceof Error ? `: ${error.message}` : ""),
     );
   }
-  const urlFor = (database: string) =>
-    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const urlFor = (database: string) => embeddedUrl(port, password, database);
   if (fresh) {
     const client = server.getPgClient("postgres", "127.0.0.1");
     await client.connect();
     await client.query("create database switchboard");
     await client.end();
   }
+  await writeConnectionRecord(dataDir, {
+    port,
+    passwordFile,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+  });
   let stopped: Promise<void> | undefined;
   return {
     url: urlFor("switchboard"),
     urlFor,
     stop: () => {
-      stopped ??= server.stop();
+      stopped ??= (async () => {
+        await removeConnectionRecord(dataDir, port);
+        await server.stop();
+      })();
       return stopped;
     },
   };

@@ -164,8 +164,16 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
     onConnect: holdLock,
   });
 
+  // Jobs run as soon as the first runner is up, so a limit can be reached before start-up is
+  // over; the recycle waits for it, as stop() needs everything start-up sets going.
+  let startingUp = true;
+  let recycleWhenStarted: string | undefined;
   const recycle = (reason: string) => {
     if (stopping) return;
+    if (startingUp) {
+      recycleWhenStarted ??= reason;
+      return;
+    }
     workerLogger.info({ reason }, "recycling worker");
     void stop().then(() => options.onRecycled?.(reason));
   };
@@ -371,6 +379,8 @@ export async function startWorker<Services>(options: WorkerOptions<Services>): P
   await beatNow();
 
   workerLogger.info({ workerType: type, lanes, clockOffsetMs: clock.offsetMs }, "worker started");
+  startingUp = false;
+  if (recycleWhenStarted) recycle(recycleWhenStarted);
 
   function stop(): Promise<void> {
     stopping ??= (async () => {

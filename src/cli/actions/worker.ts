@@ -53,6 +53,11 @@ export async function startWorkerProcess(
 /** `switchboard worker`. */
 export function runWorker(options: { type?: WorkerType; scheduler: boolean }): Promise<void> {
   return withRuntime("worker", { migrate: false }, async (runtime) => {
+    // Started by `switchboard start` (src/cli/workerSupervisor.ts): stop when that process is gone.
+    if (process.channel) {
+      process.channel.unref();
+      process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+    }
     await startWorkerProcess(runtime, {
       type: options.type ?? runtime.config.workerType,
       scheduler: options.scheduler,
