@@ -4,7 +4,9 @@
  * `.env.example` documents each variable and its default.
  */
 import { z } from "zod";
+import { type AlertSettings, defaultAlertSettings } from "./alerts/settings.ts";
 import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
+import { emailAddress } from "./email/payload.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
 import { isTimeZone } from "./shared/localDates.ts";
 import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
@@ -97,6 +99,27 @@ const httpUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ""));
 
+/** Comma-separated email addresses; empty: none. */
+const addressList = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const addresses = value
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean);
+    for (const address of addresses) {
+      if (!emailAddress.safeParse(address).success) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${address}" is not an email address (expected e.g. ops@example.com,oncall@example.com)`,
+        });
+        return z.NEVER;
+      }
+    }
+    return addresses;
+  });
+
 const timeZone = z.string().refine(isTimeZone, "expected an IANA time zone such as Europe/Paris");
 
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -168,6 +191,31 @@ const environmentSchema = z
     SIMULATED_AGENTS: withDefault(integer(0, 1000), "4"),
     EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
     EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "5000"),
+    CRITICAL_ALERT_RECIPIENTS: withDefault(addressList, ""),
+    ALERT_REPEAT_MINUTES: withDefault(
+      integer(1, 10_080),
+      String(defaultAlertSettings.repeatMinutes),
+    ),
+    ALERT_WINDOW_MINUTES: withDefault(
+      integer(1, 1_440),
+      String(defaultAlertSettings.windowMinutes),
+    ),
+    ALERT_DEAD_EXECUTIONS: withDefault(
+      integer(1, 1_000_000),
+      String(defaultAlertSettings.deadExecutions),
+    ),
+    ALERT_MAX_WAIT_SECONDS: withDefault(
+      integer(1, 604_800),
+      String(defaultAlertSettings.maxWaitSeconds),
+    ),
+    ALERT_DATABASE_LATENCY_MS: withDefault(
+      integer(1, 600_000),
+      String(defaultAlertSettings.databaseLatencyMs),
+    ),
+    ALERT_CRASH_LOOP_RESTARTS: withDefault(
+      integer(1, 1_000),
+      String(defaultAlertSettings.crashLoopRestarts),
+    ),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -262,6 +310,8 @@ export interface Config {
     /** Where Twilio reaches this API; signatures are checked against it. Unset: this process. */
     publicBaseUrl: string | undefined;
   };
+  /** Critical alerts: thresholds of the named conditions and whom to mail (src/alerts/). */
+  alerts: AlertSettings;
   recordings: {
     backend: "local" | "s3";
     localDir: string;
@@ -348,6 +398,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       callsPerSecond: e.TWILIO_CALLS_PER_SECOND,
       transcriptionServiceSid: e.TWILIO_TRANSCRIPTION_SERVICE_SID,
       publicBaseUrl: e.PUBLIC_BASE_URL,
+    },
+    alerts: {
+      recipients: e.CRITICAL_ALERT_RECIPIENTS,
+      repeatMinutes: e.ALERT_REPEAT_MINUTES,
+      windowMinutes: e.ALERT_WINDOW_MINUTES,
+      deadExecutions: e.ALERT_DEAD_EXECUTIONS,
+      maxWaitSeconds: e.ALERT_MAX_WAIT_SECONDS,
+      databaseLatencyMs: e.ALERT_DATABASE_LATENCY_MS,
+      crashLoopRestarts: e.ALERT_CRASH_LOOP_RESTARTS,
+      silentAfterMs: e.WORKER_SILENT_AFTER_MS,
     },
     recordings: {
       backend: e.RECORDING_STORAGE_BACKEND,

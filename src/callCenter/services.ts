@@ -5,6 +5,7 @@
  * every job as `ctx.services`.
  */
 import type twilio from "twilio";
+import type { AlertSettings } from "../alerts/settings.ts";
 import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { Db, Pool } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
@@ -68,4 +69,6 @@ export interface CallCenterServices {
   twilio: TwilioService;
   recordings: RecordingsService;
   reporting: ReportingService;
+  /** Thresholds and recipients of critical alerts; unset: `defaultAlertSettings` (no mail). */
+  alerts?: AlertSettings;
 }

@@ -112,6 +112,7 @@ export async function openServices(runtime: Runtime): Promise<CallCenterServices
       exportRetentionHours: config.reporting.exportRetentionHours,
       exportChunkRows: config.reporting.exportChunkRows,
     },
+    alerts: config.alerts,
   };
 }
 
