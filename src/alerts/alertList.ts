@@ -5,9 +5,7 @@
 import type { Cursor } from "../database/keysetCursor.ts";
 import { afterCursor, cursorKey, keysetPage } from "../database/keysetCursor.ts";
 import type { Db } from "../database/pool.ts";
-
-export const alertStatuses = ["open", "resolved", "all"] as const;
-export type AlertStatusFilter = (typeof alertStatuses)[number];
+import type { AlertStatusFilter } from "./alertStatus.ts";
 
 export interface AlertListQuery {
   status: AlertStatusFilter;

@@ -3,7 +3,8 @@
  * pass a page's `next_cursor` as `cursor` for the next one.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { alertList, alertStatuses } from "../../alerts/alertList.ts";
+import { alertList } from "../../alerts/alertList.ts";
+import { alertStatuses } from "../../alerts/alertStatus.ts";
 import { encodeCursor } from "../../database/keysetCursor.ts";
 import type { Db } from "../../database/pool.ts";
 import type { AppEnv } from "../context.ts";
