@@ -1,11 +1,19 @@
 import { sql } from "kysely";
 import { beforeEach, describe, expect, it } from "vitest";
 import { alertCheck } from "../../src/alerts/alertCheck.ts";
+import type { AlertSettings } from "../../src/alerts/settings.ts";
 import type { SendEmailPayload } from "../../src/email/payload.ts";
 import { laneNames } from "../../src/engine/lanes.ts";
 import { enqueuedList } from "../../src/testing/enqueuedList.ts";
 import { testDb } from "../support/database.ts";
-import { breaker, quietSettings, resetAlertState, waitingJobs, workerRow } from "./alertState.ts";
+import {
+  breaker,
+  deadExecutions,
+  quietSettings,
+  resetAlertState,
+  waitingJobs,
+  workerRow,
+} from "./alertState.ts";
 
 const db = () => testDb().db;
 const recipients = ["ops@example.com", "oncall@example.com"];
@@ -37,7 +45,89 @@ beforeEach(async () => {
   await workerRow(db(), { type: "all", host: "test", lanes: [...laneNames] });
 });
 
+/** Per condition: the state that makes it fire, the settings it is checked with, and the undoing. */
+const states: [
+  string,
+  string,
+  () => Promise<void>,
+  Partial<AlertSettings>,
+  () => Promise<unknown>,
+][] = [
+  [
+    "dead_executions",
+    "",
+    () => deadExecutions(db(), 3),
+    { deadExecutions: 3 },
+    () => sql`update executions set finished_at = now() - interval '1 day'`.execute(db()),
+  ],
+  [
+    "lane_wait",
+    "recordings",
+    () => waitingJobs(db(), "recordings", 1, 400).then(() => {}),
+    {},
+    () => sql`update executions set run_at = now()`.execute(db()),
+  ],
+  [
+    "lane_unserved",
+    "exports",
+    async () => {
+      await waitingJobs(db(), "exports", 2);
+      await sql`update workers set lanes = array_remove(lanes, 'exports')`.execute(db());
+    },
+    {},
+    () => sql`update workers set lanes = lanes || '{exports}'`.execute(db()),
+  ],
+  [
+    "circuit_open",
+    "s3",
+    () => breaker(db(), "s3", "open"),
+    {},
+    () => breaker(db(), "s3", "closed"),
+  ],
+  ["database_latency", "", async () => {}, { databaseLatencyMs: 0 }, async () => {}],
+  [
+    "worker_crash_loop",
+    "processing@box-9",
+    async () => {
+      for (let n = 0; n < 3; n++) {
+        await workerRow(db(), {
+          type: "processing",
+          host: "box-9",
+          stoppedMinutesAgo: 1,
+          stopReason: "process_gone",
+        });
+      }
+    },
+    {},
+    () =>
+      sql`update workers set stopped_at = now() - interval '1 day' where host = 'box-9'`.execute(
+        db(),
+      ),
+  ],
+];
+
 describe("alertCheck", () => {
+  it.each(states)(
+    "opens a %s alert (%s) and resolves it, one mail each",
+    async (condition, key, build, overrides, undo) => {
+      const firing = { ...settings, ...overrides };
+      await build();
+      const opened = await alertCheck(db(), firing);
+      expect(opened.opened).toEqual([expect.objectContaining({ condition, key, mailed: true })]);
+      await undo();
+      // database_latency resolves when its threshold is back above the round trip.
+      const resolved = await alertCheck(db(), { ...firing, databaseLatencyMs: 60_000 });
+      expect(resolved).toMatchObject({ firing: 0, opened: [] });
+      expect(resolved.resolved).toEqual([
+        expect.objectContaining({ condition, key, mailed: true }),
+      ]);
+      const subjects = (await mails()).map((mail) => mail.subject);
+      expect(subjects).toHaveLength(2);
+      expect(subjects[0]).toMatch(/^\[Switchboard\] (CRITICAL|WARNING): /);
+      expect(subjects[1]).toMatch(/^\[Switchboard\] RESOLVED: /);
+    },
+  );
+
   it("opens an alert and mails once, repeats only after the window, and mails its resolution once", async () => {
     await waitingJobs(db(), "reports", 1, 812);
     const first = await alertCheck(db(), settings);
