@@ -6,7 +6,6 @@
 import { z } from "zod";
 import { type AlertSettings, defaultAlertSettings } from "./alerts/settings.ts";
 import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
-import { emailAddress } from "./email/payload.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
 import { isTimeZone } from "./shared/localDates.ts";
 import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
@@ -109,7 +108,7 @@ const addressList = z
       .map((part) => part.trim())
       .filter(Boolean);
     for (const address of addresses) {
-      if (!emailAddress.safeParse(address).success) {
+      if (!z.email().safeParse(address).success) {
         ctx.addIssue({
           code: "custom",
           message: `"${address}" is not an email address (expected e.g. ops@example.com,oncall@example.com)`,

@@ -3,8 +3,10 @@
  * `[Switchboard] CRITICAL: lane reports: oldest waiting job is 812 s old`; its plain-text body
  * gives the condition, the times and the details.
  */
+
+import type { z } from "zod";
 import type { Alert } from "../database/schema.ts";
-import type { SendEmailPayload } from "../email/payload.ts";
+import type { sendEmailPayload } from "../email/payload.ts";
 
 export type AlertMailKind = "started" | "still_firing" | "resolved";
 
@@ -24,7 +26,7 @@ export function alertMail(
   >,
   kind: AlertMailKind,
   recipients: string[],
-): SendEmailPayload {
+): z.input<typeof sendEmailPayload> {
   const label = kind === "resolved" ? "RESOLVED" : alert.severity.toUpperCase();
   const suffix = kind === "still_firing" ? " (still firing)" : "";
   const subject = `[Switchboard] ${label}: ${oneLine(alert.summary)}${suffix}`.slice(

@@ -1,42 +1,24 @@
 /** The payload of `send_email` (seed 001's arguments). */
 import { z } from "zod";
 
-const MAX_BODY_CHARS = 1024 * 1024;
-const MAX_HTML_CHARS = 2 * 1024 * 1024;
-
-/** An address as `local@domain`, without display name. */
-export const emailAddress = z
-  .string()
-  .trim()
-  .max(320)
-  .regex(/^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\]+$/, {
-    message: "expected an email address such as ops@example.com",
-  });
-
-export const sendEmailPayload = z
-  .object({
-    to_email: z.union([emailAddress, z.array(emailAddress).min(1).max(50)]),
-    subject: z
-      .string()
-      .min(1)
-      .max(998)
-      .refine((value) => !/[\r\n]/.test(value), { message: "must be one line" }),
-    body: z.string().max(MAX_BODY_CHARS),
-    html: z.string().max(MAX_HTML_CHARS).optional(),
-    attachments: z
-      .array(
-        z
-          .object({
-            filename: z.string().min(1).max(255),
-            content: z.base64(),
-            content_type: z.string().min(1).max(255).optional(),
-          })
-          .strict(),
-      )
-      .max(10)
-      .optional(),
-    priority: z.enum(["high", "normal", "low"]).optional(),
-  })
-  .strict();
-
-export type SendEmailPayload = z.infer<typeof sendEmailPayload>;
+export const sendEmailPayload = z.strictObject({
+  to_email: z.union([z.email(), z.array(z.email()).min(1).max(50)]),
+  subject: z
+    .string()
+    .min(1)
+    .max(998)
+    .refine((subject) => !/[\r\n]/.test(subject), "subject must be one line"),
+  body: z.string().max(1_000_000),
+  html: z.string().max(2_000_000).optional(),
+  attachments: z
+    .array(
+      z.strictObject({
+        filename: z.string().min(1),
+        content: z.base64(),
+        content_type: z.string().optional(),
+      }),
+    )
+    .max(10)
+    .optional(),
+  priority: z.enum(["high", "normal", "low"]).optional(),
+});

@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { alertCheck } from "../../src/alerts/alertCheck.ts";
 import type { AlertSettings } from "../../src/alerts/settings.ts";
-import type { SendEmailPayload } from "../../src/email/payload.ts";
+import type { sendEmailPayload } from "../../src/email/payload.ts";
 import { laneNames } from "../../src/engine/lanes.ts";
 import { enqueuedList } from "../../src/testing/enqueuedList.ts";
 import { testDb } from "../support/database.ts";
@@ -24,9 +25,11 @@ const settings = quietSettings({
   silentAfterMs: 3_600_000,
 });
 
-async function mails(): Promise<SendEmailPayload[]> {
+type Mail = z.input<typeof sendEmailPayload>;
+
+async function mails(): Promise<Mail[]> {
   const rows = await enqueuedList(db(), "send_email");
-  return rows.map((row) => row.payload as SendEmailPayload);
+  return rows.map((row) => row.payload as Mail);
 }
 
 const alerts = () => db().selectFrom("alerts").selectAll().orderBy("id").execute();
