@@ -193,7 +193,7 @@ describe("alertCheck", () => {
     expect(row?.resolved_at).toBeInstanceOf(Date);
   });
 
-  it("opens one alert and enqueues one mail when five checks run at once", async () => {
+  it("opens, repeats and resolves one alert with one mail each when five checks run at once", async () => {
     await breaker(db(), "twilio", "open");
     const results = await Promise.all(Array.from({ length: 5 }, () => alertCheck(db(), settings)));
     expect(results.flatMap((result) => result.opened)).toHaveLength(1);
@@ -203,6 +203,13 @@ describe("alertCheck", () => {
       "[Switchboard] CRITICAL: circuit breaker twilio is open",
     ]);
 
+    await timePasses(60);
+    const repeating = await Promise.all(
+      Array.from({ length: 5 }, () => alertCheck(db(), settings)),
+    );
+    expect(repeating.flatMap((result) => result.renotified)).toHaveLength(1);
+    expect(await mails()).toHaveLength(2);
+
     await breaker(db(), "twilio", "closed");
     const resolving = await Promise.all(
       Array.from({ length: 5 }, () => alertCheck(db(), settings)),
@@ -210,6 +217,7 @@ describe("alertCheck", () => {
     expect(resolving.flatMap((result) => result.resolved)).toHaveLength(1);
     expect((await mails()).map((mail) => mail.subject)).toEqual([
       "[Switchboard] CRITICAL: circuit breaker twilio is open",
+      "[Switchboard] CRITICAL: circuit breaker twilio is open (still firing)",
       "[Switchboard] RESOLVED: circuit breaker twilio is open",
     ]);
   });
