@@ -4,6 +4,7 @@
  * `.env.example` documents each variable and its default.
  */
 import { z } from "zod";
+import { type AlertSettings, defaultAlertSettings } from "./alerts/settings.ts";
 import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
 import { type RetentionSettings, retentionDefaults } from "./maintenance/retentionSettings.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
@@ -98,6 +99,27 @@ const httpUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ""));
 
+/** Comma-separated email addresses; empty: none. */
+const addressList = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const addresses = value
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean);
+    for (const address of addresses) {
+      if (!z.email().safeParse(address).success) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${address}" is not an email address (expected e.g. ops@example.com,oncall@example.com)`,
+        });
+        return z.NEVER;
+      }
+    }
+    return addresses;
+  });
+
 const timeZone = z.string().refine(isTimeZone, "expected an IANA time zone such as Europe/Paris");
 
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -175,6 +197,31 @@ const environmentSchema = z
     ),
     CALL_LOG_RETENTION_DAYS: withDefault(integer(1, 36_500), String(retentionDefaults.callLogDays)),
     AUDIT_RETENTION_DAYS: withDefault(integer(1, 36_500), String(retentionDefaults.auditDays)),
+    CRITICAL_ALERT_RECIPIENTS: withDefault(addressList, ""),
+    ALERT_REPEAT_MINUTES: withDefault(
+      integer(1, 10_080),
+      String(defaultAlertSettings.repeatMinutes),
+    ),
+    ALERT_WINDOW_MINUTES: withDefault(
+      integer(1, 1_440),
+      String(defaultAlertSettings.windowMinutes),
+    ),
+    ALERT_DEAD_EXECUTIONS: withDefault(
+      integer(1, 1_000_000),
+      String(defaultAlertSettings.deadExecutions),
+    ),
+    ALERT_MAX_WAIT_SECONDS: withDefault(
+      integer(1, 604_800),
+      String(defaultAlertSettings.maxWaitSeconds),
+    ),
+    ALERT_DATABASE_LATENCY_MS: withDefault(
+      integer(1, 600_000),
+      String(defaultAlertSettings.databaseLatencyMs),
+    ),
+    ALERT_CRASH_LOOP_RESTARTS: withDefault(
+      integer(1, 1_000),
+      String(defaultAlertSettings.crashLoopRestarts),
+    ),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -274,6 +321,8 @@ export interface Config {
     /** Where Twilio reaches this API; signatures are checked against it. Unset: this process. */
     publicBaseUrl: string | undefined;
   };
+  /** Critical alerts: thresholds of the named conditions and whom to mail (src/alerts/). */
+  alerts: AlertSettings;
   recordings: {
     backend: "local" | "s3";
     localDir: string;
@@ -365,6 +414,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       callsPerSecond: e.TWILIO_CALLS_PER_SECOND,
       transcriptionServiceSid: e.TWILIO_TRANSCRIPTION_SERVICE_SID,
       publicBaseUrl: e.PUBLIC_BASE_URL,
+    },
+    alerts: {
+      recipients: e.CRITICAL_ALERT_RECIPIENTS,
+      repeatMinutes: e.ALERT_REPEAT_MINUTES,
+      windowMinutes: e.ALERT_WINDOW_MINUTES,
+      deadExecutions: e.ALERT_DEAD_EXECUTIONS,
+      maxWaitSeconds: e.ALERT_MAX_WAIT_SECONDS,
+      databaseLatencyMs: e.ALERT_DATABASE_LATENCY_MS,
+      crashLoopRestarts: e.ALERT_CRASH_LOOP_RESTARTS,
+      silentAfterMs: e.WORKER_SILENT_AFTER_MS,
     },
     recordings: {
       backend: e.RECORDING_STORAGE_BACKEND,

@@ -106,6 +106,38 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("reads the alert settings, with their defaults, and names a bad recipient or threshold", () => {
+    expect(loadConfig({}).alerts).toEqual({
+      recipients: [],
+      repeatMinutes: 60,
+      windowMinutes: 15,
+      deadExecutions: 10,
+      maxWaitSeconds: 300,
+      databaseLatencyMs: 500,
+      crashLoopRestarts: 3,
+      silentAfterMs: 30_000,
+    });
+    const config = loadConfig({
+      CRITICAL_ALERT_RECIPIENTS: " ops@example.com, oncall@example.org ,",
+      ALERT_REPEAT_MINUTES: "30",
+      ALERT_MAX_WAIT_SECONDS: "120",
+      ALERT_CRASH_LOOP_RESTARTS: "5",
+    });
+    expect(config.alerts).toMatchObject({
+      recipients: ["ops@example.com", "oncall@example.org"],
+      repeatMinutes: 30,
+      maxWaitSeconds: 120,
+      crashLoopRestarts: 5,
+    });
+    expect(problemsOf({ CRITICAL_ALERT_RECIPIENTS: "ops@example.com,not-an-address" })).toEqual([
+      'CRITICAL_ALERT_RECIPIENTS: "not-an-address" is not an email address (expected e.g. ops@example.com,oncall@example.com)',
+    ]);
+    expect(problemsOf({ ALERT_REPEAT_MINUTES: "0", ALERT_DATABASE_LATENCY_MS: "fast" })).toEqual([
+      "ALERT_REPEAT_MINUTES: must be at least 1",
+      "ALERT_DATABASE_LATENCY_MS: expected a number",
+    ]);
+  });
+
   it("rejects an out-of-range port", () => {
     expect(problemsOf({ PORT: "70000" })).toEqual(["PORT: must be at most 65535"]);
   });

@@ -25,6 +25,7 @@ import { jsonDepthLimit } from "./middleware/jsonDepthLimit.ts";
 import { rateLimitPerToken } from "./middleware/rateLimitPerToken.ts";
 import { requestLogger } from "./middleware/requestLogger.ts";
 import { agentRoutes } from "./routes/agents.ts";
+import { alertRoutes } from "./routes/alerts.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { bulkActionRoutes } from "./routes/bulkActions.ts";
 import { callRoutes } from "./routes/calls.ts";
@@ -163,6 +164,7 @@ export function createApp({
   api.route("/", campaignRoutes({ db, registry }));
   api.route("/", agentRoutes({ db }));
   api.route("/", auditRoutes(db));
+  api.route("/", alertRoutes({ db }));
   api.route("/", routingRoutes({ db }));
   if (services) {
     api.route("/", recordingRoutes({ db, services }));

@@ -5,6 +5,7 @@
  * every job as `ctx.services`.
  */
 import type twilio from "twilio";
+import type { AlertSettings } from "../alerts/settings.ts";
 import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { Db, Pool } from "../database/pool.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
@@ -71,4 +72,6 @@ export interface CallCenterServices {
   reporting: ReportingService;
   /** How long history is kept (`cleanup_old_tasks`, `cleanup_old_call_logs`); unset: `retentionDefaults`. */
   retention?: RetentionSettings;
+  /** Thresholds and recipients of critical alerts; unset: `defaultAlertSettings` (no mail). */
+  alerts?: AlertSettings;
 }

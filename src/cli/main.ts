@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { alertsCommand } from "./commands/alerts.ts";
 import { apiCommand } from "./commands/api.ts";
 import {
   cancelCommand,
@@ -31,6 +32,7 @@ const program = new Command("switchboard")
   .addCommand(retryCommand)
   .addCommand(purgeCommand)
   .addCommand(deadCommand)
+  .addCommand(alertsCommand)
   .addCommand(tokenCommand)
   .addCommand(probeCommand);
 

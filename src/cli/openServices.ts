@@ -119,6 +119,7 @@ export async function openServices(runtime: Runtime): Promise<OpenedServices> {
       exportChunkRows: config.reporting.exportChunkRows,
     },
     retention: config.retention,
+    alerts: config.alerts,
   };
 }
 

@@ -434,6 +434,24 @@ export interface NotificationEmailTable {
   created_at: Generated<Date>;
 }
 
+export type AlertSeverity = "critical" | "warning";
+
+/** A firing of one instance of a named alert condition (src/alerts/), open until it resolves. */
+export interface AlertTable {
+  id: Generated<number>;
+  condition: string;
+  /** The condition's instance (a lane, a breaker, `type@host`); '' for a single-instance condition. */
+  instance_key: Generated<string>;
+  severity: AlertSeverity;
+  summary: string;
+  details: JsonWithDefault;
+  started_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  resolved_at: NullableTimestamp;
+  last_notified_at: NullableTimestamp;
+  notifications: Generated<number>;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -461,6 +479,7 @@ export interface Database {
   lane_states: LaneStateTable;
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
+  alerts: AlertTable;
 }
 
 export type Execution = Selectable<ExecutionTable>;
@@ -473,3 +492,4 @@ export type WebhookLog = Selectable<WebhookLogTable>;
 export type Report = Selectable<ReportTable>;
 export type Export = Selectable<ExportTable>;
 export type SmsMessage = Selectable<SmsMessageTable>;
+export type Alert = Selectable<AlertTable>;

@@ -40,6 +40,11 @@ export async function workerList(db: Db, silentAfterMs: number) {
   return rows;
 }
 
+/** The lanes that at least one live worker serves. */
+export function lanesServed(workers: { alive: boolean; lanes: string[] }[]): Set<string> {
+  return new Set(workers.filter((worker) => worker.alive).flatMap((worker) => worker.lanes));
+}
+
 export interface LaneStats {
   lane: string;
   queued: number;

@@ -10,7 +10,9 @@ import type { Db } from "../database/pool.ts";
 import { unknownTaskList } from "../engine/fleet/unknownTasks.ts";
 import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
 import { laneNames } from "../engine/lanes.ts";
-import { laneStats, workerList } from "./fleet.ts";
+import { databaseRoundTripMs } from "./databaseLatency.ts";
+import { deadExecutionCount } from "./deadExecutions.ts";
+import { laneStats, lanesServed, workerList } from "./fleet.ts";
 
 export interface HealthThresholds {
   /** `WORKER_SILENT_AFTER_MS`: a worker silent longer is not alive (see workerAlive.ts). */
@@ -26,9 +28,9 @@ export const defaultHealthThresholds: HealthThresholds = {
 };
 
 export async function checkHealth(db: Db, thresholds: HealthThresholds = defaultHealthThresholds) {
-  const started = performance.now();
+  let databaseMs: number;
   try {
-    await sql`select 1`.execute(db);
+    databaseMs = await databaseRoundTripMs(db);
   } catch (error) {
     return {
       status: "unhealthy" as const,
@@ -36,7 +38,6 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
       checked_at: new Date().toISOString(),
     };
   }
-  const databaseMs = Math.round((performance.now() - started) * 10) / 10;
   const [workers, lanes, unknownTasks, outcomes, dead24h] = await Promise.all([
     workerList(db, thresholds.silentAfterMs),
     laneStats(db),
@@ -45,14 +46,12 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
       select count(*) filter (where status = 'succeeded')::int as succeeded,
              count(*) filter (where status = 'dead')::int as failed
       from executions where finished_at > now() - interval '1 hour'`.execute(db),
-    sql<{ n: number }>`
-      select count(*)::int as n from executions
-      where status = 'dead' and finished_at > now() - interval '24 hours'`.execute(db),
+    deadExecutionCount(db, 24 * 60),
   ]);
   const alive = workers.filter((worker) => worker.alive);
   const workersByType: Record<string, number> = {};
   for (const worker of alive) workersByType[worker.type] = (workersByType[worker.type] ?? 0) + 1;
-  const served = new Set(alive.flatMap((worker) => worker.lanes));
+  const served = lanesServed(workers);
   const { succeeded = 0, failed = 0 } = outcomes.rows[0] ?? {};
   const finished = succeeded + failed;
   const successRate = finished === 0 ? null : succeeded / finished;
@@ -88,6 +87,6 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
     lanes: backlog,
     unknown_tasks: unknownTasks,
     last_hour: { succeeded, failed, success_rate: successRate },
-    dead_last_24h: dead24h.rows[0]?.n ?? 0,
+    dead_last_24h: dead24h,
   };
 }

@@ -30,6 +30,7 @@ describe("with the database away", () => {
     ["GET", "/api/tasks/health/"],
     ["GET", "/api/workers/"],
     ["GET", "/api/audit/"],
+    ["GET", "/api/alerts/"],
     ["POST", "/api/tasks/debug_task/execute/", { payload: {} }],
     ["POST", "/api/tasks/executions/bulk/", { action: "retry", filter: {} }],
   ];

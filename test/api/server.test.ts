@@ -36,6 +36,7 @@ describe("over real HTTP", () => {
       ["GET", "/api/workers/", 200],
       ["GET", "/api/lanes/", 200],
       ["GET", "/api/audit/", 200],
+      ["GET", "/api/alerts/?status=open", 200],
       ["GET", "/metrics", 200],
       ["GET", "/api/openapi.json", 200],
       ["GET", "/api/docs", 200],

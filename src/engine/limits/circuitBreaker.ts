@@ -110,6 +110,14 @@ export async function circuitBreakerGet(db: Db, name: string): Promise<CircuitBr
   return rows[0] ?? { name, state: "closed", failures: 0, openedAt: null, probeStartedAt: null };
 }
 
+/** The breakers that are not closed (open, or half-open while one caller probes), by name. */
+export async function circuitBreakerListNotClosed(db: Db): Promise<CircuitBreakerStatus[]> {
+  const { rows } = await sql<CircuitBreakerStatus>`
+    select name, state, failures, opened_at as "openedAt", probe_started_at as "probeStartedAt"
+    from circuit_breakers where state <> 'closed' order by name`.execute(db);
+  return rows;
+}
+
 /**
  * Lets the call through (null), claims the probe of a breaker whose recovery time is over (the
  * probe's holder id), or throws `CircuitOpenError`. The claim is one conditional UPDATE, so
