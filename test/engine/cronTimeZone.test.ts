@@ -140,18 +140,18 @@ describe("crontab entries in local time across DST", () => {
       "2026-03-08T00:00:00Z",
       "2026-03-10T00:00:00Z",
     );
-    expect(daily.map((at) => dailyReportParameters({}, timeZone, at).date_str)).toEqual([
-      "2026-03-07",
-      "2026-03-08",
+    expect(daily.map((at) => dailyReportParameters({}, timeZone, at))).toEqual([
+      { report_type: "daily", date_str: "2026-03-07", time_zone: timeZone },
+      { report_type: "daily", date_str: "2026-03-08", time_zone: timeZone },
     ]);
     const weekly = runs(
       "0 3 * * 1 generate_weekly_report ?tz=local",
       "2026-11-01T00:00:00Z",
       "2026-11-10T00:00:00Z",
     );
-    expect(weekly.map((at) => weeklyReportParameters({}, timeZone, at).week_start_str)).toEqual([
-      "2026-10-26",
-      "2026-11-02",
+    expect(weekly.map((at) => weeklyReportParameters({}, timeZone, at))).toEqual([
+      { report_type: "weekly", week_start_str: "2026-10-26", time_zone: timeZone },
+      { report_type: "weekly", week_start_str: "2026-11-02", time_zone: timeZone },
     ]);
     const monthly = runs(
       "0 4 1 * * generate_monthly_report ?tz=local",
