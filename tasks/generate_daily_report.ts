@@ -3,8 +3,8 @@ import { generateReport } from "../src/reports/generateReport.ts";
 import { dailyReportParameters, dailyReportPayload } from "../src/reports/reportParameters.ts";
 
 /**
- * Seed 000's `generate_daily_report(date_str)` (daily, 02:00 UTC): the report of one local day
- * in REPORT_TIMEZONE; without `date_str`, yesterday (src/reports/generateReport.ts).
+ * Seed 000's `generate_daily_report(date_str)` (daily, 02:00 in REPORT_TIMEZONE): the report of
+ * one local day in REPORT_TIMEZONE; without `date_str`, yesterday (src/reports/generateReport.ts).
  */
 export default defineCallCenterTask({
   name: "generate_daily_report",

@@ -3,8 +3,8 @@ import { generateReport } from "../src/reports/generateReport.ts";
 import { monthlyReportParameters, monthlyReportPayload } from "../src/reports/reportParameters.ts";
 
 /**
- * Seed 000's `generate_monthly_report(year, month)` (the 1st, 04:00 UTC): the report of one
- * local month; without `year` and `month`, last month.
+ * Seed 000's `generate_monthly_report(year, month)` (the 1st, 04:00 in REPORT_TIMEZONE): the
+ * report of one local month; without `year` and `month`, last month.
  */
 export default defineCallCenterTask({
   name: "generate_monthly_report",

@@ -3,8 +3,8 @@ import { generateReport } from "../src/reports/generateReport.ts";
 import { weeklyReportParameters, weeklyReportPayload } from "../src/reports/reportParameters.ts";
 
 /**
- * Seed 000's `generate_weekly_report(week_start_str)` (Mondays, 03:00 UTC): the report of the
- * seven local days from `week_start_str`; without it, last week from its Monday.
+ * Seed 000's `generate_weekly_report(week_start_str)` (Mondays, 03:00 in REPORT_TIMEZONE): the
+ * report of the seven local days from `week_start_str`; without it, last week from its Monday.
  */
 export default defineCallCenterTask({
   name: "generate_weekly_report",
