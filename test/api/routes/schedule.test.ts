@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { freePort } from "../../../src/database/embedded.ts";
+import { createPool } from "../../../src/database/pool.ts";
 import { parseCrontabEntries } from "../../../src/engine/crontab.ts";
 import { authHeaders, testApp } from "../../support/app.ts";
 import { seedCrontab, seedScheduledTasks } from "../../support/crontab.ts";
@@ -55,5 +57,17 @@ describe("GET /api/schedule/", () => {
     };
     expect(doc.paths["/api/schedule"]).toBeDefined();
     expect(doc.components.schemas.ScheduleEntry).toBeDefined();
+  });
+
+  it("answers 503 while the database is away", async () => {
+    const pool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, 1);
+    try {
+      const response = await testApp(pool, { schedule: entries }).request("/api/schedule/", {
+        headers: { authorization: `Bearer sb_${"a".repeat(43)}` },
+      });
+      expect(response.status).toBe(503);
+    } finally {
+      await pool.end();
+    }
   });
 });
