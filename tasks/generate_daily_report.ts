@@ -1,6 +1,7 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
 import { dailyReportParameters, dailyReportPayload } from "../src/reports/reportParameters.ts";
+import { scheduledReportPayload } from "../src/reports/scheduledReportPayload.ts";
 
 /**
  * Seed 000's `generate_daily_report(date_str)` (daily, 02:00 in REPORT_TIMEZONE): the report of
@@ -10,6 +11,8 @@ export default defineCallCenterTask({
   name: "generate_daily_report",
   lane: "reports",
   payload: dailyReportPayload,
+  scheduledPayload: (payload, scheduledAt, services) =>
+    scheduledReportPayload("daily", payload, scheduledAt, services?.reporting.timeZone),
   run: (payload, ctx) =>
     generateReport(
       { db: ctx.db, reporting: ctx.services.reporting },

@@ -1,6 +1,7 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
 import { weeklyReportParameters, weeklyReportPayload } from "../src/reports/reportParameters.ts";
+import { scheduledReportPayload } from "../src/reports/scheduledReportPayload.ts";
 
 /**
  * Seed 000's `generate_weekly_report(week_start_str)` (Mondays, 03:00 in REPORT_TIMEZONE): the
@@ -10,6 +11,8 @@ export default defineCallCenterTask({
   name: "generate_weekly_report",
   lane: "reports",
   payload: weeklyReportPayload,
+  scheduledPayload: (payload, scheduledAt, services) =>
+    scheduledReportPayload("weekly", payload, scheduledAt, services?.reporting.timeZone),
   run: (payload, ctx) =>
     generateReport(
       { db: ctx.db, reporting: ctx.services.reporting },

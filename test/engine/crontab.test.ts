@@ -1,10 +1,14 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { loadCrontab } from "../../src/engine/crontab.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
+import { defineTask } from "../../src/engine/task.ts";
 import { tasks } from "../../tasks/index.ts";
+import { db, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
 
 const registry = new TaskRegistry(tasks);
 
@@ -32,5 +36,37 @@ describe("loadCrontab", () => {
       `${file}: unknown task "cleanup_old_call_logs"`,
     );
     expect(await loadCrontab(join(dir, "absent"), registry)).toEqual([]);
+  });
+});
+
+describe("a crontab run's payload", () => {
+  it("is what the task's scheduledPayload makes for the scheduled minute, recorded and run", async () => {
+    const nightly = defineTask({
+      name: "nightly_period",
+      lane: "reports",
+      payload: z.object({ label: z.string(), scheduled_for: z.string() }),
+      scheduledPayload: (payload, scheduledAt) => ({
+        ...payload,
+        scheduled_for: scheduledAt.toISOString(),
+      }),
+      run: async (payload) => payload,
+    });
+    await startTestWorker([nightly]);
+    // Scheduled for a minute long past; it starts now.
+    await sql`select graphile_worker.add_job('nightly_period',
+      json_build_object('label', 'x', '_cron', json_build_object('ts', '2026-03-08T07:00:00.000Z')),
+      flags => array['reports'])`.execute(db());
+    const row = await waitFor(() =>
+      db()
+        .selectFrom("executions")
+        .selectAll()
+        .where("task_name", "=", "nightly_period")
+        .executeTakeFirst(),
+    );
+    const expected = { label: "x", scheduled_for: "2026-03-08T07:00:00.000Z" };
+    expect(row.payload).toEqual(expected);
+    const done = await waitForStatus(row.public_id, ["succeeded", "dead"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.result).toEqual(expected);
   });
 });
