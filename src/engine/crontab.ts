@@ -44,6 +44,15 @@ export interface CrontabOptions {
   source?: string;
 }
 
+/** A `?options` value as graphile-worker's query-string parser reads it. */
+function decodedOption(value: string): string {
+  try {
+    return decodeURIComponent(value.replaceAll("+", " "));
+  } catch {
+    return value;
+  }
+}
+
 const LINE = /^(\S+\s+\S+\s+\S+\s+\S+\s+\S+)(\s+\S+)(?:(\s+)\?(\S+))?(.*)$/;
 
 /** Parses crontab text; throws naming the line when one cannot be read. */
@@ -67,7 +76,7 @@ export function parseCrontabEntries(text: string, options: CrontabOptions): Cron
         kept.push(option);
         continue;
       }
-      const value = decodeURIComponent(option.slice(3));
+      const value = decodedOption(option.slice(3));
       if (value === "local") zone = options.localTimeZone ?? "UTC";
       else if (isTimeZone(value)) zone = value;
       else {

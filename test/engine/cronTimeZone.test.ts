@@ -209,5 +209,6 @@ describe("the tz= option", () => {
       'crontab line 2: tz must be "local" or an IANA time zone such as Europe/Paris, got "Mars/Olympus"',
     );
     expect(() => parseCrontabEntries("0 2 * * * t ?tz=local&nope=1", {})).toThrow(/line 1/);
+    expect(() => parseCrontabEntries("0 2 * * * t ?tz=%E0", {})).toThrow(/got "%E0"/);
   });
 });
