@@ -1,15 +1,18 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
 import { dailyReportParameters, dailyReportPayload } from "../src/reports/reportParameters.ts";
+import { scheduledReportPayload } from "../src/reports/scheduledReportPayload.ts";
 
 /**
- * Seed 000's `generate_daily_report(date_str)` (daily, 02:00 UTC): the report of one local day
- * in REPORT_TIMEZONE; without `date_str`, yesterday (src/reports/generateReport.ts).
+ * Seed 000's `generate_daily_report(date_str)` (daily, 02:00 in REPORT_TIMEZONE): the report of
+ * one local day in REPORT_TIMEZONE; without `date_str`, yesterday (src/reports/generateReport.ts).
  */
 export default defineCallCenterTask({
   name: "generate_daily_report",
   lane: "reports",
   payload: dailyReportPayload,
+  scheduledPayload: (payload, scheduledAt, services) =>
+    scheduledReportPayload("daily", payload, scheduledAt, services?.reporting.timeZone),
   run: (payload, ctx) =>
     generateReport(
       { db: ctx.db, reporting: ctx.services.reporting },

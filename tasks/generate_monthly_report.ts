@@ -1,15 +1,18 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
 import { monthlyReportParameters, monthlyReportPayload } from "../src/reports/reportParameters.ts";
+import { scheduledReportPayload } from "../src/reports/scheduledReportPayload.ts";
 
 /**
- * Seed 000's `generate_monthly_report(year, month)` (the 1st, 04:00 UTC): the report of one
- * local month; without `year` and `month`, last month.
+ * Seed 000's `generate_monthly_report(year, month)` (the 1st, 04:00 in REPORT_TIMEZONE): the
+ * report of one local month; without `year` and `month`, last month.
  */
 export default defineCallCenterTask({
   name: "generate_monthly_report",
   lane: "reports",
   payload: monthlyReportPayload,
+  scheduledPayload: (payload, scheduledAt, services) =>
+    scheduledReportPayload("monthly", payload, scheduledAt, services?.reporting.timeZone),
   run: (payload, ctx) =>
     generateReport(
       { db: ctx.db, reporting: ctx.services.reporting },

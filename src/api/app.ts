@@ -10,6 +10,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { CallCenterServices, TwilioService } from "../callCenter/services.ts";
 import { createDb, type Pool } from "../database/pool.ts";
+import type { CrontabEntry } from "../engine/crontab.ts";
 import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
 import type { LaneName } from "../engine/lanes.ts";
 import { parseRateLimit, type RateLimit } from "../engine/limits/rateLimit.ts";
@@ -42,6 +43,7 @@ import { purgeRoutes } from "./routes/purge.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
 import { reportRoutes } from "./routes/reports.ts";
 import { routingRoutes } from "./routes/routing.ts";
+import { scheduleRoutes } from "./routes/schedule.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { twilioCallQueueRoutes } from "./routes/twilioCallQueues.ts";
 import { twilioWebhookRoutes } from "./routes/twilioWebhooks.ts";
@@ -93,6 +95,8 @@ export interface AppDependencies {
   twilio?: Pick<TwilioService, "authToken" | "publicBaseUrl">;
   /** Serves recording media, reports and exports when given. */
   services?: CallCenterServices;
+  /** The crontab's entries, listed by `GET /api/schedule`; default none. */
+  schedule?: CrontabEntry[];
 }
 
 export function createApp({
@@ -104,6 +108,7 @@ export function createApp({
   rateLimitPool = pool,
   twilio,
   services,
+  schedule = [],
 }: AppDependencies) {
   const s = { ...defaultApiSettings, ...settings };
   const db = createDb(pool);
@@ -166,6 +171,7 @@ export function createApp({
   api.route("/", auditRoutes(db));
   api.route("/", alertRoutes({ db }));
   api.route("/", routingRoutes({ db }));
+  api.route("/", scheduleRoutes({ db, entries: schedule }));
   if (services) {
     api.route("/", recordingRoutes({ db, services }));
     api.route("/", reportRoutes({ db, registry, reporting: services.reporting }));

@@ -95,6 +95,7 @@ async function runJob<Services>(
         task,
         { id: helpers.job.id, runAt: helpers.job.run_at, payload: raw },
         defaultLanes[task.lane].priority,
+        deps.services,
       );
   const executionId = envelope.e;
   const execution: ExecutionRef = {

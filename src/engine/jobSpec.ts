@@ -189,16 +189,25 @@ export interface CronJob {
 
 /**
  * Jobs added by the crontab carry no execution; they get one when they start, with the lane's
- * priority and the task's max attempts. Returns the envelope the job runs with.
+ * priority and the task's max attempts, and the payload the task's `scheduledPayload` makes of
+ * the line's for the minute it was scheduled for. Returns the envelope the job runs with.
  */
 export async function executionForCronJob(
   db: Db,
   task: AnyTask,
   job: CronJob,
   priority: number,
+  services?: unknown,
 ): Promise<JobEnvelope> {
   // graphile-worker adds `_cron` (the scheduled time) to the crontab line's payload.
-  const { _cron, ...payload } = (job.payload ?? {}) as { _cron?: unknown };
+  const { _cron, ...linePayload } = (job.payload ?? {}) as { _cron?: { ts?: unknown } };
+  const scheduledAt =
+    typeof _cron?.ts === "string" && !Number.isNaN(Date.parse(_cron.ts))
+      ? new Date(_cron.ts)
+      : new Date(job.runAt);
+  const payload = task.scheduledPayload
+    ? task.scheduledPayload(linePayload, scheduledAt, services)
+    : linePayload;
   const { shown, secrets } = ledgerPayload(task, payload);
   const created = await db
     .insertInto("executions")

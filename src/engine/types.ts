@@ -100,6 +100,16 @@ export interface TaskDefinition<
   hardTimeLimitMs?: number;
   rateLimit?: RateLimitSpec;
   concurrency?: ConcurrencySpec<z.output<Schema>>;
+  /**
+   * A crontab run's payload, from the crontab line's and the minute the run was scheduled for,
+   * made when the run starts and recorded in its execution: a task whose payload names a period
+   * fills it in here, so a late start or a retry days later covers the same period.
+   */
+  scheduledPayload?(
+    payload: Record<string, unknown>,
+    scheduledAt: Date,
+    services: Services | undefined,
+  ): Record<string, unknown>;
   run(payload: z.output<Schema>, ctx: TaskContext<Services>): Promise<Result>;
 }
 

@@ -5,6 +5,7 @@ import { EventHub } from "../../api/events/eventHub.ts";
 import { listen } from "../../api/server.ts";
 import type { CallCenterServices } from "../../callCenter/services.ts";
 import { createPool } from "../../database/pool.ts";
+import { loadCrontab } from "../../engine/crontab.ts";
 import { TaskRegistry } from "../../engine/registry.ts";
 import { simulatorTokenFile } from "../../twilio/simulator/installationToken.ts";
 import { openServices } from "../openServices.ts";
@@ -28,14 +29,18 @@ export async function startApi(
   const rateLimitPool = createPool(database.url, 4, { synchronous_commit: "off" });
   lifecycle.onStop(() => rateLimitPool.end());
   await hub.start(database.pool);
+  const registry = new TaskRegistry(tasks);
   const app = createApp({
     pool: database.pool,
     logger,
-    registry: new TaskRegistry(tasks),
+    registry,
     hub,
     rateLimitPool,
     twilio: services.twilio,
     services,
+    schedule: await loadCrontab(config.crontabFile, registry, {
+      localTimeZone: config.reportTimeZone,
+    }),
     settings: {
       ...config.api,
       silentAfterMs: config.worker.silentAfterMs,

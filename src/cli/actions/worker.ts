@@ -21,7 +21,7 @@ export async function startWorkerProcess(
 ): Promise<{ id: string }> {
   const registry = new TaskRegistry(options.tasks ?? tasks);
   const cronItems = options.scheduler
-    ? await loadCronItems(config.crontabFile, registry)
+    ? await loadCronItems(config.crontabFile, registry, { localTimeZone: config.reportTimeZone })
     : undefined;
   const worker = await startWorker({
     pool: database.pool,
@@ -46,7 +46,14 @@ export async function startWorkerProcess(
   });
   lifecycle.onStop(() => worker.stop());
   if (cronItems)
-    logger.info({ crontab: config.crontabFile, items: cronItems.length }, "scheduler started");
+    logger.info(
+      {
+        crontab: config.crontabFile,
+        items: cronItems.length,
+        local_time_zone: config.reportTimeZone,
+      },
+      "scheduler started",
+    );
   return { id: worker.id };
 }
 
