@@ -9,6 +9,7 @@ import { dailyReportParameters, dailyReportPayload } from "../src/reports/report
 export default defineCallCenterTask({
   name: "generate_daily_report",
   lane: "reports",
+  positionalArgs: ["date_str"],
   payload: dailyReportPayload,
   run: (payload, ctx) =>
     generateReport(

@@ -9,6 +9,7 @@ import { monthlyReportParameters, monthlyReportPayload } from "../src/reports/re
 export default defineCallCenterTask({
   name: "generate_monthly_report",
   lane: "reports",
+  positionalArgs: ["year", "month"],
   payload: monthlyReportPayload,
   run: (payload, ctx) =>
     generateReport(

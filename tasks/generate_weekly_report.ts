@@ -9,6 +9,7 @@ import { weeklyReportParameters, weeklyReportPayload } from "../src/reports/repo
 export default defineCallCenterTask({
   name: "generate_weekly_report",
   lane: "reports",
+  positionalArgs: ["week_start_str"],
   payload: weeklyReportPayload,
   run: (payload, ctx) =>
     generateReport(
