@@ -10,6 +10,7 @@ import {
 import { demoCommand } from "./commands/demo.ts";
 import { generateCallsCommand } from "./commands/generateCalls.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { resultCommand } from "./commands/result.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
 import { workerCommand } from "./commands/worker.ts";
@@ -27,6 +28,7 @@ const program = new Command("switchboard")
   .addCommand(retryCommand)
   .addCommand(purgeCommand)
   .addCommand(deadCommand)
+  .addCommand(resultCommand)
   .addCommand(tokenCommand);
 
 try {
