@@ -8,9 +8,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createApp } from "../../../src/api/app.ts";
 import { EventHub } from "../../../src/api/events/eventHub.ts";
+import { enqueue } from "../../../src/engine/enqueue.ts";
+import { EnqueueError } from "../../../src/engine/errors.ts";
 import { TaskRegistry } from "../../../src/engine/registry.ts";
 import { defineTask } from "../../../src/engine/task.ts";
-import { authHeaders } from "../../support/app.ts";
+import { tasks } from "../../../tasks/index.ts";
+import { authHeaders, testApp } from "../../support/app.ts";
 import { testDb } from "../../support/database.ts";
 import {
   db,
@@ -166,6 +169,14 @@ describe("options.expires", () => {
     }
     expect(await executionCount()).toBe(0);
   });
+  it("is checked by enqueue itself, against a relative run time", async () => {
+    const refused = enqueue(db(), ping, {}, { delayMs: 60_000, expiresInMs: 1_000 });
+    await expect(refused).rejects.toBeInstanceOf(EnqueueError);
+    await expect(refused).rejects.toMatchObject({
+      issues: [{ path: "options.expiresInMs", message: "the job would expire before it runs" }],
+    });
+    expect(await executionCount()).toBe(0);
+  });
 });
 
 describe("args", () => {
@@ -203,6 +214,34 @@ describe("args", () => {
     expect(wrongType.status).toBe(400);
     expect(paths(wrongType.body)).toEqual(["payload.x"]);
     expect(await executionCount()).toBe(0);
+  });
+
+  it("maps the positional args seed 000's tasks are called with", async () => {
+    const app = testApp(testDb().pool, { registry: new TaskRegistry(tasks) });
+    const call = async (name: string, body: unknown) => {
+      const response = await app.request(`/api/tasks/${name}/execute/`, {
+        method: "POST",
+        headers: operate,
+        body: JSON.stringify(body),
+      });
+      expect(response.status, await response.clone().text()).toBe(202);
+      return (await execution(((await response.json()) as Json).task_id)).payload;
+    };
+    expect(await call("transcribe_recording", { args: [456] })).toEqual({
+      recording_id: 456,
+      language: "en-US",
+    });
+    expect(await call("process_call_recording", { args: [123] })).toEqual({ call_id: 123 });
+    expect(await call("generate_monthly_report", { args: [2026, 10] })).toEqual({
+      year: 2026,
+      month: 10,
+    });
+    expect(
+      await call("export_call_data", {
+        args: [{ start_date: "2026-10-01T00:00:00Z", end_date: "2026-10-31T23:59:59Z" }, "csv"],
+        kwargs: { user_id: 1 },
+      }),
+    ).toMatchObject({ format: "csv", user_id: 1 });
   });
 
   it("lists each task's positional args", async () => {
