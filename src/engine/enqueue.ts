@@ -53,9 +53,9 @@ const optionsSchema = z
   });
 
 /**
- * Whether an expiry falls before the run time. Two relative times (or two instants) compare
- * exactly; a relative one against an instant reads this process's clock, which is close enough
- * to refuse a mistake, not to settle a race with the deadline.
+ * Whether an expiry falls at or before the run time, when both are given the same way: two
+ * instants, or two delays from the database's now. An instant against a delay would need this
+ * process's clock, which may be off; such an expiry is taken as it is.
  */
 function expiresBeforeRun(o: {
   runAt?: Date;
@@ -63,11 +63,9 @@ function expiresBeforeRun(o: {
   expiresAt?: Date;
   expiresInMs?: number;
 }): boolean {
-  if (o.expiresAt === undefined && o.expiresInMs === undefined) return false;
-  const now = Date.now();
-  const runAt = o.runAt?.getTime() ?? now + (o.delayMs ?? 0);
-  const expiresAt = o.expiresAt?.getTime() ?? now + (o.expiresInMs ?? 0);
-  return expiresAt <= runAt;
+  if (o.expiresAt && o.runAt) return o.expiresAt.getTime() <= o.runAt.getTime();
+  if (o.expiresInMs !== undefined && !o.runAt) return o.expiresInMs <= (o.delayMs ?? 0);
+  return false;
 }
 
 export interface EnqueueItem {
