@@ -9,6 +9,7 @@ import { agentReportParameters, agentReportPayload } from "../src/reports/report
 export default defineCallCenterTask({
   name: "calculate_agent_metrics",
   lane: "reports",
+  positionalArgs: ["agent_id", "date_range"],
   payload: agentReportPayload,
   run: (payload, ctx) =>
     generateReport(

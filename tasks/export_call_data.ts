@@ -19,6 +19,7 @@ export const exportCallDataPayload = z.strictObject({
 export default defineCallCenterTask({
   name: "export_call_data",
   lane: "exports",
+  positionalArgs: ["filters", "format", "user_id"],
   payload: exportCallDataPayload,
   softTimeLimitMs: 60 * 60_000,
   hardTimeLimitMs: 65 * 60_000,

@@ -10,6 +10,7 @@ import { scheduledReportPayload } from "../src/reports/scheduledReportPayload.ts
 export default defineCallCenterTask({
   name: "generate_daily_report",
   lane: "reports",
+  positionalArgs: ["date_str"],
   payload: dailyReportPayload,
   scheduledPayload: (payload, scheduledAt, services) =>
     scheduledReportPayload("daily", payload, scheduledAt, services?.reporting.timeZone),

@@ -10,6 +10,7 @@ import { scheduledReportPayload } from "../src/reports/scheduledReportPayload.ts
 export default defineCallCenterTask({
   name: "generate_monthly_report",
   lane: "reports",
+  positionalArgs: ["year", "month"],
   payload: monthlyReportPayload,
   scheduledPayload: (payload, scheduledAt, services) =>
     scheduledReportPayload("monthly", payload, scheduledAt, services?.reporting.timeZone),

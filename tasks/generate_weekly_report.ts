@@ -10,6 +10,7 @@ import { scheduledReportPayload } from "../src/reports/scheduledReportPayload.ts
 export default defineCallCenterTask({
   name: "generate_weekly_report",
   lane: "reports",
+  positionalArgs: ["week_start_str"],
   payload: weeklyReportPayload,
   scheduledPayload: (payload, scheduledAt, services) =>
     scheduledReportPayload("weekly", payload, scheduledAt, services?.reporting.timeZone),

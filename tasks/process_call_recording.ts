@@ -20,6 +20,7 @@ const id = z.number().int().positive();
 export default defineCallCenterTask({
   name: "process_call_recording",
   lane: "recordings",
+  positionalArgs: ["call_id"],
   payload: z
     .object({ recording_id: id.optional(), call_id: id.optional() })
     .strict()

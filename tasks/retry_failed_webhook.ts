@@ -7,6 +7,7 @@ import processWebhookCallback from "./process_webhook_callback.ts";
 export default defineTask({
   name: "retry_failed_webhook",
   lane: "retries",
+  positionalArgs: ["webhook_log_id"],
   payload: z.object({ webhook_log_id: z.number().int().positive() }),
   async run({ webhook_log_id }, ctx) {
     const log = await ctx.db

@@ -12,6 +12,7 @@ import { transcribeRecording } from "../src/recordings/transcribeRecording.ts";
 export default defineCallCenterTask({
   name: "transcribe_recording",
   lane: "recordings",
+  positionalArgs: ["recording_id", "language"],
   payload: z
     .object({
       recording_id: z.number().int().positive(),

@@ -140,7 +140,8 @@ export function createApp({
   if (!s.metricsOpen) app.use("/metrics", ...read);
   app.route("/", metricsRoutes({ pool, db, silentAfterMs: s.silentAfterMs }));
   app.use("/api/events", ...read);
-  app.route("/", eventsRoutes({ pool, hub: hub ?? new EventHub({ logger }) }));
+  const eventHub = hub ?? new EventHub({ logger });
+  app.route("/", eventsRoutes({ pool, hub: eventHub }));
 
   const api = new OpenAPIHono<AppEnv>({
     strict: false,
@@ -148,7 +149,7 @@ export function createApp({
       if (!result.success) throw validationError(result.error, result.target);
     },
   });
-  api.route("/", taskStatusRoutes({ db }));
+  api.route("/", taskStatusRoutes({ db, pool, hub: eventHub }));
   api.route(
     "/",
     healthRoutes({

@@ -12,6 +12,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { generateCallsCommand } from "./commands/generateCalls.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { probeCommand } from "./commands/probe.ts";
+import { resultCommand } from "./commands/result.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
 import { schedulerCommand } from "./commands/scheduler.ts";
 import { startCommand } from "./commands/start.ts";
@@ -34,6 +35,7 @@ const program = new Command("switchboard")
   .addCommand(purgeCommand)
   .addCommand(deadCommand)
   .addCommand(alertsCommand)
+  .addCommand(resultCommand)
   .addCommand(tokenCommand)
   .addCommand(scheduleCommand)
   .addCommand(probeCommand);

@@ -29,6 +29,7 @@ const optionsSchema = z
     jobKey: z.string().min(1).max(512).superRefine(refuseUnstorable).optional(),
     maxAttempts: z.number().int().min(1).max(1000).optional(),
     expiresAt: z.date().optional(),
+    expiresInMs: z.number().int().min(1).optional(),
     correlationId: z.string().min(1).max(200).superRefine(refuseUnstorable).optional(),
     parentId: z.uuid().optional(),
   })
@@ -36,7 +37,36 @@ const optionsSchema = z
   .refine((o) => !(o.runAt && o.delayMs !== undefined), {
     message: "give runAt or delayMs, not both",
     path: ["delayMs"],
+  })
+  .refine((o) => !(o.expiresAt && o.expiresInMs !== undefined), {
+    message: "give expiresAt or expiresInMs, not both",
+    path: ["expiresInMs"],
+  })
+  .superRefine((o, ctx) => {
+    if (expiresBeforeRun(o)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "the job would expire before it runs",
+        path: [o.expiresAt ? "expiresAt" : "expiresInMs"],
+      });
+    }
   });
+
+/**
+ * Whether an expiry falls at or before the run time, when both are given the same way: two
+ * instants, or two delays from the database's now. An instant against a delay would need this
+ * process's clock, which may be off; such an expiry is taken as it is.
+ */
+function expiresBeforeRun(o: {
+  runAt?: Date;
+  delayMs?: number;
+  expiresAt?: Date;
+  expiresInMs?: number;
+}): boolean {
+  if (o.expiresAt && o.runAt) return o.expiresAt.getTime() <= o.runAt.getTime();
+  if (o.expiresInMs !== undefined && !o.runAt) return o.expiresInMs <= (o.delayMs ?? 0);
+  return false;
+}
 
 export interface EnqueueItem {
   task: AnyTask;
@@ -105,7 +135,9 @@ interface PreparedRow {
   /** The caller's `runAt`; without it, the job runs `delay_ms` after the database's now. */
   run_at: string | null;
   delay_ms: number;
+  /** The caller's `expiresAt`; else `expires_in_ms` after the database's now, or no expiry. */
   expires_at: string | null;
+  expires_in_ms: number | null;
   job_key: string | null;
   correlation_id: string | null;
   parent_id: string | null;
@@ -134,6 +166,7 @@ function prepare({ task, payload, options = {} }: EnqueueItem, prefix: string): 
     run_at: o.runAt?.toISOString() ?? null,
     delay_ms: o.delayMs ?? 0,
     expires_at: o.expiresAt?.toISOString() ?? null,
+    expires_in_ms: o.expiresInMs ?? null,
     job_key: o.jobKey ?? null,
     correlation_id: o.correlationId ?? null,
     parent_id: o.parentId ?? null,
@@ -160,6 +193,15 @@ function runAtSql(runAt: RawBuilder<unknown>, delayMs: RawBuilder<unknown>): Raw
     now() + ${delayMs}::float8 * interval '1 millisecond')`;
 }
 
+/** The expiry: the caller's `expiresAt`, or `expiresInMs` from the database's now, or null. */
+function expiresAtSql(
+  expiresAt: RawBuilder<unknown>,
+  expiresInMs: RawBuilder<unknown>,
+): RawBuilder<string | null> {
+  return sql<string | null>`coalesce(${expiresAt}::timestamptz,
+    now() + ${expiresInMs}::float8 * interval '1 millisecond')`;
+}
+
 /** A job that runs later than now is `scheduled`. */
 function statusSql(runAt: RawBuilder<string>): RawBuilder<"queued" | "scheduled"> {
   return sql`(case when ${runAt} > now() + interval '50 milliseconds'
@@ -171,12 +213,13 @@ async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
   const { rows: inserted } = await sql<{ n: number; public_id: string }>`
     with input as (
       select x.*, due.at as due_at, ${statusSql(sql`due.at`)} as status,
+             ${expiresAtSql(sql`x.expires_at`, sql`x.expires_in_ms`)} as expires,
              nextval(pg_get_serial_sequence('executions', 'id')) as id, uuid_v7() as public_id
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(
         n int, task_name text, lane text, payload jsonb, shown jsonb,
         secrets jsonb,
         priority int, max_attempts int, run_at timestamptz, delay_ms float8,
-        expires_at timestamptz, correlation_id text, parent_id uuid)
+        expires_at timestamptz, expires_in_ms float8, correlation_id text, parent_id uuid)
       cross join lateral (select ${runAtSql(sql`x.run_at`, sql`x.delay_ms`)} as at) due
     ),
     jobs as (
@@ -190,7 +233,7 @@ async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
             attempt: 1,
             payload: sql`payload`,
             maxAttempts: sql`max_attempts`,
-            expiresAt: sql`expires_at`,
+            expiresAt: sql`expires`,
           }),
           runAt: sql`due_at`,
           maxAttempts: sql`max_attempts`,
@@ -204,7 +247,7 @@ async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
       insert into executions (id, public_id, task_name, lane, status, payload, secrets, job_id,
                               priority, max_attempts, run_at, expires_at, correlation_id, parent_id)
       select i.id, i.public_id, i.task_name, i.lane, i.status, i.shown, i.secrets,
-             jobs.job_id, i.priority, i.max_attempts, i.due_at, i.expires_at, i.correlation_id,
+             jobs.job_id, i.priority, i.max_attempts, i.due_at, i.expires, i.correlation_id,
              i.parent_id
       from input i join jobs on jobs.execution_id = i.id
       returning id
@@ -222,7 +265,7 @@ async function insertPlain(db: Db, rows: (PreparedRow & { n: number })[]) {
 async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
   // One transaction (see `enqueueMany`): now() is the same for the execution and its job.
   const runAt = runAtSql(sql`${row.run_at}`, sql`${row.delay_ms}`);
-  const { id, public_id, inserted } = await db
+  const { id, public_id, inserted, expires_at } = await db
     .insertInto("executions")
     .values({
       task_name: row.task_name,
@@ -233,7 +276,7 @@ async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
       priority: row.priority,
       max_attempts: row.max_attempts,
       run_at: runAt,
-      expires_at: row.expires_at,
+      expires_at: expiresAtSql(sql`${row.expires_at}`, sql`${row.expires_in_ms}`),
       job_key: row.job_key,
       correlation_id: row.correlation_id,
       parent_id: row.parent_id,
@@ -246,7 +289,7 @@ async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
         .where("status", "in", liveStatuses)
         .doUpdateSet({ job_key: (eb) => eb.ref("excluded.job_key") }),
     )
-    .returning(["id", "public_id", sql<boolean>`xmax = 0`.as("inserted")])
+    .returning(["id", "public_id", "expires_at", sql<boolean>`xmax = 0`.as("inserted")])
     .executeTakeFirstOrThrow();
   if (!inserted) return public_id;
   const job = addJob({
@@ -258,7 +301,7 @@ async function insertKeyed(db: Db, row: PreparedRow): Promise<string> {
         attempt: 1,
         payload: row.payload,
         maxAttempts: row.max_attempts,
-        expiresAt: row.expires_at,
+        expiresAt: expires_at,
       }),
     ),
     runAt,

@@ -12,6 +12,7 @@
  */
 import type { z } from "zod";
 import { parseRateLimit } from "../shared/rateLimitSpec.ts";
+import { checkPositionalArgs } from "./positionalArgs.ts";
 import type { RetryStrategy } from "./retryStrategies.ts";
 import type { Task, TaskDefinition } from "./types.ts";
 
@@ -53,5 +54,6 @@ export function defineTask<Schema extends z.ZodType, Result, Services = unknown>
   if (task.softTimeLimitMs > task.hardTimeLimitMs) {
     throw new Error(`task ${task.name}: softTimeLimitMs must not exceed hardTimeLimitMs`);
   }
+  checkPositionalArgs(task);
   return task;
 }

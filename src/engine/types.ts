@@ -34,6 +34,8 @@ export interface EnqueueOptions {
   maxAttempts?: number;
   /** A job not started by then is not run and ends `expired`. */
   expiresAt?: Date;
+  /** Expire this many milliseconds after the database's now (instead of `expiresAt`). */
+  expiresInMs?: number;
   correlationId?: string;
   /** Public id of the execution that enqueued this one. */
   parentId?: string;
@@ -110,6 +112,11 @@ export interface TaskDefinition<
     scheduledAt: Date,
     services: Services | undefined,
   ): Record<string, unknown>;
+  /**
+   * The payload fields that positional `args` fill, in order (Celery's `task.delay(123)`), e.g.
+   * `["recording_id", "language"]`. Without it, a task takes named arguments only.
+   */
+  positionalArgs?: readonly string[];
   run(payload: z.output<Schema>, ctx: TaskContext<Services>): Promise<Result>;
 }
 

@@ -12,9 +12,11 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventHub } from "../../src/api/events/eventHub.ts";
 import type { ApiServer } from "../../src/api/server.ts";
 import { listen } from "../../src/api/server.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
+import { createLogger } from "../../src/observability/logger.ts";
 import { parseRateLimit } from "../../src/shared/rateLimitSpec.ts";
 import { tasks } from "../../tasks/index.ts";
 import { authHeaders, testApp } from "../support/app.ts";
@@ -41,13 +43,16 @@ const seed = Number(process.env.FUZZ_SEED ?? 13_090);
 const runs = Number(process.env.FUZZ_RUNS ?? 150);
 
 let services: TestServices;
+let hub: EventHub;
 let server: ApiServer;
 let base: string;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
   services = await startTestServices({ timing: { talkMs: 50 } });
+  hub = new EventHub({ logger: createLogger("silent") });
   const app = testApp(testDb().pool, {
+    hub,
     registry: new TaskRegistry(tasks),
     services: services.services,
     twilio: services.services.twilio,
@@ -63,6 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await hub?.stop();
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field.
@@ -168,6 +174,8 @@ function optionsFor(
     phone_numbers: fc.array(e164, { minLength: 1, maxLength: 3 }),
     campaign_id: fc.constantFrom(...seeded.campaignIds),
     cache_key: fc.constantFrom(...seeded.reportCacheKeys, "0".repeat(32)),
+    // The status lookup's wait, short: the fuzz drives requests, not the clock.
+    wait: fc.constantFrom("0", "0.05", "0.2"),
     schedule_time: fc
       .integer({ min: 60_000, max: 365 * 86_400_000 })
       .map((ms) => new Date(Date.now() + ms).toISOString()),
@@ -186,13 +194,14 @@ function optionsFor(
   }
   if (operation.key === "POST /api/tasks/{task_name}/execute") {
     // A task's name with a payload of its own schema (or an unknown task), and options with
-    // run_at or delay_seconds, not both.
+    // one of run_at, delay_seconds and countdown, and no relative expiry.
     const executeSchema = components.ExecuteTask as JsonSchema & { properties: JsonSchema };
     const options = arbitraryOfSchema(executeSchema.properties.options as JsonSchema, {
       components,
     }).map((value) => {
-      const { run_at, ...rest } = value as Record<string, unknown>;
-      return rest.delay_seconds === undefined ? { ...rest, run_at } : rest;
+      const { run_at, countdown, expires: _, ...rest } = value as Record<string, unknown>;
+      if (rest.delay_seconds !== undefined) return rest;
+      return countdown === undefined ? { ...rest, run_at } : { ...rest, countdown };
     });
     const valid = fc.constantFrom(...taskSchemas.keys(), "no_such_task").chain((name) =>
       fc

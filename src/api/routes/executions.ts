@@ -7,7 +7,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { executionCancel } from "../../control/cancel.ts";
 import { executionRetry } from "../../control/retry.ts";
 import { encodeCursor } from "../../database/keysetCursor.ts";
-import type { Db } from "../../database/pool.ts";
+import type { Db, Pool } from "../../database/pool.ts";
 import { liveStatuses } from "../../engine/executionStatus.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
 import {
@@ -18,8 +18,10 @@ import {
   executionListAttempts,
   executionListDead,
 } from "../../executions/queries.ts";
+import { executionWaitForEnd } from "../../executions/waitForEnd.ts";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
+import type { EventHub } from "../events/eventHub.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import { ErrorSchema, errorResponses, json, notFoundResponse } from "../openapi.ts";
 import { operatorOf } from "../operator.ts";
@@ -179,8 +181,40 @@ export function executionRoutes({ db, registry }: ExecutionRoutesDependencies) {
   return app;
 }
 
-/** The status lookup of seed 000: `GET /api/tasks/status/{task_id}/`. */
-export function taskStatusRoutes({ db }: Pick<ExecutionRoutesDependencies, "db">) {
+export interface TaskStatusRoutesDependencies {
+  db: Db;
+  pool: Pool;
+  /** Execution events, for `?wait=`; started here on the first wait if it is not yet. */
+  hub: EventHub;
+}
+
+/** The longest `?wait=` of the status lookup, in seconds. */
+export const MAX_STATUS_WAIT_SECONDS = 60;
+
+const StatusQuery = z.object({
+  wait: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, "wait must be a number of seconds")
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .max(MAX_STATUS_WAIT_SECONDS, `wait must be at most ${MAX_STATUS_WAIT_SECONDS} seconds`),
+    )
+    .optional()
+    .openapi({
+      param: { name: "wait", in: "query" },
+      description:
+        `Wait up to this many seconds (at most ${MAX_STATUS_WAIT_SECONDS}) for the task to ` +
+        "end, then answer as usual (seed 001's get_task_result(timeout))",
+    }),
+});
+
+/**
+ * The status lookup of seed 000: `GET /api/tasks/status/{task_id}/`; with `?wait=30`, it answers
+ * once the task has ended or 30 s have passed, whichever is first.
+ */
+export function taskStatusRoutes({ db, pool, hub }: TaskStatusRoutesDependencies) {
   const app = new OpenAPIHono<AppEnv>();
   app.openapi(
     createRoute({
@@ -195,6 +229,7 @@ export function taskStatusRoutes({ db }: Pick<ExecutionRoutesDependencies, "db">
             .uuid({ message: "expected a task id (UUID)" })
             .openapi({ param: { name: "task_id", in: "path" } }),
         }),
+        query: StatusQuery,
       },
       responses: {
         200: json(ExecutionSchema, "The execution"),
@@ -202,8 +237,18 @@ export function taskStatusRoutes({ db }: Pick<ExecutionRoutesDependencies, "db">
         ...notFoundResponse,
       },
     }),
-    async (c) =>
-      c.json(toExecutionView(await findExecution(db, c.req.valid("param").task_id)), 200),
+    async (c) => {
+      const { task_id } = c.req.valid("param");
+      const { wait } = c.req.valid("query");
+      if (!wait) return c.json(toExecutionView(await findExecution(db, task_id)), 200);
+      await hub.start(pool);
+      const row = await executionWaitForEnd(db, hub, task_id, {
+        timeoutMs: wait * 1000,
+        signal: c.req.raw.signal,
+      });
+      if (!row) throw notFound(task_id);
+      return c.json(toExecutionView(row), 200);
+    },
   );
   return app;
 }
