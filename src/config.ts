@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
+import { isEmailAddress, parseMailbox } from "./email/addresses.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
 import { isTimeZone } from "./shared/localDates.ts";
 import { parseRateLimit, type RateLimit } from "./shared/rateLimitSpec.ts";
@@ -97,6 +98,39 @@ const httpUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ""));
 
+/** smtp:// (STARTTLS when the server offers it) or smtps:// (TLS from the start), e.g. port 465. */
+const smtpUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^smtps?:\/\/[^/]/.test(value) && URL.canParse(value), {
+    message: "expected an smtp://host:587 or smtps://user:password@host:465 URL",
+  });
+
+/** An address, or a name and an address: `noreply@example.com`, `Switchboard <noreply@example.com>`. */
+const fromAddress = z
+  .string()
+  .trim()
+  .refine((value) => parseMailbox(value) !== undefined, {
+    message: "expected an email address such as Switchboard <noreply@example.com>",
+  });
+
+const emailList = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const addresses = value
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean);
+    for (const address of addresses) {
+      if (!isEmailAddress(address)) {
+        ctx.addIssue({ code: "custom", message: `"${address}" is not an email address` });
+        return z.NEVER;
+      }
+    }
+    return addresses;
+  });
+
 const timeZone = z.string().refine(isTimeZone, "expected an IANA time zone such as Europe/Paris");
 
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -168,6 +202,12 @@ const environmentSchema = z
     SIMULATED_AGENTS: withDefault(integer(0, 1000), "4"),
     EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
     EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "5000"),
+    SMTP_URL: optional(smtpUrl),
+    DEFAULT_FROM_EMAIL: withDefault(fromAddress, "Switchboard <noreply@localhost>"),
+    SMTP_RATE_LIMIT: withDefault(rateLimit, "10/s"),
+    SMTP_TIMEOUT_MS: withDefault(integer(100, 600_000), "30000"),
+    DAILY_REPORT_RECIPIENTS: withDefault(emailList, ""),
+    MAIL_DIR: withDefault(z.string().min(1), ".switchboard/mail"),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -262,6 +302,19 @@ export interface Config {
     /** Where Twilio reaches this API; signatures are checked against it. Unset: this process. */
     publicBaseUrl: string | undefined;
   };
+  email: {
+    /** Unset: the local mail sink (an SMTP server in this process) receives every message. */
+    smtpUrl: string | undefined;
+    /** The From of every message (DEFAULT_FROM_EMAIL). */
+    from: string;
+    /** Messages per period, shared by every worker (SMTP_RATE_LIMIT). */
+    rateLimit: RateLimit;
+    timeoutMs: number;
+    /** Where the scheduled daily, weekly and monthly reports are emailed. */
+    reportRecipients: string[];
+    /** Where the local mail sink keeps messages, one `.eml` file each. */
+    mailDir: string;
+  };
   recordings: {
     backend: "local" | "s3";
     localDir: string;
@@ -348,6 +401,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       callsPerSecond: e.TWILIO_CALLS_PER_SECOND,
       transcriptionServiceSid: e.TWILIO_TRANSCRIPTION_SERVICE_SID,
       publicBaseUrl: e.PUBLIC_BASE_URL,
+    },
+    email: {
+      smtpUrl: e.SMTP_URL,
+      from: e.DEFAULT_FROM_EMAIL,
+      rateLimit: e.SMTP_RATE_LIMIT,
+      timeoutMs: e.SMTP_TIMEOUT_MS,
+      reportRecipients: e.DAILY_REPORT_RECIPIENTS,
+      mailDir: e.MAIL_DIR,
     },
     recordings: {
       backend: e.RECORDING_STORAGE_BACKEND,

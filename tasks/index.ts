@@ -22,6 +22,8 @@ import queueOutboundCall from "./queue_outbound_call.ts";
 import retryFailedCall from "./retry_failed_call.ts";
 import retryFailedWebhook from "./retry_failed_webhook.ts";
 import scheduleCall from "./schedule_call.ts";
+import sendBulkEmails from "./send_bulk_emails.ts";
+import sendEmail from "./send_email.ts";
 import systemHealthCheck from "./system_health_check.ts";
 import transcribePendingRecordings from "./transcribe_pending_recordings.ts";
 import transcribeRecording from "./transcribe_recording.ts";
@@ -53,5 +55,7 @@ export const tasks: AnyTask[] = [
   optimizeQueueRouting,
   exportCallData,
   cleanupExpiredExports,
+  sendEmail,
+  sendBulkEmails,
   debugTask,
 ];
