@@ -4,7 +4,7 @@
  * wrong. Sizes are capped so that one message cannot fill the ledger or the mail server.
  */
 import { z } from "zod";
-import { isEmailAddress, parseMailbox } from "./addresses.ts";
+import { parseMailbox } from "./addresses.ts";
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_SUBJECT_CHARS = 998;
@@ -28,35 +28,40 @@ export function base64DecodedBytes(content: string): number {
 
 const utf8Bytes = (text: string) => Buffer.byteLength(text, "utf8");
 
-const recipient = (field: string) =>
-  z.string({ error: `${field} must be an email address` }).refine((value) => {
-    const mailbox = parseMailbox(value);
-    return mailbox !== undefined && isEmailAddress(mailbox.address);
-  }, `${field} must be an email address such as jane@example.com`);
+const isRecipient = (value: string) => parseMailbox(value) !== undefined;
 
-const toEmail = z.union(
-  [
-    recipient("to_email"),
-    z
-      .array(z.string({ error: "each to_email must be a string" }), {
-        error: "to_email must be an address or a list of addresses",
-      })
-      .min(1, "to_email must not be empty")
-      .max(MAX_RECIPIENTS, `to_email must hold at most ${MAX_RECIPIENTS} addresses`)
-      .superRefine((addresses, ctx) => {
-        addresses.forEach((address, index) => {
-          if (!recipient("to_email").safeParse(address).success) {
-            ctx.addIssue({
-              code: "custom",
-              path: [index],
-              message: `to_email[${index}] must be an email address such as jane@example.com`,
-            });
-          }
+/** The shape first (one message for either form), then each address, named by its index. */
+const toEmail = z
+  .union([z.string(), z.array(z.string())], {
+    error: "to_email must be an email address or a list of them",
+  })
+  .superRefine((value, ctx) => {
+    if (typeof value === "string") {
+      if (!isRecipient(value)) {
+        ctx.addIssue({
+          code: "custom",
+          message: "to_email must be an email address such as jane@example.com",
         });
-      }),
-  ],
-  { error: "to_email must be an email address or a list of them" },
-);
+      }
+      return;
+    }
+    if (value.length === 0 || value.length > MAX_RECIPIENTS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `to_email must hold 1 to ${MAX_RECIPIENTS} addresses, not ${value.length}`,
+      });
+      return;
+    }
+    value.forEach((address, index) => {
+      if (!isRecipient(address)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [index],
+          message: `to_email[${index}] must be an email address such as jane@example.com`,
+        });
+      }
+    });
+  });
 
 const attachment = z.strictObject(
   {
