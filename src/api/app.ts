@@ -35,6 +35,7 @@ import { executionRoutes, taskStatusRoutes } from "./routes/executions.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { mailRoutes } from "./routes/mail.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { probeRoutes } from "./routes/probes.ts";
 import { purgeRoutes } from "./routes/purge.ts";
@@ -90,7 +91,7 @@ export interface AppDependencies {
    * `process_webhook_callback` task in `registry`, the webhook routes are not served.
    */
   twilio?: Pick<TwilioService, "authToken" | "publicBaseUrl">;
-  /** Serves recording media, reports and exports when given. */
+  /** Serves recording media, reports, exports and the local mail sink's messages when given. */
   services?: CallCenterServices;
 }
 
@@ -168,6 +169,7 @@ export function createApp({
     api.route("/", recordingRoutes({ db, services }));
     api.route("/", reportRoutes({ db, registry, reporting: services.reporting }));
     api.route("/", exportRoutes({ db, registry, services }));
+    api.route("/", mailRoutes({ email: services.email }));
   }
   app.route("/", api);
   app.route("/", docsRoutes(api, s.docsOpen ? [] : read));

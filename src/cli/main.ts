@@ -9,6 +9,7 @@ import {
 } from "./commands/control.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { generateCallsCommand } from "./commands/generateCalls.ts";
+import { mailCommand } from "./commands/mail.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
@@ -27,7 +28,8 @@ const program = new Command("switchboard")
   .addCommand(retryCommand)
   .addCommand(purgeCommand)
   .addCommand(deadCommand)
-  .addCommand(tokenCommand);
+  .addCommand(tokenCommand)
+  .addCommand(mailCommand);
 
 try {
   await program.parseAsync(process.argv);
