@@ -1,6 +1,8 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
+import { reportEmailing } from "../src/reports/reportEmail.ts";
 import { dailyReportParameters, dailyReportPayload } from "../src/reports/reportParameters.ts";
+import sendEmail from "./send_email.ts";
 
 /**
  * Seed 000's `generate_daily_report(date_str)` (daily, 02:00 UTC): the report of one local day
@@ -18,6 +20,9 @@ export default defineCallCenterTask({
         executionId: ctx.executionId,
         emailRecipients: payload.email_recipients,
         signal: ctx.signal,
+        email: reportEmailing(ctx.services, sendEmail, {
+          scheduled: payload.date_str === undefined,
+        }),
       },
     ),
 });

@@ -1,6 +1,8 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
+import { reportEmailing } from "../src/reports/reportEmail.ts";
 import { monthlyReportParameters, monthlyReportPayload } from "../src/reports/reportParameters.ts";
+import sendEmail from "./send_email.ts";
 
 /**
  * Seed 000's `generate_monthly_report(year, month)` (the 1st, 04:00 UTC): the report of one
@@ -18,6 +20,7 @@ export default defineCallCenterTask({
         executionId: ctx.executionId,
         emailRecipients: payload.email_recipients,
         signal: ctx.signal,
+        email: reportEmailing(ctx.services, sendEmail, { scheduled: payload.year === undefined }),
       },
     ),
 });

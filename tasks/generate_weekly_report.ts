@@ -1,6 +1,8 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
+import { reportEmailing } from "../src/reports/reportEmail.ts";
 import { weeklyReportParameters, weeklyReportPayload } from "../src/reports/reportParameters.ts";
+import sendEmail from "./send_email.ts";
 
 /**
  * Seed 000's `generate_weekly_report(week_start_str)` (Mondays, 03:00 UTC): the report of the
@@ -18,6 +20,9 @@ export default defineCallCenterTask({
         executionId: ctx.executionId,
         emailRecipients: payload.email_recipients,
         signal: ctx.signal,
+        email: reportEmailing(ctx.services, sendEmail, {
+          scheduled: payload.week_start_str === undefined,
+        }),
       },
     ),
 });

@@ -167,7 +167,15 @@ export function createApp({
   api.route("/", routingRoutes({ db }));
   if (services) {
     api.route("/", recordingRoutes({ db, services }));
-    api.route("/", reportRoutes({ db, registry, reporting: services.reporting }));
+    api.route(
+      "/",
+      reportRoutes({
+        db,
+        registry,
+        reporting: services.reporting,
+        publicBaseUrl: services.twilio.publicBaseUrl,
+      }),
+    );
     api.route("/", exportRoutes({ db, registry, services }));
     api.route("/", mailRoutes({ email: services.email }));
   }
