@@ -54,7 +54,7 @@ describe("report emails", () => {
     const payload = jobs[0]?.payload as SendEmailPayload;
     // Given a day, the run is not the scheduled one: DAILY_REPORT_RECIPIENTS are not added.
     expect(payload.to_email).toEqual(["boss@example.com"]);
-    expect(payload.subject).toBe((report?.content as Json).title);
+    expect(payload.subject).toBe((report?.content as Json)?.title);
     const link = `https://calls.example.com/api/tasks/reports/download/?cache_key=${result.cache_key}&format=csv`;
     expect(payload.body).toContain(link);
     expect(payload.body).toMatch(/^ {2}Offered: \d+ \(.* vs /m);
