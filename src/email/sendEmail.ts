@@ -15,7 +15,7 @@ import {
 } from "../engine/limits/circuitBreaker.ts";
 import { takeRateLimitToken } from "../engine/limits/rateLimit.ts";
 import type { Logger } from "../observability/logger.ts";
-import { maskEmailAddresses, maskEmailAddressesIn } from "./addresses.ts";
+import { maskEmailAddresses } from "./addresses.ts";
 import { executionMessageId } from "./messageId.ts";
 import { recipientsOf, type SendEmailPayload } from "./payload.ts";
 import { asEngineError, isSmtpOutage } from "./smtpErrors.ts";
@@ -68,30 +68,30 @@ export async function sendEmail(
     SMTP_CIRCUIT_BREAKER,
     smtpCircuitBreakerOptions(email),
     () =>
-      email.transport.sendMail({
-        from: email.from,
-        to: recipients,
-        subject: payload.subject,
-        text: payload.body,
-        ...(payload.html !== undefined ? { html: payload.html } : {}),
-        attachments: (payload.attachments ?? []).map((file) => ({
-          filename: file.filename,
-          content: Buffer.from(file.content, "base64"),
-          ...(file.content_type ? { contentType: file.content_type } : {}),
-        })),
-        messageId,
-        ...(payload.priority ? { priority: payload.priority } : {}),
-      }),
+      email.transport
+        .sendMail({
+          from: email.from,
+          to: recipients,
+          subject: payload.subject,
+          text: payload.body,
+          ...(payload.html !== undefined ? { html: payload.html } : {}),
+          attachments: (payload.attachments ?? []).map((file) => ({
+            filename: file.filename,
+            content: Buffer.from(file.content, "base64"),
+            ...(file.content_type ? { contentType: file.content_type } : {}),
+          })),
+          messageId,
+          ...(payload.priority ? { priority: payload.priority } : {}),
+        })
+        .catch((error: unknown) => {
+          throw asEngineError(error);
+        }),
   ).catch((error: unknown) => {
     logger.warn(
-      {
-        to: maskEmailAddresses(recipients),
-        messageId,
-        reply: maskEmailAddressesIn(String((error as Error)?.message)),
-      },
+      { to: maskEmailAddresses(recipients), messageId, reason: (error as Error)?.message },
       "email not sent",
     );
-    throw asEngineError(error);
+    throw error;
   });
   const sent: SentEmail = {
     message_id: messageId,

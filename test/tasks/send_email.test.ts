@@ -117,14 +117,17 @@ describe("send_email", () => {
 
   it("ends dead at once on a 550, with the server's reply", async () => {
     const smtp = await startTestSmtpServer({
-      reply: () => ({ code: 550, message: "5.7.1 Message refused by policy" }),
+      reply: () => ({ code: 550, message: "5.7.1 Message to <a@example.com> refused by policy" }),
     });
     await startTestWorker([sendEmail], { services: await servicesSendingTo(smtp.url) });
     const { body } = await execute({ to_email: "a@example.com", subject: "Hi", body: "Hello" });
     const dead = await waitForStatus(body.task_id, "dead");
     expect(dead.attempts).toBe(1);
     expect(dead.error_class).toBe("PermanentError");
-    expect(dead.error_message).toContain("550 5.7.1 Message refused by policy");
+    // The reply is kept, with the recipient masked as in logs.
+    expect(dead.error_message).toContain(
+      "550 5.7.1 Message to <a***@example.com> refused by policy",
+    );
     expect(smtp.offered).toHaveLength(1);
     // One message refused says nothing about the server's health.
     expect((await circuitBreakerGet(db(), SMTP_CIRCUIT_BREAKER)).failures).toBe(0);
