@@ -19,9 +19,13 @@ async function runtime(env: Record<string, string>) {
   const folder = await mkdtemp(path.join(tmpdir(), "switchboard-services-"));
   folders.push(folder);
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger("info", {}, {
-    write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
-  });
+  const logger = createLogger(
+    "info",
+    {},
+    {
+      write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    },
+  );
   const { pool, db } = testDb();
   const mailDir = path.join(folder, "mail");
   return {
@@ -69,7 +73,11 @@ describe("openServices' email", () => {
 
   it("with SMTP_URL sends there, and nothing to the sink", async () => {
     const smtp = await startTestSmtpServer();
-    const { runtime: r, mailDir, lines } = await runtime({
+    const {
+      runtime: r,
+      mailDir,
+      lines,
+    } = await runtime({
       SMTP_URL: smtp.url,
       DAILY_REPORT_RECIPIENTS: "ops@example.com",
     });
