@@ -7,9 +7,10 @@ import { SMTP_CIRCUIT_BREAKER } from "../../src/email/sendEmail.ts";
 import { createSmtpTransport } from "../../src/email/transport.ts";
 import { circuitBreakerGet } from "../../src/engine/limits/circuitBreaker.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
+import { parseRateLimit } from "../../src/shared/rateLimitSpec.ts";
 import sendEmail from "../../tasks/send_email.ts";
 import { authHeaders, testApp } from "../support/app.ts";
-import { db, startTestWorker, waitForStatus } from "../support/engine.ts";
+import { db, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
 import { startTestServices } from "../support/services.ts";
 import { startTestSmtpServer } from "../support/smtpServer.ts";
 
@@ -166,6 +167,29 @@ describe("send_email", () => {
     const parsed = await simpleParser(await readFile(`${mailDir}/${files[0]}`));
     expect(parsed.subject).toBe("Kept");
     expect(parsed.messageId).toBe(`<${body.task_id}@switchboard.test>`);
+  });
+
+  it("holds SMTP_RATE_LIMIT across messages: one over the limit waits without an attempt", async () => {
+    await sql`delete from rate_limits where key = 'smtp.messages'`.execute(db());
+    const smtp = await startTestSmtpServer();
+    await startTestWorker([sendEmail], {
+      services: await servicesSendingTo(smtp.url, { rateLimit: parseRateLimit("1/h") }),
+    });
+    const first = await execute({ to_email: "a@example.com", subject: "1", body: "b" });
+    await waitForStatus(first.body.task_id, "succeeded");
+    const second = await execute({ to_email: "a@example.com", subject: "2", body: "b" });
+    const waiting = await waitFor(async () => {
+      const row = await db()
+        .selectFrom("execution_attempts")
+        .innerJoin("executions", "executions.id", "execution_attempts.execution_id")
+        .select(["execution_attempts.outcome", "executions.run_at", "executions.attempts"])
+        .where("executions.public_id", "=", second.body.task_id)
+        .executeTakeFirst();
+      return row?.outcome === "snoozed" ? row : undefined;
+    });
+    expect(new Date(waiting.run_at).getTime()).toBeGreaterThan(Date.now() + 60 * 60_000 - 120_000);
+    expect(smtp.received.map((mail) => mail.parsed.subject)).toEqual(["1"]);
+    await sql`delete from rate_limits where key = 'smtp.messages'`.execute(db());
   });
 
   it("refuses bad input naming the field, and writes nothing", async () => {
