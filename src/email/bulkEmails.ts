@@ -10,7 +10,6 @@ import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
 import { enqueueMany } from "../engine/enqueue.ts";
 import type { AnyTask } from "../engine/task.ts";
-import { sendEmailJobOptions } from "./jobPriority.ts";
 import type { SendBulkEmailsPayload } from "./payload.ts";
 
 export interface BulkEmailsResult {
@@ -50,11 +49,7 @@ export async function sendBulkEmails(
         batch.map((email) => ({
           task: sendEmailTask,
           payload: email,
-          options: {
-            ...sendEmailJobOptions(email),
-            parentId: executionId,
-            correlationId: executionId,
-          },
+          options: { parentId: executionId, correlationId: executionId },
         })),
       );
       enqueued += batch.length;

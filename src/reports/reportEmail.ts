@@ -9,7 +9,6 @@ import { html } from "hono/html";
 import { sql, type Transaction } from "kysely";
 import type { CallCenterServices } from "../callCenter/services.ts";
 import type { Database, Report } from "../database/schema.ts";
-import { sendEmailJobOptions } from "../email/jobPriority.ts";
 import { MAX_ATTACHMENT_BYTES, type SendEmailPayload } from "../email/payload.ts";
 import { enqueue } from "../engine/enqueue.ts";
 import type { AnyTask } from "../engine/task.ts";
@@ -111,7 +110,6 @@ export async function reportEmailEnqueue(
       : {}),
   };
   const executionId = await enqueue(trx, options.sendEmailTask, payload, {
-    ...sendEmailJobOptions(payload),
     correlationId: `report:${report.public_id}`,
   });
   await trx

@@ -90,6 +90,8 @@ describe("send_email", () => {
     expect(result.rejected).toEqual([]);
     expect(result.delivered_to).toBe("smtp");
     expect(done.lane).toBe("email");
+    // `high` runs before the rest of the email lane (priority 3), enqueued by name too.
+    expect(done.priority).toBe(4);
   });
 
   it("retries a 421 with the same Message-ID, and succeeds", async () => {
