@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { type AlertSettings, defaultAlertSettings } from "./alerts/settings.ts";
 import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
+import { isEmailAddress, parseMailbox } from "./email/addresses.ts";
 import { type RetentionSettings, retentionDefaults } from "./maintenance/retentionSettings.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
 import { isTimeZone } from "./shared/localDates.ts";
@@ -99,8 +100,24 @@ const httpUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ""));
 
+/** smtp:// (STARTTLS when the server offers it) or smtps:// (TLS from the start), e.g. port 465. */
+const smtpUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^smtps?:\/\/[^/]/.test(value) && URL.canParse(value), {
+    message: "expected an smtp://host:587 or smtps://user:password@host:465 URL",
+  });
+
+/** An address, or a name and an address: `noreply@example.com`, `Switchboard <noreply@example.com>`. */
+const fromAddress = z
+  .string()
+  .trim()
+  .refine((value) => parseMailbox(value) !== undefined, {
+    message: "expected an email address such as Switchboard <noreply@example.com>",
+  });
+
 /** Comma-separated email addresses; empty: none. */
-const addressList = z
+const emailList = z
   .string()
   .trim()
   .transform((value, ctx) => {
@@ -109,7 +126,7 @@ const addressList = z
       .map((part) => part.trim())
       .filter(Boolean);
     for (const address of addresses) {
-      if (!z.email().safeParse(address).success) {
+      if (!isEmailAddress(address)) {
         ctx.addIssue({
           code: "custom",
           message: `"${address}" is not an email address (expected e.g. ops@example.com,oncall@example.com)`,
@@ -197,7 +214,7 @@ const environmentSchema = z
     ),
     CALL_LOG_RETENTION_DAYS: withDefault(integer(1, 36_500), String(retentionDefaults.callLogDays)),
     AUDIT_RETENTION_DAYS: withDefault(integer(1, 36_500), String(retentionDefaults.auditDays)),
-    CRITICAL_ALERT_RECIPIENTS: withDefault(addressList, ""),
+    CRITICAL_ALERT_RECIPIENTS: withDefault(emailList, ""),
     ALERT_REPEAT_MINUTES: withDefault(
       integer(1, 10_080),
       String(defaultAlertSettings.repeatMinutes),
@@ -222,6 +239,12 @@ const environmentSchema = z
       integer(1, 1_000),
       String(defaultAlertSettings.crashLoopRestarts),
     ),
+    SMTP_URL: optional(smtpUrl),
+    DEFAULT_FROM_EMAIL: withDefault(fromAddress, "Switchboard <noreply@localhost>"),
+    SMTP_RATE_LIMIT: withDefault(rateLimit, "10/s"),
+    SMTP_TIMEOUT_MS: withDefault(integer(100, 600_000), "30000"),
+    DAILY_REPORT_RECIPIENTS: withDefault(emailList, ""),
+    MAIL_DIR: withDefault(z.string().min(1), ".switchboard/mail"),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_AUTH_TOKEN)) {
@@ -323,6 +346,19 @@ export interface Config {
   };
   /** Critical alerts: thresholds of the named conditions and whom to mail (src/alerts/). */
   alerts: AlertSettings;
+  email: {
+    /** Unset: the local mail sink (an SMTP server in this process) receives every message. */
+    smtpUrl: string | undefined;
+    /** The From of every message (DEFAULT_FROM_EMAIL). */
+    from: string;
+    /** Messages per period, shared by every worker (SMTP_RATE_LIMIT). */
+    rateLimit: RateLimit;
+    timeoutMs: number;
+    /** Where the scheduled daily, weekly and monthly reports are emailed. */
+    reportRecipients: string[];
+    /** Where the local mail sink keeps messages, one `.eml` file each. */
+    mailDir: string;
+  };
   recordings: {
     backend: "local" | "s3";
     localDir: string;
@@ -424,6 +460,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       databaseLatencyMs: e.ALERT_DATABASE_LATENCY_MS,
       crashLoopRestarts: e.ALERT_CRASH_LOOP_RESTARTS,
       silentAfterMs: e.WORKER_SILENT_AFTER_MS,
+    },
+    email: {
+      smtpUrl: e.SMTP_URL,
+      from: e.DEFAULT_FROM_EMAIL,
+      rateLimit: e.SMTP_RATE_LIMIT,
+      timeoutMs: e.SMTP_TIMEOUT_MS,
+      reportRecipients: e.DAILY_REPORT_RECIPIENTS,
+      mailDir: e.MAIL_DIR,
     },
     recordings: {
       backend: e.RECORDING_STORAGE_BACKEND,

@@ -1,6 +1,8 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
+import { reportEmailing } from "../src/reports/reportEmail.ts";
 import { agentReportParameters, agentReportPayload } from "../src/reports/reportParameters.ts";
+import sendEmail from "./send_email.ts";
 
 /**
  * Seed 000's `calculate_agent_metrics(agent_id, date_range)`: the agent report — that agent's
@@ -19,6 +21,7 @@ export default defineCallCenterTask({
         executionId: ctx.executionId,
         emailRecipients: payload.email_recipients,
         signal: ctx.signal,
+        email: reportEmailing(ctx.services, sendEmail, { scheduled: false }),
       },
     ),
 });

@@ -1,7 +1,9 @@
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { generateReport } from "../src/reports/generateReport.ts";
+import { isScheduledReportRun, reportEmailing } from "../src/reports/reportEmail.ts";
 import { weeklyReportParameters, weeklyReportPayload } from "../src/reports/reportParameters.ts";
 import { scheduledReportPayload } from "../src/reports/scheduledReportPayload.ts";
+import sendEmail from "./send_email.ts";
 
 /**
  * Seed 000's `generate_weekly_report(week_start_str)` (Mondays, 03:00 in REPORT_TIMEZONE): the
@@ -22,6 +24,9 @@ export default defineCallCenterTask({
         executionId: ctx.executionId,
         emailRecipients: payload.email_recipients,
         signal: ctx.signal,
+        email: reportEmailing(ctx.services, sendEmail, {
+          scheduled: isScheduledReportRun(payload, "week_start_str"),
+        }),
       },
     ),
 });

@@ -24,6 +24,8 @@ import queueOutboundCall from "./queue_outbound_call.ts";
 import retryFailedCall from "./retry_failed_call.ts";
 import retryFailedWebhook from "./retry_failed_webhook.ts";
 import scheduleCall from "./schedule_call.ts";
+import sendBulkEmails from "./send_bulk_emails.ts";
+import sendEmail from "./send_email.ts";
 import sendNotification from "./send_notification.ts";
 import systemHealthCheck from "./system_health_check.ts";
 import transcribePendingRecordings from "./transcribe_pending_recordings.ts";
@@ -58,6 +60,8 @@ export const tasks: AnyTask[] = [
   cleanupExpiredExports,
   cleanupOldTasks,
   cleanupOldCallLogs,
+  sendEmail,
+  sendBulkEmails,
   debugTask,
   sendNotification,
 ];

@@ -1,35 +1,25 @@
-import { z } from "zod";
-import { defineTask } from "../src/engine/task.ts";
+import { defineCallCenterTask } from "../src/callCenter/task.ts";
+import { emailJobPriority } from "../src/email/jobPriority.ts";
+import { sendEmailPayload } from "../src/email/payload.ts";
+import { sendEmail } from "../src/email/sendEmail.ts";
 
 /**
- * Seed 001's send_email: its name, lane and payload, so that other tasks can enqueue mail.
- * Sending is not built on this branch.
+ * Seed 001's `send_email(to_email, subject, body, html?, attachments?, priority?)`: one message
+ * over SMTP (src/email/sendEmail.ts). Code that must send mail enqueues this task in the same
+ * transaction as what causes the mail. `priority` is also the job's priority in the lane.
  */
-export default defineTask({
+export default defineCallCenterTask({
   name: "send_email",
   lane: "email",
-  payload: z.strictObject({
-    to_email: z.union([z.email(), z.array(z.email()).min(1).max(50)]),
-    subject: z
-      .string()
-      .min(1)
-      .max(998)
-      .refine((subject) => !/[\r\n]/.test(subject), "subject must be one line"),
-    body: z.string().max(1_000_000),
-    html: z.string().max(2_000_000).optional(),
-    attachments: z
-      .array(
-        z.strictObject({
-          filename: z.string().min(1),
-          content: z.base64(),
-          content_type: z.string().optional(),
-        }),
-      )
-      .max(10)
-      .optional(),
-    priority: z.enum(["high", "normal", "low"]).optional(),
-  }),
-  run: async () => {
-    throw new Error("sending is not built on this branch");
-  },
+  payload: sendEmailPayload,
+  positionalArgs: ["to_email", "subject", "body", "html", "attachments", "priority"],
+  jobPriority: (payload) => emailJobPriority(payload.priority),
+  maxAttempts: 5,
+  softTimeLimitMs: 2 * 60_000,
+  hardTimeLimitMs: 3 * 60_000,
+  run: (payload, ctx) =>
+    sendEmail(ctx.db, ctx.services.email, payload, {
+      executionId: ctx.executionId,
+      logger: ctx.logger,
+    }),
 });

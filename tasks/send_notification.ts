@@ -11,6 +11,7 @@ export default defineCallCenterTask({
   name: "send_notification",
   lane: "notifications",
   payload: sendNotificationPayload,
+  positionalArgs: ["user_id", "notification_type", "title", "message", "channels"],
   maxAttempts: 5,
   softTimeLimitMs: 60_000,
   hardTimeLimitMs: 2 * 60_000,

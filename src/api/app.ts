@@ -37,6 +37,7 @@ import { executionRoutes, taskStatusRoutes } from "./routes/executions.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { fleetRoutes } from "./routes/fleet.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { mailRoutes } from "./routes/mail.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { probeRoutes } from "./routes/probes.ts";
 import { purgeRoutes } from "./routes/purge.ts";
@@ -93,7 +94,7 @@ export interface AppDependencies {
    * `process_webhook_callback` task in `registry`, the webhook routes are not served.
    */
   twilio?: Pick<TwilioService, "authToken" | "publicBaseUrl">;
-  /** Serves recording media, reports and exports when given. */
+  /** Serves recording media, reports, exports and the local mail sink's messages when given. */
   services?: CallCenterServices;
   /** The crontab's entries, listed by `GET /api/schedule`; default none. */
   schedule?: CrontabEntry[];
@@ -175,8 +176,17 @@ export function createApp({
   api.route("/", scheduleRoutes({ db, entries: schedule }));
   if (services) {
     api.route("/", recordingRoutes({ db, services }));
-    api.route("/", reportRoutes({ db, registry, reporting: services.reporting }));
+    api.route(
+      "/",
+      reportRoutes({
+        db,
+        registry,
+        reporting: services.reporting,
+        publicBaseUrl: services.twilio.publicBaseUrl,
+      }),
+    );
     api.route("/", exportRoutes({ db, registry, services }));
+    api.route("/", mailRoutes({ email: services.email }));
   }
   app.route("/", api);
   app.route("/", docsRoutes(api, s.docsOpen ? [] : read));

@@ -1,6 +1,7 @@
 /**
  * What the call center's tasks reach besides the database: Twilio (through the official SDK,
- * pointed at the local simulator when no credentials are configured) and the recording store.
+ * pointed at the local simulator when no credentials are configured), the recording store and
+ * SMTP (the local mail sink when no SMTP_URL is configured).
  * A worker process builds one `CallCenterServices` (src/cli/openServices.ts) and hands it to
  * every job as `ctx.services`.
  */
@@ -8,8 +9,10 @@ import type twilio from "twilio";
 import type { AlertSettings } from "../alerts/settings.ts";
 import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { Db, Pool } from "../database/pool.ts";
+import type { SmtpTransport } from "../email/transport.ts";
 import type { CircuitBreakerOptions } from "../engine/limits/circuitBreaker.ts";
 import type { RetentionSettings } from "../maintenance/retentionSettings.ts";
+import type { RateLimit } from "../shared/rateLimitSpec.ts";
 import type { RecordingStore } from "../storage/recordingStore.ts";
 
 export interface TwilioService {
@@ -66,6 +69,23 @@ export interface ReportingService {
   exportChunkRows: number;
 }
 
+export interface EmailService {
+  /** nodemailer over SMTP: SMTP_URL's server, or the local mail sink. */
+  transport: SmtpTransport;
+  /** The From of every message (DEFAULT_FROM_EMAIL), e.g. `Switchboard <noreply@example.com>`. */
+  from: string;
+  /** Messages per period, shared by every worker (rate limit key `smtp.messages`). */
+  rateLimit: RateLimit;
+  /** True when `transport` delivers to the local mail sink: nothing leaves the machine. */
+  sink: boolean;
+  /** Where the local mail sink keeps its `.eml` files (MAIL_DIR). */
+  mailDir: string;
+  /** Where the scheduled daily, weekly and monthly reports go (DAILY_REPORT_RECIPIENTS). */
+  reportRecipients: string[];
+  /** The breaker guarding SMTP (src/email/sendEmail.ts); unset fields: `circuitBreakerDefaults`. */
+  circuitBreaker?: Pick<CircuitBreakerOptions, "failureThreshold" | "recoveryTimeoutMs">;
+}
+
 export interface CallCenterServices {
   twilio: TwilioService;
   recordings: RecordingsService;
@@ -74,4 +94,5 @@ export interface CallCenterServices {
   retention?: RetentionSettings;
   /** Thresholds and recipients of critical alerts; unset: `defaultAlertSettings` (no mail). */
   alerts?: AlertSettings;
+  email: EmailService;
 }

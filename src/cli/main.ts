@@ -10,6 +10,7 @@ import {
 } from "./commands/control.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { generateCallsCommand } from "./commands/generateCalls.ts";
+import { mailCommand } from "./commands/mail.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { probeCommand } from "./commands/probe.ts";
 import { resultCommand } from "./commands/result.ts";
@@ -38,6 +39,7 @@ const program = new Command("switchboard")
   .addCommand(resultCommand)
   .addCommand(tokenCommand)
   .addCommand(scheduleCommand)
+  .addCommand(mailCommand)
   .addCommand(probeCommand);
 
 try {

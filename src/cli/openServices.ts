@@ -2,13 +2,16 @@
  * Builds the services tasks use from configuration: Twilio through the SDK — pointed at the
  * local simulator (started in this process) when no credentials are configured; the client is
  * built on first use, so a worker that never calls Twilio never loads the SDK — the encrypted
- * stores of recordings and of generated files, and the database reports read.
+ * stores of recordings and of generated files, the database reports read, and SMTP — the
+ * SMTP_URL server, or the local mail sink (started in this process) when none is configured.
  */
 import type { KeyObject } from "node:crypto";
 import type twilio from "twilio";
-import type { CallCenterServices } from "../callCenter/services.ts";
+import type { CallCenterServices, EmailService } from "../callCenter/services.ts";
 import type { Config } from "../config.ts";
 import { createDb, createPool } from "../database/pool.ts";
+import { MailSink } from "../email/mailSink.ts";
+import { createSmtpTransport } from "../email/transport.ts";
 import type { Logger } from "../observability/logger.ts";
 import { localSecretPath, readOrCreateLocalSecret } from "../shared/localSecrets.ts";
 import { createRecordingStore } from "../storage/createRecordingStore.ts";
@@ -88,8 +91,10 @@ export async function openServices(runtime: Runtime): Promise<OpenedServices> {
       "ENABLE_TRANSCRIPTION is on but TWILIO_TRANSCRIPTION_SERVICE_SID is not set: transcription is off",
     );
   }
+  const email = await openEmail(runtime);
   return {
     simulatorUrl,
+    email,
     twilio: {
       get client() {
         return twilioClient();
@@ -120,6 +125,34 @@ export async function openServices(runtime: Runtime): Promise<OpenedServices> {
     },
     retention: config.retention,
     alerts: config.alerts,
+  };
+}
+
+/** SMTP_URL's server, else the local mail sink on loopback: nothing leaves the machine. */
+async function openEmail({ config, logger, lifecycle }: Runtime): Promise<EmailService> {
+  const { smtpUrl, timeoutMs, mailDir } = config.email;
+  let url = smtpUrl;
+  if (!url) {
+    const sink = new MailSink({ mailDir });
+    url = (await sink.start()).url;
+    lifecycle.onStop(() => sink.stop());
+    logger.info(
+      { sink: url, mailDir },
+      "Email: the local mail sink keeps every message (no SMTP_URL set)",
+    );
+  } else {
+    const { host, port, protocol } = new URL(smtpUrl as string);
+    logger.info({ host, port, protocol }, "Email: sending through SMTP_URL");
+  }
+  const transport = createSmtpTransport(url, { timeoutMs });
+  lifecycle.onStop(() => transport.close());
+  return {
+    transport,
+    from: config.email.from,
+    rateLimit: config.email.rateLimit,
+    sink: !smtpUrl,
+    mailDir,
+    reportRecipients: config.email.reportRecipients,
   };
 }
 

@@ -315,6 +315,8 @@ export interface ReportTable {
   csv_key: string | null;
   html_key: string | null;
   email_recipients: ColumnType<string[], string[] | undefined, string[]>;
+  /** Recipients whose email of this report was enqueued (src/reports/reportEmail.ts). */
+  emailed_to: ColumnType<string[], string[] | undefined, string[]>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   started_at: NullableTimestamp;

@@ -161,7 +161,7 @@ function prepare({ task, payload, options = {} }: EnqueueItem, prefix: string): 
     lane: task.lane,
     payload: parsed.data,
     ...ledgerPayload(task, parsed.data),
-    priority: o.priority ?? defaultLanes[task.lane].priority,
+    priority: o.priority ?? task.jobPriority?.(parsed.data) ?? defaultLanes[task.lane].priority,
     max_attempts: o.maxAttempts ?? task.maxAttempts,
     run_at: o.runAt?.toISOString() ?? null,
     delay_ms: o.delayMs ?? 0,

@@ -90,6 +90,11 @@ export interface TaskDefinition<
   name: string;
   lane: LaneName;
   payload: Schema;
+  /**
+   * The job's priority within its lane read from the payload, used when the enqueuer gives none
+   * (e.g. send_email's `priority: "high"`); undefined: the lane's priority.
+   */
+  jobPriority?(payload: z.output<Schema>): number | undefined;
   /** Top-level payload fields stored as "[redacted]" in the ledger. */
   secretFields?: string[];
   /** Every attempt counts, the first included. Default 3. */

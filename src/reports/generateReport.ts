@@ -2,7 +2,8 @@
  * Builds a report: marks its row running, computes its content from the analytics, renders it
  * as JSON, CSV and HTML, stores the three, and marks it ready — or, if any step fails, removes
  * whatever files it stored, marks it failed with the error, and rethrows (the task's retries
- * then apply). Figures are read from `reporting.db` (the replica when there is one).
+ * then apply). Figures are read from `reporting.db` (the replica when there is one). With
+ * `email`, the transaction that marks it ready also enqueues its email (reportEmail.ts).
  */
 import type { MetricThresholds } from "../analytics/thresholds.ts";
 import type { ReportingService } from "../callCenter/services.ts";
@@ -14,6 +15,7 @@ import { buildPeriodReport } from "./periodReport.ts";
 import { renderReportCsv } from "./renderCsv.ts";
 import { renderReportHtml } from "./renderHtml.ts";
 import type { ReportContent } from "./reportContent.ts";
+import { type ReportEmailOptions, reportEmailEnqueue } from "./reportEmail.ts";
 import { reportFileKeys, reportFilesDelete, reportFilesPut } from "./reportFiles.ts";
 import type { ReportParameters } from "./reportParameters.ts";
 import {
@@ -59,6 +61,8 @@ export async function generateReport(
     emailRecipients?: string[];
     /** The job's signal: a cancelled build stops before storing files and ends failed. */
     signal?: AbortSignal;
+    /** Email the ready report to its recipients (and `email.alsoTo`). */
+    email?: ReportEmailOptions;
   },
 ): Promise<GeneratedReport> {
   const { parameters, executionId } = request;
@@ -79,12 +83,27 @@ export async function generateReport(
     };
     await reportFilesPut(reporting.files, keys, renderings);
     request.signal?.throwIfAborted();
-    row = await reportMarkReady(db, build, {
+    const ready = {
       content,
       keys,
       generatedAt,
       freshForSeconds: reporting.reportFreshSeconds ?? DEFAULT_REPORT_FRESH_SECONDS,
-    });
+    };
+    const { email } = request;
+    row = email
+      ? await db.transaction().execute(async (trx) => {
+          const marked = await reportMarkReady(trx, build, ready);
+          if (marked) {
+            await reportEmailEnqueue(
+              trx,
+              marked,
+              { content, csv: renderings.csv, generatedAt },
+              email,
+            );
+          }
+          return marked;
+        })
+      : await reportMarkReady(db, build, ready);
   } catch (error) {
     await reportFilesDelete(reporting.files, keys);
     await reportMarkFailed(db, build, error instanceof Error ? error.message : String(error));

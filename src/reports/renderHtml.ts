@@ -128,16 +128,30 @@ function card(label: string, value: string, change?: string): Html {
   }</div>`;
 }
 
-function keyFigures(content: ReportContent): Html {
+export interface KeyFigure {
+  label: string;
+  value: string;
+  /** The change from the previous period, e.g. `+12 vs the previous day`. */
+  change?: string;
+}
+
+/** The figures a report leads with (its page's cards, its email's summary), formatted. */
+export function reportKeyFigures(content: ReportContent): {
+  heading: string;
+  figures: KeyFigure[];
+} {
   if (content.reportType === "agent") {
     const t = content.total;
-    return html`<h2>${content.agent.name}</h2><div class="cards">${[
-      card("Handled", formatFigure(t.handled, "count")),
-      card("Avg handle time", formatFigure(t.averageHandleTimeSeconds, "seconds")),
-      card("Occupancy", formatFigure(t.occupancy, "rate")),
-      card("Utilization", formatFigure(t.utilization, "rate")),
-      card("Logged in", formatFigure(t.loggedInSeconds, "seconds")),
-    ]}</div>`;
+    return {
+      heading: content.agent.name,
+      figures: [
+        { label: "Handled", value: formatFigure(t.handled, "count") },
+        { label: "Avg handle time", value: formatFigure(t.averageHandleTimeSeconds, "seconds") },
+        { label: "Occupancy", value: formatFigure(t.occupancy, "rate") },
+        { label: "Utilization", value: formatFigure(t.utilization, "rate") },
+        { label: "Logged in", value: formatFigure(t.loggedInSeconds, "seconds") },
+      ],
+    };
   }
   const shown = [
     "offered",
@@ -147,21 +161,31 @@ function keyFigures(content: ReportContent): Html {
     "averageSpeedOfAnswerSeconds",
     "averageHandleTimeSeconds",
   ] as const;
-  return html`<h2>Key figures</h2><div class="cards">${shown.map((name) => {
-    const kind = callQueueFigureKinds[name];
-    const change = content.comparison[name].change;
-    return card(
-      figureLabels[name] ?? name,
-      formatFigure(content.inbound.total[name], kind),
-      `${formatChange(change, kind)} vs ${content.previous.label}`,
-    );
-  })}${[
-    card(
-      "Campaign calls dialed",
-      formatFigure(sum(content.campaigns.map((c) => c.dialed)), "count"),
-    ),
-    card("Recordings stored", formatFigure(content.recordings.stored, "count")),
-  ]}</div>`;
+  return {
+    heading: "Key figures",
+    figures: [
+      ...shown.map((name) => {
+        const kind = callQueueFigureKinds[name];
+        return {
+          label: figureLabels[name] ?? name,
+          value: formatFigure(content.inbound.total[name], kind),
+          change: `${formatChange(content.comparison[name].change, kind)} vs ${content.previous.label}`,
+        };
+      }),
+      {
+        label: "Campaign calls dialed",
+        value: formatFigure(sum(content.campaigns.map((c) => c.dialed)), "count"),
+      },
+      { label: "Recordings stored", value: formatFigure(content.recordings.stored, "count") },
+    ],
+  };
+}
+
+function keyFigures(content: ReportContent): Html {
+  const { heading, figures } = reportKeyFigures(content);
+  return html`<h2>${heading}</h2><div class="cards">${figures.map((figure) =>
+    card(figure.label, figure.value, figure.change),
+  )}</div>`;
 }
 
 function sum(values: number[]): number {

@@ -34,6 +34,10 @@ function periodStartDate(parameters: ReportParameters): string {
   }
 }
 
+/** The API path a report's file downloads from (`GET /api/tasks/reports/download/`). */
+export const reportDownloadPath = (cacheKey: string, format?: ReportFormat) =>
+  `/api/tasks/reports/download/?cache_key=${cacheKey}${format ? `&format=${format}` : ""}`;
+
 export function reportFileKeys(parameters: ReportParameters, cacheKey: string): ReportFileKeys {
   const [year, month] = periodStartDate(parameters).split("-");
   const key = (format: ReportFormat) => `reports/${year}/${month}/${cacheKey}.${format}`;

@@ -119,9 +119,14 @@ async function seedRows() {
     start_date: "2026-01-01T00:00:00Z",
     end_date: "2026-01-02T00:00:00Z",
   });
+  const mailed = await execute("send_email", {
+    to_email: "fuzz@example.com",
+    subject: "Fuzzed",
+    body: "Kept by the mail sink",
+  });
   await waitForStatus(dead, "dead");
   await Promise.all(
-    [succeeded, stored, report.task_id, exported.task_id].map((id) =>
+    [succeeded, stored, report.task_id, exported.task_id, mailed].map((id) =>
       waitForStatus(id, "succeeded"),
     ),
   );
@@ -146,6 +151,7 @@ async function seedRows() {
     agentIds: [agent.id],
     reportCacheKeys: [report.cache_key as string],
     exportCacheKeys: [exported.cache_key as string],
+    mailIds: (await call("GET", "/api/mail/")).items.map((mail: Json) => mail.id as string),
     cursors: [executionsCursor as string, auditCursor as string],
   };
 }
@@ -188,6 +194,9 @@ function optionsFor(
   }
   if (operation.path.startsWith("/api/tasks/export/download")) {
     knownValues.cache_key = fc.constantFrom(...seeded.exportCacheKeys, "f".repeat(64));
+  }
+  if (operation.path.startsWith("/api/mail/")) {
+    knownValues.id = fc.constantFrom(...seeded.mailIds, "20200101T000000000Z-000000000000");
   }
   if (operation.path.startsWith("/api/agents/")) {
     knownValues.id = fc.constantFrom(...seeded.agentIds.map(String), "999999");

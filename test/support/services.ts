@@ -1,13 +1,17 @@
 /**
  * Real services for call-center tests: the local Twilio simulator over real HTTP through the
- * real SDK, encrypted stores of recordings and generated files in temporary folders, and the
- * file's database for reports. Stopped after the file.
+ * real SDK, encrypted stores of recordings and generated files in temporary folders, the file's
+ * database for reports, and the local mail sink (real SMTP) keeping mail in a temporary folder.
+ * Stopped after the file.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
 import type { CallCenterServices } from "../../src/callCenter/services.ts";
+import { MailSink } from "../../src/email/mailSink.ts";
+import { createSmtpTransport } from "../../src/email/transport.ts";
+import { parseRateLimit } from "../../src/shared/rateLimitSpec.ts";
 import { createRecordingStore } from "../../src/storage/createRecordingStore.ts";
 import { generateEncryptionKey, parseEncryptionKey } from "../../src/storage/encryption.ts";
 import { closeTwilioClient, createTwilioClient } from "../../src/twilio/client.ts";
@@ -21,6 +25,8 @@ export interface TestServices {
   recordingsDir: string;
   /** Where generated files (reports, exports) are stored. */
   filesDir: string;
+  /** Where the local mail sink keeps what the services send. */
+  mailDir: string;
   encryptionKey: string;
 }
 
@@ -52,7 +58,14 @@ export async function startTestServices(
     localDir: filesDir,
     encryptionKey: parseEncryptionKey(encryptionKey),
   });
+  const mailDir = await mkdtemp(path.join(tmpdir(), "switchboard-mail-"));
+  const sink = new MailSink({ mailDir });
+  const { url: sinkUrl } = await sink.start();
+  const transport = createSmtpTransport(sinkUrl, { timeoutMs: 5_000 });
   cleanups.push(async () => {
+    transport.close();
+    await sink.stop();
+    await rm(mailDir, { recursive: true, force: true });
     closeTwilioClient(client);
     await simulator.stop();
     await rm(recordingsDir, { recursive: true, force: true });
@@ -62,8 +75,17 @@ export async function startTestServices(
     simulator,
     recordingsDir,
     filesDir,
+    mailDir,
     encryptionKey,
     services: {
+      email: {
+        transport,
+        from: "Switchboard <noreply@switchboard.test>",
+        rateLimit: parseRateLimit("1000/s"),
+        sink: true,
+        mailDir,
+        reportRecipients: [],
+      },
       twilio: {
         client,
         accountSid: simulator.accountSid,

@@ -18,9 +18,10 @@ import type { Db } from "../../database/pool.ts";
 import { type ExecutionStatus, liveStatuses } from "../../engine/executionStatus.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
 import { CACHE_KEY_PATTERN } from "../../reports/cacheKey.ts";
+import type { ReportEmailOptions } from "../../reports/reportEmail.ts";
 import {
-  type ReportFormat,
   reportContentTypes,
+  reportDownloadPath,
   reportFileName,
   reportFormats,
 } from "../../reports/reportFiles.ts";
@@ -63,12 +64,14 @@ export interface ReportRoutesDependencies {
   /** Must hold the report tasks (reportTaskNames). */
   registry: TaskRegistry;
   reporting: Pick<ReportingService, "files" | "timeZone">;
+  /** Where the API is reached from outside: a reused ready report's email links there. */
+  publicBaseUrl?: string;
 }
 
 const requestFields = {
   email_recipients: reportEmailRecipients
     .optional()
-    .openapi({ description: "Stored with the report for the email sender" }),
+    .openapi({ description: "Who the report is emailed to once ready (each recipient once)" }),
   refresh: z
     .boolean({ error: "refresh must be true or false" })
     .optional()
@@ -189,11 +192,13 @@ function notReady(report: {
   return new ApiError(409, "not_ready", `The report is ${report.status}`, details);
 }
 
-const downloadUrl = (cacheKey: string, format?: ReportFormat) =>
-  `/api/tasks/reports/download/?cache_key=${cacheKey}${format ? `&format=${format}` : ""}`;
-
-export function reportRoutes({ db, registry, reporting }: ReportRoutesDependencies) {
+export function reportRoutes({ db, registry, reporting, publicBaseUrl }: ReportRoutesDependencies) {
   const app = new OpenAPIHono<AppEnv>();
+
+  const emailing = (): ReportEmailOptions | undefined => {
+    const sendEmailTask = registry.get("send_email");
+    return sendEmailTask && publicBaseUrl ? { sendEmailTask, publicBaseUrl } : undefined;
+  };
 
   const parametersOf = (input: GenerateReportInput): ReportParameters => {
     const timeZone = reporting.timeZone;
@@ -244,6 +249,7 @@ export function reportRoutes({ db, registry, reporting }: ReportRoutesDependenci
           parameters,
           emailRecipients: input.email_recipients ?? [],
           refresh: input.refresh ?? false,
+          email: emailing(),
         }).catch(asBadRequest);
         await recordAudit(
           trx,
@@ -268,7 +274,7 @@ export function reportRoutes({ db, registry, reporting }: ReportRoutesDependenci
           status: requested.status,
           reused: requested.reused,
           status_url: requested.taskId ? taskStatusUrl(requested.taskId) : null,
-          download_url: downloadUrl(requested.cacheKey),
+          download_url: reportDownloadPath(requested.cacheKey),
         },
         202,
       );
@@ -360,7 +366,7 @@ export function reportRoutes({ db, registry, reporting }: ReportRoutesDependenci
             generated_at: row.generated_at?.toISOString() ?? null,
             fresh_until: row.fresh_until?.toISOString() ?? null,
             error: row.error,
-            download_url: downloadUrl(row.cache_key),
+            download_url: reportDownloadPath(row.cache_key),
           })),
           next_cursor: page.next ? encodeCursor(page.next) : null,
         },
