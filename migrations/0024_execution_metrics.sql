@@ -1,0 +1,169 @@
+-- Execution metrics kept by the database: every statement that ends executions (the ledger
+-- flush, durable endings, cancels, reconcile sweeps, expiry) or inserts them already ended adds
+-- them, grouped, to per-minute rollups and to cumulative totals; every failed attempt is counted
+-- by error class. `/metrics`, health windows and trends read these, never the ledger, so their
+-- cost does not grow with it. Retention deletes executions, not totals: counters never go down.
+
+-- Upper bounds (seconds) of the run-time histogram; `+Inf` is implied. The one list the SQL
+-- side knows; `RUN_SECONDS_BUCKETS` in src/monitoring/metricsQueries.ts must match (a test
+-- compares them).
+create function execution_run_bucket_bounds() returns float8[]
+  language sql immutable parallel safe
+  return array[0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800]::float8[];
+
+-- The histogram bucket of a run time: the index (from 0) of the first bound it does not exceed,
+-- the number of bounds when it exceeds them all (+Inf), -1 when the execution never started.
+create function execution_run_bucket(seconds float8) returns smallint
+  language sql immutable parallel safe
+  return case when seconds is null then -1
+              else (select count(*) from unnest(execution_run_bucket_bounds()) b where b < seconds)
+         end::smallint;
+
+create table execution_minutes (
+  -- The minute the executions ended in.
+  minute timestamptz not null,
+  lane text not null,
+  task_name text not null,
+  status text not null,
+  bucket smallint not null,
+  executions bigint not null,
+  -- finished − started (the last attempt's start), for executions that started.
+  run_seconds_sum float8 not null,
+  -- started − run_at, for executions that started.
+  wait_seconds_sum float8 not null,
+  primary key (minute, lane, task_name, status, bucket)
+);
+
+create table execution_totals (
+  lane text not null,
+  task_name text not null,
+  status text not null,
+  bucket smallint not null,
+  executions bigint not null,
+  run_seconds_sum float8 not null,
+  primary key (lane, task_name, status, bucket)
+);
+
+create table execution_error_totals (
+  lane text not null,
+  task_name text not null,
+  -- The attempt's error class, else its outcome (timed_out, cancelled, abandoned).
+  error_class text not null,
+  errors bigint not null,
+  primary key (lane, task_name, error_class)
+);
+
+-- Adds ended executions, already grouped by (minute, lane, task_name, status, bucket), to the
+-- minutes and the totals. Rows are upserted in key order, minutes then totals, so two
+-- statements counting at once lock the same rows in the same order and cannot deadlock.
+create function count_execution_endings(ended execution_minutes[]) returns void
+  language plpgsql as $$
+begin
+  insert into execution_minutes as m
+  select * from unnest(ended) e
+  order by e.minute, e.lane, e.task_name, e.status, e.bucket
+  on conflict (minute, lane, task_name, status, bucket) do update set
+    executions = m.executions + excluded.executions,
+    run_seconds_sum = m.run_seconds_sum + excluded.run_seconds_sum,
+    wait_seconds_sum = m.wait_seconds_sum + excluded.wait_seconds_sum;
+
+  insert into execution_totals as t
+  select e.lane, e.task_name, e.status, e.bucket, sum(e.executions), sum(e.run_seconds_sum)
+  from unnest(ended) e
+  group by e.lane, e.task_name, e.status, e.bucket
+  order by e.lane, e.task_name, e.status, e.bucket
+  on conflict (lane, task_name, status, bucket) do update set
+    executions = t.executions + excluded.executions,
+    run_seconds_sum = t.run_seconds_sum + excluded.run_seconds_sum;
+end $$;
+
+-- The rollup rows of a set of ended executions (`finished_at` null counts as now).
+create function execution_endings_grouped(
+  lane text[], task_name text[], status text[], run_at timestamptz[],
+  started_at timestamptz[], finished_at timestamptz[]
+) returns execution_minutes[]
+  language sql stable parallel safe
+  return (
+    select array_agg(row(g.minute, g.lane, g.task_name, g.status, g.bucket, g.executions,
+                         g.run_seconds_sum, g.wait_seconds_sum)::execution_minutes)
+    from (
+      select date_trunc('minute', x.ended) as minute, x.lane, x.task_name, x.status,
+             execution_run_bucket(x.run) as bucket, count(*) as executions,
+             coalesce(sum(x.run), 0) as run_seconds_sum, coalesce(sum(x.wait), 0) as wait_seconds_sum
+      from (
+        select u.lane, u.task_name, u.status, coalesce(u.finished_at, now()) as ended,
+               greatest(extract(epoch from coalesce(u.finished_at, now()) - u.started_at), 0)::float8 as run,
+               greatest(extract(epoch from u.started_at - u.run_at), 0)::float8 as wait
+        from unnest(lane, task_name, status, run_at, started_at, finished_at)
+               as u(lane, task_name, status, run_at, started_at, finished_at)
+      ) x
+      group by 1, 2, 3, 4, 5
+    ) g
+  );
+
+-- Executions whose status moved from a live one to a terminal one in this statement.
+create function count_ended_executions() returns trigger
+  language plpgsql as $$
+declare
+  ended execution_minutes[];
+begin
+  select execution_endings_grouped(array_agg(n.lane), array_agg(n.task_name),
+                                   array_agg(n.status), array_agg(n.run_at),
+                                   array_agg(n.started_at), array_agg(n.finished_at))
+  into ended
+  from new_executions n join old_executions o on o.id = n.id
+  where n.status in ('succeeded', 'dead', 'cancelled', 'expired')
+    and o.status not in ('succeeded', 'dead', 'cancelled', 'expired');
+  if ended is not null then
+    perform count_execution_endings(ended);
+  end if;
+  return null;
+end $$;
+
+-- Executions inserted already ended (imports, restores): counted like any other ending.
+create function count_inserted_endings() returns trigger
+  language plpgsql as $$
+declare
+  ended execution_minutes[];
+begin
+  select execution_endings_grouped(array_agg(n.lane), array_agg(n.task_name),
+                                   array_agg(n.status), array_agg(n.run_at),
+                                   array_agg(n.started_at), array_agg(n.finished_at))
+  into ended
+  from new_executions n
+  where n.status in ('succeeded', 'dead', 'cancelled', 'expired');
+  if ended is not null then
+    perform count_execution_endings(ended);
+  end if;
+  return null;
+end $$;
+
+create trigger executions_count_endings
+  after update on executions
+  referencing old table as old_executions new table as new_executions
+  for each statement execute function count_ended_executions();
+
+create trigger executions_count_inserted_endings
+  after insert on executions
+  referencing new table as new_executions
+  for each statement execute function count_inserted_endings();
+
+-- Failed attempts by error class. A snooze is a deliberate delay, not an error; a success is
+-- not one either.
+create function count_failed_attempts() returns trigger
+  language plpgsql as $$
+begin
+  insert into execution_error_totals as t
+  select e.lane, e.task_name, coalesce(a.error_class, a.outcome), count(*)
+  from new_attempts a join executions e on e.id = a.execution_id
+  where a.outcome not in ('succeeded', 'snoozed')
+  group by 1, 2, 3
+  order by 1, 2, 3
+  on conflict (lane, task_name, error_class) do update set errors = t.errors + excluded.errors;
+  return null;
+end $$;
+
+create trigger execution_attempts_count_failures
+  after insert on execution_attempts
+  referencing new table as new_attempts
+  for each statement execute function count_failed_attempts();
