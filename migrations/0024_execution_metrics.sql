@@ -91,9 +91,14 @@ create function execution_endings_grouped(
              execution_run_bucket(x.run) as bucket, count(*) as executions,
              coalesce(sum(x.run), 0) as run_seconds_sum, coalesce(sum(x.wait), 0) as wait_seconds_sum
       from (
+        -- (greatest() skips nulls: an execution that never started would get 0.)
         select u.lane, u.task_name, u.status, coalesce(u.finished_at, now()) as ended,
-               greatest(extract(epoch from coalesce(u.finished_at, now()) - u.started_at), 0)::float8 as run,
-               greatest(extract(epoch from u.started_at - u.run_at), 0)::float8 as wait
+               case when u.started_at is not null then greatest(
+                 extract(epoch from coalesce(u.finished_at, now()) - u.started_at), 0)::float8
+               end as run,
+               case when u.started_at is not null then greatest(
+                 extract(epoch from u.started_at - u.run_at), 0)::float8
+               end as wait
         from unnest(lane, task_name, status, run_at, started_at, finished_at)
                as u(lane, task_name, status, run_at, started_at, finished_at)
       ) x
