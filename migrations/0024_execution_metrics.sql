@@ -11,13 +11,20 @@ create function execution_run_bucket_bounds() returns float8[]
   language sql immutable parallel safe
   return array[0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800]::float8[];
 
+-- The same bounds negated, in ascending order, for width_bucket().
+create function execution_run_bucket_thresholds() returns float8[]
+  language sql immutable parallel safe
+  as $$ select array(select -b from unnest(execution_run_bucket_bounds()) b order by b desc) $$;
+
 -- The histogram bucket of a run time: the index (from 0) of the first bound it does not exceed,
 -- the number of bounds when it exceeds them all (+Inf), -1 when the execution never started.
+-- One expression, so the planner inlines it (and folds the arrays to constants): the triggers
+-- call it for every ended execution.
 create function execution_run_bucket(seconds float8) returns smallint
   language sql immutable parallel safe
-  return case when seconds is null then -1
-              else (select count(*) from unnest(execution_run_bucket_bounds()) b where b < seconds)
-         end::smallint;
+  as $$ select (case when seconds is null then -1
+                     else cardinality(execution_run_bucket_bounds())
+                          - width_bucket(-seconds, execution_run_bucket_thresholds()) end)::smallint $$;
 
 create table execution_minutes (
   -- The minute the executions ended in.
@@ -77,48 +84,35 @@ begin
     run_seconds_sum = t.run_seconds_sum + excluded.run_seconds_sum;
 end $$;
 
--- The rollup rows of a set of ended executions (`finished_at` null counts as now).
-create function execution_endings_grouped(
-  lane text[], task_name text[], status text[], run_at timestamptz[],
-  started_at timestamptz[], finished_at timestamptz[]
-) returns execution_minutes[]
-  language sql stable parallel safe
-  return (
-    select array_agg(row(g.minute, g.lane, g.task_name, g.status, g.bucket, g.executions,
-                         g.run_seconds_sum, g.wait_seconds_sum)::execution_minutes)
-    from (
-      select date_trunc('minute', x.ended) as minute, x.lane, x.task_name, x.status,
-             execution_run_bucket(x.run) as bucket, count(*) as executions,
-             coalesce(sum(x.run), 0) as run_seconds_sum, coalesce(sum(x.wait), 0) as wait_seconds_sum
-      from (
-        -- (greatest() skips nulls: an execution that never started would get 0.)
-        select u.lane, u.task_name, u.status, coalesce(u.finished_at, now()) as ended,
-               case when u.started_at is not null then greatest(
-                 extract(epoch from coalesce(u.finished_at, now()) - u.started_at), 0)::float8
-               end as run,
-               case when u.started_at is not null then greatest(
-                 extract(epoch from u.started_at - u.run_at), 0)::float8
-               end as wait
-        from unnest(lane, task_name, status, run_at, started_at, finished_at)
-               as u(lane, task_name, status, run_at, started_at, finished_at)
-      ) x
-      group by 1, 2, 3, 4, 5
-    ) g
-  );
-
--- Executions whose status moved from a live one to a terminal one in this statement.
+-- Executions whose status moved from a live one to a terminal one in this statement
+-- (`finished_at` null counts as now).
 create function count_ended_executions() returns trigger
   language plpgsql as $$
 declare
   ended execution_minutes[];
 begin
-  select execution_endings_grouped(array_agg(n.lane), array_agg(n.task_name),
-                                   array_agg(n.status), array_agg(n.run_at),
-                                   array_agg(n.started_at), array_agg(n.finished_at))
+  -- (greatest() skips nulls: an execution that never started would get 0, hence the cases.)
+  select array_agg(row(g.minute, g.lane, g.task_name, g.status, g.bucket, g.executions,
+                       g.run_seconds_sum, g.wait_seconds_sum)::execution_minutes)
   into ended
-  from new_executions n join old_executions o on o.id = n.id
-  where n.status in ('succeeded', 'dead', 'cancelled', 'expired')
-    and o.status not in ('succeeded', 'dead', 'cancelled', 'expired');
+  from (
+    select date_trunc('minute', x.ended) as minute, x.lane, x.task_name, x.status,
+           execution_run_bucket(x.run) as bucket, count(*) as executions,
+           coalesce(sum(x.run), 0) as run_seconds_sum, coalesce(sum(x.wait), 0) as wait_seconds_sum
+    from (
+      select n.lane, n.task_name, n.status, coalesce(n.finished_at, now()) as ended,
+             case when n.started_at is not null then greatest(
+               extract(epoch from coalesce(n.finished_at, now()) - n.started_at), 0)::float8
+             end as run,
+             case when n.started_at is not null then greatest(
+               extract(epoch from n.started_at - n.run_at), 0)::float8
+             end as wait
+      from new_executions n join old_executions o on o.id = n.id
+      where n.status in ('succeeded', 'dead', 'cancelled', 'expired')
+        and o.status not in ('succeeded', 'dead', 'cancelled', 'expired')
+    ) x
+    group by 1, 2, 3, 4, 5
+  ) g;
   if ended is not null then
     perform count_execution_endings(ended);
   end if;
@@ -131,12 +125,27 @@ create function count_inserted_endings() returns trigger
 declare
   ended execution_minutes[];
 begin
-  select execution_endings_grouped(array_agg(n.lane), array_agg(n.task_name),
-                                   array_agg(n.status), array_agg(n.run_at),
-                                   array_agg(n.started_at), array_agg(n.finished_at))
+  -- (greatest() skips nulls: an execution that never started would get 0, hence the cases.)
+  select array_agg(row(g.minute, g.lane, g.task_name, g.status, g.bucket, g.executions,
+                       g.run_seconds_sum, g.wait_seconds_sum)::execution_minutes)
   into ended
-  from new_executions n
-  where n.status in ('succeeded', 'dead', 'cancelled', 'expired');
+  from (
+    select date_trunc('minute', x.ended) as minute, x.lane, x.task_name, x.status,
+           execution_run_bucket(x.run) as bucket, count(*) as executions,
+           coalesce(sum(x.run), 0) as run_seconds_sum, coalesce(sum(x.wait), 0) as wait_seconds_sum
+    from (
+      select n.lane, n.task_name, n.status, coalesce(n.finished_at, now()) as ended,
+             case when n.started_at is not null then greatest(
+               extract(epoch from coalesce(n.finished_at, now()) - n.started_at), 0)::float8
+             end as run,
+             case when n.started_at is not null then greatest(
+               extract(epoch from n.started_at - n.run_at), 0)::float8
+             end as wait
+      from new_executions n
+      where n.status in ('succeeded', 'dead', 'cancelled', 'expired')
+    ) x
+    group by 1, 2, 3, 4, 5
+  ) g;
   if ended is not null then
     perform count_execution_endings(ended);
   end if;
