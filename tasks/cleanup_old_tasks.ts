@@ -1,14 +1,16 @@
 import { z } from "zod";
 import { defineCallCenterTask } from "../src/callCenter/task.ts";
 import { deleteOldAuditEntries } from "../src/maintenance/auditLogRetention.ts";
+import { deleteOldExecutionMinutes } from "../src/maintenance/executionMinuteRetention.ts";
 import { deleteOldExecutions } from "../src/maintenance/executionRetention.ts";
 import { retentionDefaults } from "../src/maintenance/retentionSettings.ts";
 
 /**
  * Seed 001's `cleanup_old_tasks` (daily): executions that ended more than
  * EXECUTION_RETENTION_DAYS ago (or `max_age_hours`, as seed 001 calls it) go with their
- * attempts, then audit rows older than AUDIT_RETENTION_DAYS; in batches of `batch_size` rows,
- * each its own short transaction (src/maintenance/).
+ * attempts, then audit rows older than AUDIT_RETENTION_DAYS, then per-minute execution rollups
+ * older than 90 days (the `/metrics` totals stay); in batches of `batch_size` rows, each its own
+ * short transaction (src/maintenance/).
  */
 export default defineCallCenterTask({
   name: "cleanup_old_tasks",
@@ -43,6 +45,7 @@ export default defineCallCenterTask({
           `audit log: ${p.deleted} deleted in ${p.batches} batches`,
         ),
     });
-    return { executions, audit_log: auditLog };
+    const executionMinutes = await deleteOldExecutionMinutes(ctx.db, common);
+    return { executions, audit_log: auditLog, execution_minutes: executionMinutes };
   },
 });

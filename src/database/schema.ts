@@ -71,6 +71,40 @@ export interface ExecutionAttemptTable {
   error_message: string | null;
 }
 
+/**
+ * Executions that ended, per minute, lane, task, terminal status and run-time bucket (the index
+ * into `RUN_SECONDS_BUCKETS`, its length for +Inf, -1 for never started); kept by triggers
+ * (migration 0024).
+ */
+export interface ExecutionMinuteTable {
+  minute: Date;
+  lane: string;
+  task_name: string;
+  status: ExecutionStatus;
+  bucket: number;
+  executions: number;
+  run_seconds_sum: number;
+  wait_seconds_sum: number;
+}
+
+/** `execution_minutes` summed since the beginning: never deleted, so counters only grow. */
+export interface ExecutionTotalTable {
+  lane: string;
+  task_name: string;
+  status: ExecutionStatus;
+  bucket: number;
+  executions: number;
+  run_seconds_sum: number;
+}
+
+/** Failed attempts since the beginning, by error class (else the attempt's outcome). */
+export interface ExecutionErrorTotalTable {
+  lane: string;
+  task_name: string;
+  error_class: string;
+  errors: number;
+}
+
 export interface WorkerTable {
   id: string;
   type: string;
@@ -477,6 +511,9 @@ export interface Database {
   switchboard_migrations: SchemaMigrationTable;
   executions: ExecutionTable;
   execution_attempts: ExecutionAttemptTable;
+  execution_minutes: ExecutionMinuteTable;
+  execution_totals: ExecutionTotalTable;
+  execution_error_totals: ExecutionErrorTotalTable;
   workers: WorkerTable;
   lane_states: LaneStateTable;
   api_tokens: ApiTokenTable;

@@ -3,7 +3,8 @@
  * answer or no worker is alive; `degraded` when a lane's oldest waiting job is older than
  * `maxWaitSeconds`, a lane with waiting jobs has no live worker serving it, jobs of a task no
  * live worker knows are parked (see engine/fleet/unknownTasks.ts), or the success rate of the
- * last hour is below `minSuccessRate`; else `healthy`. Every reason is listed.
+ * last hour is below `minSuccessRate`; else `healthy`. Every reason is listed. The hour and the
+ * 24 hours are read from the per-minute rollups (recentEndings.ts), in whole minutes.
  */
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
@@ -11,8 +12,8 @@ import { unknownTaskList } from "../engine/fleet/unknownTasks.ts";
 import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
 import { laneNames } from "../engine/lanes.ts";
 import { databaseRoundTripMs } from "./databaseLatency.ts";
-import { deadExecutionCount } from "./deadExecutions.ts";
 import { laneStats, lanesServed, workerList } from "./fleet.ts";
+import { endingsSince } from "./recentEndings.ts";
 
 export interface HealthThresholds {
   /** `WORKER_SILENT_AFTER_MS`: a worker silent longer is not alive (see workerAlive.ts). */
@@ -42,17 +43,14 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
     workerList(db, thresholds.silentAfterMs),
     laneStats(db),
     unknownTaskList(db),
-    sql<{ succeeded: number; failed: number }>`
-      select count(*) filter (where status = 'succeeded')::int as succeeded,
-             count(*) filter (where status = 'dead')::int as failed
-      from executions where finished_at > now() - interval '1 hour'`.execute(db),
-    deadExecutionCount(db, 24 * 60),
+    endingsSince(db, 60 * 60),
+    endingsSince(db, 24 * 60 * 60),
   ]);
   const alive = workers.filter((worker) => worker.alive);
   const workersByType: Record<string, number> = {};
   for (const worker of alive) workersByType[worker.type] = (workersByType[worker.type] ?? 0) + 1;
   const served = lanesServed(workers);
-  const { succeeded = 0, failed = 0 } = outcomes.rows[0] ?? {};
+  const { succeeded, dead: failed } = outcomes;
   const finished = succeeded + failed;
   const successRate = finished === 0 ? null : succeeded / finished;
 
@@ -87,6 +85,6 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
     lanes: backlog,
     unknown_tasks: unknownTasks,
     last_hour: { succeeded, failed, success_rate: successRate },
-    dead_last_24h: dead24h,
+    dead_last_24h: dead24h.dead,
   };
 }

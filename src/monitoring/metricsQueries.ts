@@ -2,9 +2,10 @@
  * The reads behind `GET /metrics`, one function per query, named by what it reads. Each runs at
  * scrape time against Postgres, so every API process reports the same numbers.
  *
- * The ledger may hold millions of rows, so every query is bounded: live statuses (queued,
- * scheduled, running, retrying) are few and counted fully through the status indexes; finished
- * executions are read only within a recent window through `executions_finished_at`.
+ * No query reads finished executions: counts, run times and errors come from the totals the
+ * database keeps as executions end (migration 0024), which hold one row per lane, task, status
+ * and bucket whatever the size of the ledger; the rest counts live rows (the backlog) and
+ * workers. A scrape costs the same with a thousand or a hundred million executions.
  */
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
@@ -12,133 +13,152 @@ import {
   type ExecutionStatus,
   liveStatuses,
   statusList,
-  terminalStatuses,
+  type TerminalStatus,
   waitingStatuses,
 } from "../engine/executionStatus.ts";
 import { workerAlive } from "../engine/fleet/workerAlive.ts";
 
-/** Window of the terminal-status counts and of the error counts. */
-export const FINISHED_WINDOW_SECONDS = 24 * 60 * 60;
-/** Window of the run-time histogram. */
-export const RUN_SECONDS_WINDOW_SECONDS = 60 * 60;
-/** Upper bounds (seconds) of the run-time histogram buckets; `+Inf` is implied. */
+/**
+ * Upper bounds (seconds) of the run-time histogram buckets; `+Inf` is implied. Migration 0024's
+ * `execution_run_bucket_bounds()` holds the same list (a test compares them): the rollups store
+ * a bucket's index into it.
+ */
 export const RUN_SECONDS_BUCKETS = [
   0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800,
 ] as const;
 
-export interface ExecutionStatusCount {
+export interface TaskEndingCount {
   lane: string;
   task: string;
-  status: ExecutionStatus;
+  status: TerminalStatus;
   count: number;
 }
 
-/**
- * Executions by lane, task and status: live statuses in full, terminal statuses only for
- * executions finished within `windowSeconds`.
- */
-export async function executionCountsByStatus(
-  db: Db,
-  windowSeconds = FINISHED_WINDOW_SECONDS,
-): Promise<ExecutionStatusCount[]> {
-  const { rows } = await sql<ExecutionStatusCount>`
-    select lane, task_name as task, status, count(*)::int as count
-    from executions
-    where status in (${statusList(liveStatuses)})
-    group by lane, task_name, status
-    union all
-    select lane, task_name, status, count(*)::int
-    from executions
-    where finished_at >= now() - ${windowSeconds}::float8 * interval '1 second'
-      and status in (${statusList(terminalStatuses)})
+/** Executions ended since the beginning, by lane, task and terminal status. */
+export async function taskEndingCounts(db: Db): Promise<TaskEndingCount[]> {
+  const { rows } = await sql<TaskEndingCount>`
+    select lane, task_name as task, status, sum(executions)::float8 as count
+    from execution_totals
     group by lane, task_name, status`.execute(db);
   return rows;
 }
 
-export interface ExecutionRunSeconds {
+export interface TaskRunSeconds {
   lane: string;
   task: string;
-  /** Cumulative: `buckets[i]` counts runs of at most `bounds[i]` seconds. */
+  /** Cumulative: `buckets[i]` counts runs of at most `RUN_SECONDS_BUCKETS[i]` seconds. */
   buckets: number[];
   sum: number;
   count: number;
 }
 
 /**
- * Run times of executions finished within `windowSeconds`, from the start of their last attempt
- * to their end, as cumulative bucket counts per lane and task. Executions that never started
- * (expired, cancelled while waiting) have no run time and are left out.
+ * Run times of every ended execution that started (from the start of its last attempt to its
+ * end), as cumulative bucket counts per lane and task.
  */
-export async function executionRunSecondsByTask(
-  db: Db,
-  bounds: readonly number[] = RUN_SECONDS_BUCKETS,
-  windowSeconds = RUN_SECONDS_WINDOW_SECONDS,
-): Promise<ExecutionRunSeconds[]> {
-  const buckets = sql.join(
-    bounds.map((le) => sql`count(*) filter (where seconds <= ${sql.lit(le)})`),
-  );
-  const { rows } = await sql<ExecutionRunSeconds>`
-    with runs as (
-      select lane, task_name,
-             greatest(extract(epoch from finished_at - started_at), 0)::float8 as seconds
-      from executions
-      where finished_at >= now() - ${windowSeconds}::float8 * interval '1 second'
-        and started_at is not null
-    )
-    select lane, task_name as task, array[${buckets}]::int[] as buckets,
-           sum(seconds)::float8 as sum, count(*)::int as count
-    from runs
-    group by lane, task_name`.execute(db);
-  return rows;
+export async function taskRunSeconds(db: Db): Promise<TaskRunSeconds[]> {
+  const { rows } = await sql<{
+    lane: string;
+    task: string;
+    bucket: number;
+    count: number;
+    sum: number;
+  }>`
+    select lane, task_name as task, bucket, sum(executions)::float8 as count,
+           sum(run_seconds_sum)::float8 as sum
+    from execution_totals
+    where bucket >= 0
+    group by lane, task_name, bucket
+    order by lane, task_name, bucket`.execute(db);
+  return cumulativeBuckets(rows, RUN_SECONDS_BUCKETS.length);
 }
 
-export interface ExecutionErrorCount {
+/**
+ * Per-bucket counts (bucket = index into the bounds, `bounds` for +Inf) to cumulative
+ * histograms per lane and task. Rows must come sorted by lane, task and bucket.
+ */
+export function cumulativeBuckets(
+  rows: { lane: string; task: string; bucket: number; count: number; sum: number }[],
+  bounds: number,
+): TaskRunSeconds[] {
+  const series = new Map<string, TaskRunSeconds & { perBucket: number[] }>();
+  for (const row of rows) {
+    const key = `${row.lane}\u0000${row.task}`;
+    let entry = series.get(key);
+    if (!entry) {
+      entry = {
+        lane: row.lane,
+        task: row.task,
+        buckets: [],
+        sum: 0,
+        count: 0,
+        perBucket: new Array(bounds + 1).fill(0),
+      };
+      series.set(key, entry);
+    }
+    const index = Math.min(row.bucket, bounds);
+    entry.perBucket[index] = (entry.perBucket[index] ?? 0) + row.count;
+    entry.sum += row.sum;
+    entry.count += row.count;
+  }
+  return [...series.values()].map(({ perBucket, ...entry }) => {
+    let running = 0;
+    const buckets = perBucket.slice(0, bounds).map((count) => {
+      running += count;
+      return running;
+    });
+    return { ...entry, buckets };
+  });
+}
+
+export interface TaskErrorCount {
   lane: string;
   task: string;
   errorClass: string;
   count: number;
 }
 
-/**
- * Failing executions by error class: every one waiting to retry, and those that died within
- * `windowSeconds`. An execution without a recorded class counts as `unknown`.
- */
-export async function executionErrorCountsByClass(
-  db: Db,
-  windowSeconds = FINISHED_WINDOW_SECONDS,
-): Promise<ExecutionErrorCount[]> {
-  const { rows } = await sql<ExecutionErrorCount>`
-    select lane, task, "errorClass", sum(count)::int as count
-    from (
-      select lane, task_name as task, coalesce(error_class, 'unknown') as "errorClass",
-             count(*) as count
-      from executions
-      where status = 'retrying'
-      group by 1, 2, 3
-      union all
-      select lane, task_name, coalesce(error_class, 'unknown'), count(*)
-      from executions
-      where finished_at >= now() - ${windowSeconds}::float8 * interval '1 second' and status = 'dead'
-      group by 1, 2, 3
-    ) failing
-    group by lane, task, "errorClass"`.execute(db);
+/** Failed attempts since the beginning, by lane, task and error class. */
+export async function taskErrorCounts(db: Db): Promise<TaskErrorCount[]> {
+  return db
+    .selectFrom("execution_error_totals")
+    .select([
+      "lane",
+      "task_name as task",
+      "error_class as errorClass",
+      sql<number>`errors::float8`.as("count"),
+    ])
+    .execute();
+}
+
+export interface LiveExecutionCount {
+  lane: string;
+  status: ExecutionStatus;
+  count: number;
+}
+
+/** Live executions (queued, scheduled, running, retrying) per lane and status. */
+export async function liveExecutionCounts(db: Db): Promise<LiveExecutionCount[]> {
+  const { rows } = await sql<LiveExecutionCount>`
+    select lane, status, count(*)::int as count
+    from executions
+    where status in (${statusList(liveStatuses)})
+    group by lane, status`.execute(db);
   return rows;
 }
 
-export interface LaneBacklog {
+export interface LaneOldestWaiting {
   lane: string;
-  waiting: number;
   oldestWaitingSeconds: number;
 }
 
 /**
- * Executions due to run but not started, per lane: queued, retrying, and scheduled ones whose
- * time has come (the ledger says `scheduled` until a worker starts them). Lanes with none are
- * absent.
+ * How long the longest-waiting due execution of each lane has waited: queued, retrying, and
+ * scheduled ones whose time has come. Lanes with none are absent.
  */
-export async function laneBacklogs(db: Db): Promise<LaneBacklog[]> {
-  const { rows } = await sql<LaneBacklog>`
-    select lane, count(*)::int as waiting,
+export async function laneOldestWaiting(db: Db): Promise<LaneOldestWaiting[]> {
+  const { rows } = await sql<LaneOldestWaiting>`
+    select lane,
            greatest(extract(epoch from now() - min(run_at)), 0)::float8 as "oldestWaitingSeconds"
     from executions
     where status in (${statusList(waitingStatuses)}) and run_at <= now()

@@ -1,11 +1,14 @@
 /**
  * `GET /metrics` in the Prometheus text format. Every value is read from Postgres when scraped
  * (queries in `src/monitoring/metricsQueries.ts`), so any number of API processes report the
- * same truth. Each app owns its registry: nothing goes to prom-client's global one, and the
+ * same truth. Counters and the run-time histogram come from totals the database keeps as
+ * executions end (migration 0024): they never go down, retention included, and a scrape reads
+ * no finished execution. Each app owns its registry: nothing goes to prom-client's global one, and the
  * default process metrics are left out.
  */
 import { Hono } from "hono";
 import {
+  Counter,
   Gauge,
   Histogram,
   type HistogramConfiguration,
@@ -15,16 +18,17 @@ import {
   Registry,
 } from "prom-client";
 import { createDb, type Db, type Pool } from "../../database/pool.ts";
-import { executionStatuses } from "../../engine/executionStatus.ts";
+import { liveStatuses, terminalStatuses } from "../../engine/executionStatus.ts";
 import { defaultWorkerSilentAfterMs } from "../../engine/fleet/workerAlive.ts";
 import { laneNames, workerTypes } from "../../engine/lanes.ts";
 import {
-  executionCountsByStatus,
-  executionErrorCountsByClass,
-  executionRunSecondsByTask,
-  laneBacklogs,
+  laneOldestWaiting,
   lanePauseStates,
+  liveExecutionCounts,
   RUN_SECONDS_BUCKETS,
+  taskEndingCounts,
+  taskErrorCounts,
+  taskRunSeconds,
   workerCountsByType,
 } from "../../monitoring/metricsQueries.ts";
 import type { AppEnv } from "../context.ts";
@@ -62,40 +66,40 @@ class SwitchboardMetrics {
 
   constructor(silentAfterMs: number) {
     this.#silentAfterMs = silentAfterMs;
-    this.#workersAlive = new Gauge({
-      name: "switchboard_workers_alive",
+    this.#workers = new Gauge({
+      name: "switchboard_workers",
       help: `Worker processes not stopped and heard from within ${silentAfterMs / 1000} s.`,
       labelNames: ["type"] as const,
       registers: this.#registers,
     });
   }
 
-  readonly #executions = new Gauge({
-    name: "switchboard_executions",
-    help: "Executions by status: live statuses (queued, scheduled, running, retrying) in full, terminal ones (succeeded, dead, cancelled, expired) finished in the last 24 h.",
+  readonly #tasks = new Counter({
+    name: "switchboard_tasks_total",
+    help: "Executions ended, by terminal status (succeeded, dead, cancelled, expired).",
     labelNames: ["lane", "task", "status"] as const,
     registers: this.#registers,
   });
 
-  readonly #runSeconds = new PrecomputedHistogram({
-    name: "switchboard_execution_run_seconds",
-    help: "Run time of executions finished in the last hour, from the start of their last attempt to their end.",
+  readonly #duration = new PrecomputedHistogram({
+    name: "switchboard_task_duration_seconds",
+    help: "Run time of ended executions that started, from the start of their last attempt to their end.",
     labelNames: ["lane", "task"] as const,
     buckets: [...RUN_SECONDS_BUCKETS],
     registers: this.#registers,
   });
 
-  readonly #errors = new Gauge({
-    name: "switchboard_execution_errors",
-    help: "Failing executions by error class: all waiting to retry, plus those dead in the last 24 h.",
+  readonly #errors = new Counter({
+    name: "switchboard_task_errors_total",
+    help: "Failed attempts (failed, timed out, cancelled or abandoned) by error class.",
     labelNames: ["lane", "task", "error_class"] as const,
     registers: this.#registers,
   });
 
   readonly #backlog = new Gauge({
     name: "switchboard_lane_backlog",
-    help: "Executions due to run but not started (queued, retrying, or scheduled and due).",
-    labelNames: ["lane"] as const,
+    help: "Live executions by status: queued, scheduled (due or not), running, retrying.",
+    labelNames: ["lane", "status"] as const,
     registers: this.#registers,
   });
 
@@ -113,7 +117,7 @@ class SwitchboardMetrics {
     registers: this.#registers,
   });
 
-  readonly #workersAlive: Gauge<"type">;
+  readonly #workers: Gauge<"type">;
 
   readonly #workerRunningJobs = new Gauge({
     name: "switchboard_worker_running_jobs",
@@ -124,32 +128,33 @@ class SwitchboardMetrics {
 
   async scrape(db: Db): Promise<string> {
     // One read-only snapshot, so the metrics of a scrape agree with each other.
-    const [counts, runs, errors, backlogs, pauses, workers] = await db
+    const [endings, runs, errors, live, oldest, pauses, workers] = await db
       .transaction()
       .setIsolationLevel("repeatable read")
       .setAccessMode("read only")
       .execute((trx) =>
         Promise.all([
-          executionCountsByStatus(trx),
-          executionRunSecondsByTask(trx),
-          executionErrorCountsByClass(trx),
-          laneBacklogs(trx),
+          taskEndingCounts(trx),
+          taskRunSeconds(trx),
+          taskErrorCounts(trx),
+          liveExecutionCounts(trx),
+          laneOldestWaiting(trx),
           lanePauseStates(trx),
           workerCountsByType(trx, this.#silentAfterMs),
         ]),
       );
 
-    this.#executions.reset();
-    // Every status of a lane and task seen, so a status that empties reads 0 instead of vanishing.
-    for (const pair of new Set(counts.map((row) => `${row.lane}\u0000${row.task}`))) {
+    this.#tasks.reset();
+    // Every terminal status of a lane and task seen, so each series exists from its first end.
+    for (const pair of new Set(endings.map((row) => `${row.lane}\u0000${row.task}`))) {
       const [lane, task] = pair.split("\u0000") as [string, string];
-      for (const status of executionStatuses) this.#executions.set({ lane, task, status }, 0);
+      for (const status of terminalStatuses) this.#tasks.inc({ lane, task, status }, 0);
     }
-    for (const { lane, task, status, count } of counts) {
-      this.#executions.set({ lane, task, status }, count);
+    for (const { lane, task, status, count } of endings) {
+      this.#tasks.inc({ lane, task, status }, count);
     }
 
-    this.#runSeconds.replace(
+    this.#duration.replace(
       runs.map(({ lane, task, buckets, sum, count }) => ({
         labels: { lane, task },
         buckets,
@@ -160,29 +165,31 @@ class SwitchboardMetrics {
 
     this.#errors.reset();
     for (const { lane, task, errorClass, count } of errors) {
-      this.#errors.set({ lane, task, error_class: errorClass }, count);
+      this.#errors.inc({ lane, task, error_class: errorClass }, count);
     }
 
     const lanes = new Set<string>([
       ...laneNames,
-      ...backlogs.map((row) => row.lane),
+      ...live.map((row) => row.lane),
       ...pauses.map((row) => row.lane),
     ]);
-    const backlogByLane = new Map(backlogs.map((row) => [row.lane, row]));
+    const liveCount = new Map(live.map((row) => [`${row.lane}\u0000${row.status}`, row.count]));
+    const oldestByLane = new Map(oldest.map((row) => [row.lane, row.oldestWaitingSeconds]));
     const pausedLanes = new Set(pauses.filter((row) => row.paused).map((row) => row.lane));
     for (const gauge of [this.#backlog, this.#oldestWaiting, this.#paused]) gauge.reset();
     for (const lane of lanes) {
-      const backlog = backlogByLane.get(lane);
-      this.#backlog.set({ lane }, backlog?.waiting ?? 0);
-      this.#oldestWaiting.set({ lane }, backlog?.oldestWaitingSeconds ?? 0);
+      for (const status of liveStatuses) {
+        this.#backlog.set({ lane, status }, liveCount.get(`${lane}\u0000${status}`) ?? 0);
+      }
+      this.#oldestWaiting.set({ lane }, oldestByLane.get(lane) ?? 0);
       this.#paused.set({ lane }, pausedLanes.has(lane) ? 1 : 0);
     }
 
     const workersByType = new Map(workers.map((row) => [row.type, row]));
-    this.#workersAlive.reset();
+    this.#workers.reset();
     this.#workerRunningJobs.reset();
     for (const type of new Set<string>([...workerTypes, ...workersByType.keys()])) {
-      this.#workersAlive.set({ type }, workersByType.get(type)?.alive ?? 0);
+      this.#workers.set({ type }, workersByType.get(type)?.alive ?? 0);
       this.#workerRunningJobs.set({ type }, workersByType.get(type)?.runningJobs ?? 0);
     }
 
