@@ -6,7 +6,6 @@
  * last hour is below `minSuccessRate`; else `healthy`. Every reason is listed. The hour and the
  * 24 hours are read from the per-minute rollups (recentEndings.ts), in whole minutes.
  */
-import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
 import { unknownTaskList } from "../engine/fleet/unknownTasks.ts";
 import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";

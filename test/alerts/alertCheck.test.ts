@@ -10,6 +10,7 @@ import { testDb } from "../support/database.ts";
 import {
   breaker,
   deadExecutions,
+  endingsAge,
   quietSettings,
   resetAlertState,
   waitingJobs,
@@ -61,7 +62,7 @@ const states: [
     "",
     () => deadExecutions(db(), 3),
     { deadExecutions: 3 },
-    () => sql`update executions set finished_at = now() - interval '1 day'`.execute(db()),
+    () => endingsAge(db(), "1 day"),
   ],
   [
     "lane_wait",

@@ -21,7 +21,8 @@ function laneTask(lane: LaneName) {
 /** A clean slate: no alerts, jobs, executions, workers or breakers. */
 export async function resetAlertState(db: Db) {
   await sql`
-    truncate alerts, executions, execution_attempts, workers, circuit_breakers cascade`.execute(db);
+    truncate alerts, executions, execution_attempts, execution_minutes, workers, circuit_breakers
+    cascade`.execute(db);
   await sql`delete from graphile_worker._private_jobs`.execute(db);
 }
 
@@ -49,6 +50,12 @@ export async function deadExecutions(db: Db, count: number, minutesAgo = 1) {
   await sql`
     delete from graphile_worker._private_jobs
     where id in (select job_id from executions where public_id = any(${ids}::uuid[]))`.execute(db);
+}
+
+/** Moves every ending back by `interval` (e.g. '1 hour'): the ledger and its per-minute rollups. */
+export async function endingsAge(db: Db, interval: string) {
+  await sql`update executions set finished_at = finished_at - ${interval}::interval`.execute(db);
+  await sql`update execution_minutes set minute = minute - ${interval}::interval`.execute(db);
 }
 
 let workerCount = 0;

@@ -11,6 +11,7 @@ import { testDb } from "../support/database.ts";
 import {
   deadExecutions as addDeadExecutions,
   breaker,
+  endingsAge,
   quietSettings,
   resetAlertState,
   waitingJobs,
@@ -49,7 +50,7 @@ describe("alert conditions", () => {
         details: { dead: 3, window_minutes: 10, threshold: 3 },
       },
     ]);
-    await sql`update executions set finished_at = now() - interval '1 hour'`.execute(db());
+    await endingsAge(db(), "1 hour");
     expect(await deadExecutions.evaluate(db(), settings)).toEqual([]);
   });
 
