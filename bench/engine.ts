@@ -101,6 +101,8 @@ async function baselineRound(control: Pool, url: string, jobs: number): Promise<
     taskList: { [TASK]: async () => counter.hit() },
     concurrency: CONCURRENCY,
     noHandleSignals: true,
+    // The baseline schedules nothing (graphile-worker would read ./crontab otherwise).
+    parsedCronItems: [],
     events,
     logger: graphileLogger,
     preset: { worker: preset },
@@ -182,6 +184,7 @@ async function latencyRound(
             },
             concurrency: CONCURRENCY,
             noHandleSignals: true,
+            parsedCronItems: [],
             logger: graphileLogger,
             preset: { worker: preset },
           })
