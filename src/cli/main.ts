@@ -11,6 +11,7 @@ import {
 import { demoCommand } from "./commands/demo.ts";
 import { generateCallsCommand } from "./commands/generateCalls.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { monitorCommand } from "./commands/monitor.ts";
 import { probeCommand } from "./commands/probe.ts";
 import { resultCommand } from "./commands/result.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
@@ -38,7 +39,8 @@ const program = new Command("switchboard")
   .addCommand(resultCommand)
   .addCommand(tokenCommand)
   .addCommand(scheduleCommand)
-  .addCommand(probeCommand);
+  .addCommand(probeCommand)
+  .addCommand(monitorCommand);
 
 try {
   loadDotEnv();
