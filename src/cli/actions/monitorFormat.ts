@@ -171,7 +171,7 @@ export function taskText(task: Of<typeof taskRead>, paint: Palette): string {
   const r = task.recent;
   const summary =
     `${paint.bold(`TASK ${task.task}`)}\n` +
-    `  last ${r.executions} executions: ${r.succeeded} succeeded, ${r.dead} dead` +
+    `  last ${r.executions} executions, ${r.ended} ended: ${r.succeeded} succeeded, ${r.dead} dead` +
     ` (success rate ${percent(r.success_rate)}), duration p50 ${seconds(r.p50_seconds)},` +
     ` p95 ${seconds(r.p95_seconds)}\n`;
   const latest =

@@ -81,7 +81,13 @@ export async function watch(options: {
   const onTerminal = !json && !!process.stdout.isTTY;
   const paint = palette(onTerminal && colourWanted(process.stdout));
   const screen = onTerminal ? openScreen(process.stdout, process.stdin, quit) : undefined;
-  if (screen) lifecycle.onStop(() => screen.restore());
+  // A signal stops a one-shot command only once it has started: the watch never returns on its
+  // own, so it counts as started, and a stop leaves the loop and puts the terminal back.
+  lifecycle.onStop(() => {
+    quit();
+    screen?.restore();
+  });
+  lifecycle.started();
   const timeoutMs = Math.max(intervalMs, 5000);
   try {
     let first = true;
