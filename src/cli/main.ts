@@ -12,6 +12,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { generateCallsCommand } from "./commands/generateCalls.ts";
 import { mailCommand } from "./commands/mail.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { monitorCommand } from "./commands/monitor.ts";
 import { probeCommand } from "./commands/probe.ts";
 import { resultCommand } from "./commands/result.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
@@ -40,7 +41,8 @@ const program = new Command("switchboard")
   .addCommand(tokenCommand)
   .addCommand(scheduleCommand)
   .addCommand(mailCommand)
-  .addCommand(probeCommand);
+  .addCommand(probeCommand)
+  .addCommand(monitorCommand);
 
 try {
   loadDotEnv();

@@ -46,10 +46,13 @@ interface Row {
   wait_seconds: number;
 }
 
+/** The longest period trends are read over, in days. */
+export const maxTrendDays = 3660;
+
 export async function taskTrends(db: Db, options: TaskTrendOptions = {}): Promise<TaskDay[]> {
   const { days = 7, task, timeZone = "UTC" } = options;
-  if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
-    throw new RangeError(`days: expected a whole number from 1 to 3660, got ${days}`);
+  if (!Number.isSafeInteger(days) || days < 1 || days > maxTrendDays) {
+    throw new RangeError(`days: expected a whole number from 1 to ${maxTrendDays}, got ${days}`);
   }
   const { rows: daysRows } = await sql<{ day: string }>`
     select to_char(d, 'YYYY-MM-DD') as day
