@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { type Config, loadConfig } from "../config.ts";
 import { type DatabaseHandle, openDatabase } from "../database/connect.ts";
 import { migrate } from "../database/migrate.ts";
@@ -28,7 +29,12 @@ export async function withRuntime(
   body: (runtime: Runtime) => Promise<void>,
 ): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, { component });
+  // A one-shot command's stdout is its output (tables, JSON for scripts): its logs go to stderr.
+  const logger = createLogger(
+    config.logLevel,
+    { component },
+    options.exitWhenDone ? pino.destination(2) : undefined,
+  );
   const lifecycle = new Lifecycle(logger);
   lifecycle.handleSignals();
   try {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { sql } from "kysely";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { binPath, childEnv, runCli } from "../../support/cli.ts";
 import { testDatabaseUrl, testDb } from "../../support/database.ts";
 
@@ -35,6 +35,13 @@ beforeAll(async () => {
     select id, 1, 'monitor-worker-1', started_at, finished_at, 'failed', error_class, error_message
     from executions where status = 'dead'`.execute(db);
   await sql`insert into lane_states (lane, paused) values ('reports', true)`.execute(db);
+});
+
+// The hand-made worker stays alive however long the file runs: its heartbeat is now.
+beforeEach(async () => {
+  await sql`update workers set last_seen_at = now() where id = 'monitor-worker-1'`.execute(
+    testDb().db,
+  );
 });
 
 describe("switchboard monitor", () => {
