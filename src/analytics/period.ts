@@ -8,6 +8,8 @@
  * // { from: 2026-03-08T05:00:00Z, to: 2026-03-09T04:00:00Z } — 23 hours
  */
 
+import { wallClockOf } from "../shared/wallClock.ts";
+
 /** Half-open: `from` included, `to` excluded. */
 export interface ReportRange {
   from: Date;
@@ -49,42 +51,15 @@ export function checkTimeZone(timeZone: string, field = "timeZone"): void {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let found = formatters.get(timeZone);
-  if (!found) {
-    checkTimeZone(timeZone);
-    found = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formatters.set(timeZone, found);
-  }
-  return found;
-}
+const checkedZones = new Set<string>();
 
 /** The local wall-clock time of `instant` in `timeZone`, as milliseconds of a UTC-based clock. */
 function wallClock(instant: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(instant))) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  if (!checkedZones.has(timeZone)) {
+    checkTimeZone(timeZone);
+    checkedZones.add(timeZone);
   }
-  const wall = Date.UTC(
-    parts.year ?? 0,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return wall + (((instant % 1000) + 1000) % 1000);
+  return wallClockOf(instant, timeZone);
 }
 
 /**
