@@ -71,9 +71,9 @@ create type execution_ending as (
 );
 
 -- Adds ended executions to the minutes and the totals, grouped. The ledger flush calls it for
--- the executions it ends; the triggers below for those every other statement ends. Rows are
--- upserted in key order, minutes then totals, so two statements counting at once lock the same
--- rows in the same order and cannot deadlock.
+-- the executions it ends; the triggers below for those any other statement ends or inserts.
+-- Rows are upserted in key order, minutes then totals, so two statements counting at once lock
+-- the same rows in the same order and cannot deadlock.
 create function count_execution_endings(endings execution_ending[]) returns void
   language plpgsql as $$
 declare
@@ -121,32 +121,47 @@ begin
     run_seconds_sum = t.run_seconds_sum + excluded.run_seconds_sum;
 end $$;
 
-create function count_ended_execution() returns trigger
+-- Executions whose status moved from a live one to a terminal one in this statement. Skipped
+-- in a transaction marked `switchboard.rollups = flush`: the ledger flush counts the executions
+-- it ends in its own statement, so its updates (starts and progress included) only pay for the
+-- capture of the transition tables, not for this function.
+create function count_ended_executions() returns trigger
   language plpgsql as $$
 begin
-  perform count_execution_endings(array[row(new.lane, new.task_name, new.status, new.run_at,
-                                            new.started_at, new.finished_at)::execution_ending]);
+  perform count_execution_endings(array(
+    select row(n.lane, n.task_name, n.status, n.run_at, n.started_at,
+               n.finished_at)::execution_ending
+    from new_executions n join old_executions o on o.id = n.id
+    where n.status in ('succeeded', 'dead', 'cancelled', 'expired')
+      and o.status not in ('succeeded', 'dead', 'cancelled', 'expired')));
   return null;
 end $$;
 
--- An execution whose status moves from a live one to a terminal one. Row-level with a WHEN, so
--- that the updates that end nothing (starts, progress) queue no trigger event and capture no
--- transition table. The ledger flush counts its own endings in its statement and marks its
--- transaction with `switchboard.rollups = flush` before it updates a row.
+-- Executions inserted already ended (imports, restores): counted like any other ending.
+create function count_inserted_endings() returns trigger
+  language plpgsql as $$
+begin
+  perform count_execution_endings(array(
+    select row(n.lane, n.task_name, n.status, n.run_at, n.started_at,
+               n.finished_at)::execution_ending
+    from new_executions n
+    where n.status in ('succeeded', 'dead', 'cancelled', 'expired')));
+  return null;
+end $$;
+
+-- Statement-level: a statement that ends many executions (a bulk cancel, a sweep, expiry)
+-- upserts each rollup row once, not once per execution.
 create trigger executions_count_endings
   after update on executions
-  for each row
-  when (new.status in ('succeeded', 'dead', 'cancelled', 'expired')
-        and old.status not in ('succeeded', 'dead', 'cancelled', 'expired')
-        and current_setting('switchboard.rollups', true) is distinct from 'flush')
-  execute function count_ended_execution();
+  referencing old table as old_executions new table as new_executions
+  for each statement
+  when (current_setting('switchboard.rollups', true) is distinct from 'flush')
+  execute function count_ended_executions();
 
--- Executions inserted already ended (imports, restores): counted like any other ending.
 create trigger executions_count_inserted_endings
   after insert on executions
-  for each row
-  when (new.status in ('succeeded', 'dead', 'cancelled', 'expired'))
-  execute function count_ended_execution();
+  referencing new table as new_executions
+  for each statement execute function count_inserted_endings();
 
 -- Failed attempts by error class. A snooze is a deliberate delay, not an error; a success is
 -- not one either.

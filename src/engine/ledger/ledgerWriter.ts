@@ -306,8 +306,8 @@ export class LedgerWriter {
         ),
         fence as (
           -- Nothing a worker declared dead writes counts: its jobs run elsewhere.
-          -- The update joins this row, so the marker is set before any row is updated: the
-          -- rollup trigger leaves this transaction's endings to \`counted\` below.
+          -- The marker tells the rollup trigger to leave this transaction's endings to
+          -- \`counted\` below.
           select set_config('switchboard.rollups', 'flush', true)
           where not exists (select 1 from writer where stopped_at is not null)
         ),
