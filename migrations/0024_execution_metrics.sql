@@ -1,6 +1,6 @@
--- Execution metrics kept by the database: every execution that ends (in the ledger flush, a
--- durable ending, a cancel, a reconcile sweep, expiry) or is inserted already ended is added to
--- per-minute rollups and to cumulative totals; every failed attempt is counted
+-- Execution metrics kept by the database: every statement that ends executions (the ledger
+-- flush, durable endings, cancels, reconcile sweeps, expiry) or inserts them already ended adds
+-- them, grouped, to per-minute rollups and to cumulative totals; every failed attempt is counted
 -- by error class. `/metrics`, health windows and trends read these, never the ledger, so their
 -- cost does not grow with it. Retention deletes executions, not totals: counters never go down.
 
@@ -18,8 +18,8 @@ create function execution_run_bucket_thresholds() returns float8[]
 
 -- The histogram bucket of a run time: the index (from 0) of the first bound it does not exceed,
 -- the number of bounds when it exceeds them all (+Inf), -1 when the execution never started.
--- One expression, so the planner inlines it (and folds the arrays to constants): it is computed
--- for every ended execution.
+-- One expression, so the planner inlines it (and folds the arrays to constants): the triggers
+-- call it for every ended execution.
 create function execution_run_bucket(seconds float8) returns smallint
   language sql immutable parallel safe
   as $$ select (case when seconds is null then -1
@@ -60,21 +60,33 @@ create table execution_error_totals (
   primary key (lane, task_name, error_class)
 );
 
--- One ended execution as the rollups count it (`finished_at` null counts as now).
-create type execution_ending as (
-  lane text,
-  task_name text,
-  status text,
-  run_at timestamptz,
-  started_at timestamptz,
-  finished_at timestamptz
-);
+-- Adds ended executions, already grouped by (minute, lane, task_name, status, bucket), to the
+-- minutes and the totals. Rows are upserted in key order, minutes then totals, so two
+-- statements counting at once lock the same rows in the same order and cannot deadlock.
+create function count_execution_endings(ended execution_minutes[]) returns void
+  language plpgsql as $$
+begin
+  insert into execution_minutes as m
+  select * from unnest(ended) e
+  order by e.minute, e.lane, e.task_name, e.status, e.bucket
+  on conflict (minute, lane, task_name, status, bucket) do update set
+    executions = m.executions + excluded.executions,
+    run_seconds_sum = m.run_seconds_sum + excluded.run_seconds_sum,
+    wait_seconds_sum = m.wait_seconds_sum + excluded.wait_seconds_sum;
 
--- Adds ended executions to the minutes and the totals, grouped. The ledger flush calls it for
--- the executions it ends; the triggers below for those any other statement ends or inserts.
--- Rows are upserted in key order, minutes then totals, so two statements counting at once lock
--- the same rows in the same order and cannot deadlock.
-create function count_execution_endings(endings execution_ending[]) returns void
+  insert into execution_totals as t
+  select e.lane, e.task_name, e.status, e.bucket, sum(e.executions), sum(e.run_seconds_sum)
+  from unnest(ended) e
+  group by e.lane, e.task_name, e.status, e.bucket
+  order by e.lane, e.task_name, e.status, e.bucket
+  on conflict (lane, task_name, status, bucket) do update set
+    executions = t.executions + excluded.executions,
+    run_seconds_sum = t.run_seconds_sum + excluded.run_seconds_sum;
+end $$;
+
+-- Executions whose status moved from a live one to a terminal one in this statement
+-- (`finished_at` null counts as now).
+create function count_ended_executions() returns trigger
   language plpgsql as $$
 declare
   ended execution_minutes[];
@@ -95,68 +107,55 @@ begin
              case when n.started_at is not null then greatest(
                extract(epoch from n.started_at - n.run_at), 0)::float8
              end as wait
-      from unnest(endings) n
+      from new_executions n join old_executions o on o.id = n.id
+      where n.status in ('succeeded', 'dead', 'cancelled', 'expired')
+        and o.status not in ('succeeded', 'dead', 'cancelled', 'expired')
     ) x
     group by 1, 2, 3, 4, 5
   ) g;
-  if ended is null then
-    return;
+  if ended is not null then
+    perform count_execution_endings(ended);
   end if;
-
-  insert into execution_minutes as m
-  select * from unnest(ended) e
-  order by e.minute, e.lane, e.task_name, e.status, e.bucket
-  on conflict (minute, lane, task_name, status, bucket) do update set
-    executions = m.executions + excluded.executions,
-    run_seconds_sum = m.run_seconds_sum + excluded.run_seconds_sum,
-    wait_seconds_sum = m.wait_seconds_sum + excluded.wait_seconds_sum;
-
-  insert into execution_totals as t
-  select e.lane, e.task_name, e.status, e.bucket, sum(e.executions), sum(e.run_seconds_sum)
-  from unnest(ended) e
-  group by e.lane, e.task_name, e.status, e.bucket
-  order by e.lane, e.task_name, e.status, e.bucket
-  on conflict (lane, task_name, status, bucket) do update set
-    executions = t.executions + excluded.executions,
-    run_seconds_sum = t.run_seconds_sum + excluded.run_seconds_sum;
-end $$;
-
--- Executions whose status moved from a live one to a terminal one in this statement. Skipped
--- in a transaction marked `switchboard.rollups = flush`: the ledger flush counts the executions
--- it ends in its own statement, so its updates (starts and progress included) only pay for the
--- capture of the transition tables, not for this function.
-create function count_ended_executions() returns trigger
-  language plpgsql as $$
-begin
-  perform count_execution_endings(array(
-    select row(n.lane, n.task_name, n.status, n.run_at, n.started_at,
-               n.finished_at)::execution_ending
-    from new_executions n join old_executions o on o.id = n.id
-    where n.status in ('succeeded', 'dead', 'cancelled', 'expired')
-      and o.status not in ('succeeded', 'dead', 'cancelled', 'expired')));
   return null;
 end $$;
 
 -- Executions inserted already ended (imports, restores): counted like any other ending.
 create function count_inserted_endings() returns trigger
   language plpgsql as $$
+declare
+  ended execution_minutes[];
 begin
-  perform count_execution_endings(array(
-    select row(n.lane, n.task_name, n.status, n.run_at, n.started_at,
-               n.finished_at)::execution_ending
-    from new_executions n
-    where n.status in ('succeeded', 'dead', 'cancelled', 'expired')));
+  -- (greatest() skips nulls: an execution that never started would get 0, hence the cases.)
+  select array_agg(row(g.minute, g.lane, g.task_name, g.status, g.bucket, g.executions,
+                       g.run_seconds_sum, g.wait_seconds_sum)::execution_minutes)
+  into ended
+  from (
+    select date_trunc('minute', x.ended) as minute, x.lane, x.task_name, x.status,
+           execution_run_bucket(x.run) as bucket, count(*) as executions,
+           coalesce(sum(x.run), 0) as run_seconds_sum, coalesce(sum(x.wait), 0) as wait_seconds_sum
+    from (
+      select n.lane, n.task_name, n.status, coalesce(n.finished_at, now()) as ended,
+             case when n.started_at is not null then greatest(
+               extract(epoch from coalesce(n.finished_at, now()) - n.started_at), 0)::float8
+             end as run,
+             case when n.started_at is not null then greatest(
+               extract(epoch from n.started_at - n.run_at), 0)::float8
+             end as wait
+      from new_executions n
+      where n.status in ('succeeded', 'dead', 'cancelled', 'expired')
+    ) x
+    group by 1, 2, 3, 4, 5
+  ) g;
+  if ended is not null then
+    perform count_execution_endings(ended);
+  end if;
   return null;
 end $$;
 
--- Statement-level: a statement that ends many executions (a bulk cancel, a sweep, expiry)
--- upserts each rollup row once, not once per execution.
 create trigger executions_count_endings
   after update on executions
   referencing old table as old_executions new table as new_executions
-  for each statement
-  when (current_setting('switchboard.rollups', true) is distinct from 'flush')
-  execute function count_ended_executions();
+  for each statement execute function count_ended_executions();
 
 create trigger executions_count_inserted_endings
   after insert on executions

@@ -12,8 +12,6 @@
  * change (retry, snooze, cancel of a queued job) do not come here.
  * `execution_attempts` gets a row for every attempt of an execution that did not succeed at
  * its first try; a first-try success is fully described by its execution row.
- * The executions a write ends are added to the execution rollups (migration 0024) by the same
- * statement, rather than by the trigger that counts every other ending.
  */
 import { sql } from "kysely";
 import type { Db } from "../../database/pool.ts";
@@ -306,15 +304,11 @@ export class LedgerWriter {
         ),
         fence as (
           -- Nothing a worker declared dead writes counts: its jobs run elsewhere.
-          -- The marker tells the rollup trigger to leave this transaction's endings to
-          -- \`counted\` below.
-          select set_config('switchboard.rollups', 'flush', true)
-          where not exists (select 1 from writer where stopped_at is not null)
+          select 1 where not exists (select 1 from writer where stopped_at is not null)
         ),
         input as (
           select x.id, x.status, x.attempts, x.started_at, x.finished_at, x.finishing, x.progress,
-                 r.result, r.error_class, r.error_message, r.error_stack, r.progress_message,
-                 b.status as status_before
+                 r.result, r.error_class, r.error_message, r.error_stack, r.progress_message
           from unnest(${column((u) => u.id)}::bigint[],
                       ${column((u) => u.status)}::text[],
                       ${column((u) => u.attempts)}::int[],
@@ -327,11 +321,6 @@ export class LedgerWriter {
                  as r(id bigint, result jsonb, error_class text, error_message text,
                       error_stack text, progress_message text)
                  on r.id = x.id
-          -- The status an ending replaces, read under the lock the update takes anyway: an
-          -- ending committed meanwhile by another statement (and counted by it) is seen here,
-          -- as the update sees it.
-          left join lateral (select status from executions where id = x.id and x.finishing
-                             for no key update) b on true
         ),
         updated as (
           update executions e set
@@ -362,16 +351,6 @@ export class LedgerWriter {
           where e.id = i.id
             -- A write about an earlier attempt than the row's is stale: the execution moved on.
             and (i.attempts is null or i.attempts >= e.attempts)
-          returning e.id, e.lane, e.task_name, e.status, e.run_at, e.started_at, e.finished_at
-        ),
-        counted as (
-          select count_execution_endings(array_agg(
-                   row(u.lane, u.task_name, u.status, u.run_at, u.started_at,
-                       u.finished_at)::execution_ending))
-          from updated u join input i on i.id = u.id
-          where i.status_before not in (${statusList(terminalStatuses)})
-            and u.status in (${statusList(terminalStatuses)})
-          having count(*) > 0
         ),
         attempts as (
           insert into execution_attempts (execution_id, attempt, worker_id, started_at,
@@ -387,7 +366,6 @@ export class LedgerWriter {
                 from unnest(string_to_array(${notifications}::text, E'\n')) as payload
                 where exists (select 1 from fence)) as notifications,
                exists (select 1 from fence) as owned,
-               (select count(*) from counted) as counted,
                -- set_config(…, true) lasts until the end of this statement's own transaction.
                ${durable ? sql`null` : sql`set_config('synchronous_commit', 'off', true)`}
       `.execute(this.#db);
