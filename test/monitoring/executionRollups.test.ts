@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/database/pool.ts";
+import { cancelExecution } from "../../src/engine/control/cancel.ts";
 import type { ExecutionStatus } from "../../src/engine/executionStatus.ts";
 import { LedgerWriter } from "../../src/engine/ledger/ledgerWriter.ts";
 import { deleteOldExecutionMinutes } from "../../src/maintenance/executionMinuteRetention.ts";
@@ -8,7 +9,7 @@ import { checkHealth } from "../../src/monitoring/health.ts";
 import { RUN_SECONDS_BUCKETS } from "../../src/monitoring/metricsQueries.ts";
 import { quantileFromBuckets, taskTrends } from "../../src/monitoring/taskTrends.ts";
 import { createTestPool } from "../support/database.ts";
-import { db, silentLogger } from "../support/engine.ts";
+import { db, silentLogger, waitFor } from "../support/engine.ts";
 
 const systemClock = { now: () => Date.now() };
 
@@ -145,6 +146,85 @@ describe("execution rollups", () => {
         where task_name = ${task} and status = 'succeeded'`.execute(db());
       expect(rows[0]?.n, task).toBe(perTask);
     }
+  });
+
+  it("counts a flushed ending and a cancel of a queued execution once each", async () => {
+    const [running, queued] = [
+      ...(await insertExecutions("rollup_once", "running", 1, { startedSecondsAgo: 2 })),
+      ...(await insertExecutions("rollup_once", "queued", 1)),
+    ];
+    // One connection: the flush's marker must not outlive its own transaction.
+    const handle = createDb(createTestPool(1));
+    const writer = new LedgerWriter({
+      db: handle,
+      workerId: "rollup-once",
+      logger: silentLogger,
+      clock: systemClock,
+    });
+    writer.succeeded({
+      execution: {
+        id: Number(running),
+        publicId: `p-${running}`,
+        task: "rollup_once",
+        lane: "reports",
+      },
+      attempt: 1,
+      startedAt: new Date(Date.now() - 200),
+      firstTry: true,
+    });
+    await writer.flush();
+    const { rows } = await sql<{ public_id: string }>`
+      select public_id from executions where id = ${queued}`.execute(handle);
+    const outcome = await handle
+      .transaction()
+      .execute((trx) => cancelExecution(trx, rows[0]?.public_id ?? ""));
+    expect(outcome).toBe("cancelled");
+    expect(await totals("rollup_once")).toEqual([
+      { status: "cancelled", bucket: -1, executions: 1 },
+      { status: "succeeded", bucket: 5, executions: 1 },
+    ]);
+    expect(await minuteSum("rollup_once")).toBe(2);
+  });
+
+  it("leaves an ending committed while the flush waits to the statement that made it", async () => {
+    const [id] = await insertExecutions("rollup_race", "running", 1, { startedSecondsAgo: 2 });
+    const writer = new LedgerWriter({
+      db: db(),
+      workerId: "rollup-race",
+      logger: silentLogger,
+      clock: systemClock,
+    });
+    const pool = createTestPool(1);
+    const other = await pool.connect();
+    try {
+      await other.query("begin");
+      await other.query(
+        "update executions set status = 'dead', finished_at = now() where id = $1",
+        [id],
+      );
+      writer.succeeded({
+        execution: { id: Number(id), publicId: `p-${id}`, task: "rollup_race", lane: "reports" },
+        attempt: 1,
+        startedAt: new Date(Date.now() - 1000),
+        firstTry: true,
+      });
+      const flushed = writer.flush();
+      // The flush now waits for the row lock.
+      await waitFor(async () => {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`.execute(db());
+        return (rows[0]?.n ?? 0) > 0 || undefined;
+      });
+      await other.query("commit");
+      await flushed;
+    } finally {
+      other.release();
+    }
+    expect(await totals("rollup_race")).toEqual([{ status: "dead", bucket: 5, executions: 1 }]);
+    const { rows } = await sql<{ status: string }>`
+      select status from executions where id = ${id}`.execute(db());
+    expect(rows[0]?.status).toBe("dead");
   });
 
   it("feeds the health windows from the minutes", async () => {
