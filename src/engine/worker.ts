@@ -100,12 +100,27 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/** Connections a worker serving `lanes` lanes needs: one LISTEN per lane, the liveness
+ * listener's, and a few for its queries. */
+export function minimumPoolSize(lanes: number): number {
+  return lanes + 4;
+}
+
 export async function startWorker<Services>(options: WorkerOptions<Services>): Promise<Worker> {
   const { pool, registry, type, logger } = options;
   const db = createDb(pool);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const workerLogger = logger.child({ workerId: id });
   const lanes = lanesByWorkerType[type].filter((lane) => registry.inLane(lane).length > 0);
+  // Each lane's runner holds a connection for LISTEN and the liveness listener one more; with
+  // fewer left for queries, start-up would wait for a connection forever.
+  const poolSize = pool.options.max ?? 10;
+  if (poolSize < minimumPoolSize(lanes.length)) {
+    throw new Error(
+      `a pool of ${poolSize} connections is too small for a worker serving ${lanes.length} ` +
+        `lanes: it needs at least ${minimumPoolSize(lanes.length)} (DATABASE_POOL_SIZE)`,
+    );
+  }
   const clock = new DatabaseClock();
   // A few samples, so one slow reply at start does not set the offset.
   for (let sample = 0; sample < 3; sample++) await clock.sync(db);

@@ -28,7 +28,7 @@ export async function startTestWorker(
   tasks: AnyTask[],
   options: Partial<WorkerOptions> = {},
 ): Promise<Worker> {
-  const pool = createPool(testDatabaseUrl(), 12);
+  const pool = createPool(testDatabaseUrl(), 20);
   const worker = await startWorker({
     pool,
     registry: new TaskRegistry(tasks),
