@@ -130,6 +130,12 @@ describe("messages over the real SDK", () => {
       });
       expect(h.receiver.isSigned(callback, h.simulator.authToken)).toBe(true);
     }
+    // The simulator logs a callback once its answer is back, which can be just after the
+    // receiver has it.
+    const deadline = Date.now() + 5_000;
+    while (h.simulator.eventLog().callbacks.length < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const logged = h.simulator.eventLog().callbacks;
     expect(logged.map((entry) => [entry.type, entry.messageSid, entry.status])).toEqual([
       ["message-status", message.sid, "queued"],
