@@ -189,12 +189,14 @@ describe("the simulated call center", () => {
     const ids = queues.map((queue) => queue.id);
     const calls = await waitFor(async () => {
       const rows = await callsOf(ids);
-      return rows.length === stats.arrived && rows.every((call) => call.outcome !== null)
+      // A call's outcome and its wait come from different webhooks, applied in either order.
+      return rows.length === stats.arrived &&
+        rows.every((call) => call.outcome !== null && call.wait_seconds !== null)
         ? rows
         : undefined;
     }).catch(async (error) => {
       const rows = await callsOf(ids);
-      const open = rows.filter((call) => call.outcome === null);
+      const open = rows.filter((call) => call.outcome === null || call.wait_seconds === null);
       throw new Error(
         `${(error as Error).message}: ${rows.length} calls of ${stats.arrived} arrived; open ${JSON.stringify(open)}; ${JSON.stringify(stats)}`,
       );
