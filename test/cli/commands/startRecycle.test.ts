@@ -97,7 +97,10 @@ describe("switchboard start with WORKER_MAX_JOBS", () => {
     expect(crashed).toBe(0);
 
     expect(await start.stop("SIGTERM")).toBe(0);
-    // A clean stop does not start another worker.
-    expect(workers().recycled).toBe(recycled);
+    // A clean stop starts no other worker: every worker started is the first or replaces one
+    // that recycled (the last may still recycle as the stop arrives).
+    const after = workers();
+    expect(after.pids.size).toBeLessThanOrEqual(after.recycled + 1);
+    expect(after.crashed).toBe(0);
   }, 150_000);
 });
