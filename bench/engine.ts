@@ -67,7 +67,7 @@ import {
   timeoutFor,
 } from "./engineLoad.ts";
 import { countFetchWaits } from "./fetchWait.ts";
-import { formatTable, intFromEnv, median, percentile, type Row, round } from "./stats.ts";
+import { formatTable, intFromEnv, median, percentile, type Row, round, runBench } from "./stats.ts";
 
 const JOBS = intFromEnv("BENCH_JOBS", 50_000);
 const ROUNDS = intFromEnv("BENCH_ROUNDS", 5);
@@ -322,10 +322,4 @@ async function main() {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

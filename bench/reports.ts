@@ -39,7 +39,7 @@ import { createDb, createPool, type Pool } from "../src/database/pool.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { openBenchDatabase, resetJobs } from "./database.ts";
 import { engineRound, measure, sleep, type ThroughputResult } from "./engineLoad.ts";
-import { formatTable, intFromEnv, median, type Row, round } from "./stats.ts";
+import { formatTable, intFromEnv, median, type Row, round, runBench } from "./stats.ts";
 import {
   peakRssBytes,
   type SwitchboardProcess,
@@ -519,10 +519,4 @@ async function main() {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -39,7 +39,7 @@ import {
   TASK,
   type ThroughputResult,
 } from "./engineLoad.ts";
-import { formatTable, intFromEnv, median, type Row, round } from "./stats.ts";
+import { formatTable, intFromEnv, median, type Row, round, runBench } from "./stats.ts";
 
 const OLD = intFromEnv("BENCH_OLD_EXECUTIONS", 1_000_000);
 const RECENT = intFromEnv("BENCH_RECENT_EXECUTIONS", 50_000);
@@ -285,10 +285,4 @@ async function main() {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

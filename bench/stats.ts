@@ -70,3 +70,16 @@ export function intFromEnv(name: string, fallback: number): number {
   }
   return value;
 }
+
+/** Runs a bench's `main`: exit 0 when it is done, 1 with the error's stack when it fails. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
