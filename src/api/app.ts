@@ -1,7 +1,8 @@
 /**
  * The HTTP API. Order matters: request id and logging first, then secure headers, the body
- * limit and the JSON depth limit, the open probes, authentication (every route needs a bearer
- * token except the probes, the Twilio webhooks, and /metrics or the docs when configured open),
+ * limit and the JSON depth limit, the open probes, the dashboard (its own session gate),
+ * authentication (every route needs a bearer token or a dashboard session's cookie, except the
+ * probes, the Twilio webhooks, and /metrics or the docs when configured open),
  * the per-token rate limit, and the resources, each its own router.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -9,6 +10,8 @@ import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { CallCenterServices, TwilioService } from "../callCenter/services.ts";
+import { dashboardRoutes } from "../dashboard/dashboardRoutes.ts";
+import { defaultSessionLifetime, type SessionLifetime } from "../dashboard/sessions.ts";
 import { createDb, type Pool } from "../database/pool.ts";
 import type { CrontabEntry } from "../engine/crontab.ts";
 import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
@@ -62,6 +65,8 @@ export interface ApiSettings {
   laneConcurrency: Partial<Record<LaneName, number>>;
   /** How long a token verification is cached (revocation delay). */
   authCacheTtlMs: number;
+  /** How long a dashboard session lasts, idle and at most. */
+  sessionLifetime: SessionLifetime;
 }
 
 export const defaultApiSettings: ApiSettings = {
@@ -73,6 +78,7 @@ export const defaultApiSettings: ApiSettings = {
   silentAfterMs: defaultWorkerSilentAfterMs,
   laneConcurrency: {},
   authCacheTtlMs: 5_000,
+  sessionLifetime: defaultSessionLifetime,
 };
 
 export interface AppDependencies {
@@ -131,10 +137,34 @@ export function createApp({
   }
   if (twilio) app.route("/", twilioCallQueueRoutes({ db, twilio }));
 
-  const openPaths = ["/healthz", "/readyz", "/webhooks/*"];
+  app.route(
+    "/dashboard",
+    dashboardRoutes({
+      db,
+      pool,
+      logger,
+      registry,
+      ...(services ? { services } : {}),
+      schedule,
+      silentAfterMs: s.silentAfterMs,
+      laneConcurrency: s.laneConcurrency,
+      bulkMaxBatch: s.bulkMaxBatch,
+      sessionLifetime: s.sessionLifetime,
+    }),
+  );
+
+  const openPaths = ["/healthz", "/readyz", "/webhooks/*", "/dashboard/*"];
   if (s.metricsOpen) openPaths.push("/metrics");
   if (s.docsOpen) openPaths.push("/api/docs/*", "/api/openapi.json");
-  app.use(authenticate({ db, openPaths, cacheTtlMs: s.authCacheTtlMs, revocations: hub }));
+  app.use(
+    authenticate({
+      db,
+      openPaths,
+      cacheTtlMs: s.authCacheTtlMs,
+      revocations: hub,
+      sessions: s.sessionLifetime,
+    }),
+  );
   app.use(rateLimitPerToken({ db: createDb(rateLimitPool), rateLimit: s.rateLimit }));
 
   const read: MiddlewareHandler<AppEnv>[] = [requireScope("read")];

@@ -1,3 +1,4 @@
+import type { Session } from "../dashboard/sessions.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Principal } from "./auth/principal.ts";
 
@@ -8,5 +9,7 @@ export interface AppEnv {
     requestId: string;
     /** Set by the authentication middleware on every protected route. */
     principal: Principal;
+    /** Set when the request was authenticated by a dashboard session's cookie. */
+    session: Session | undefined;
   };
 }

@@ -488,6 +488,31 @@ export interface AlertTable {
   notifications: Generated<number>;
 }
 
+export interface DashboardUserTable {
+  id: Generated<number>;
+  username: string;
+  /** scrypt, see src/dashboard/passwords.ts; the password itself is never stored. */
+  password_hash: string;
+  scopes: string[];
+  created_at: Generated<Date>;
+  disabled_at: NullableTimestamp;
+}
+
+/** A signed-in browser: exactly one of `user_id` and `token_id` is set. */
+export interface DashboardSessionTable {
+  id: Generated<number>;
+  /** SHA-256 (hex) of the cookie's secret. */
+  secret_hash: string;
+  user_id: number | null;
+  token_id: number | null;
+  csrf_token: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  idle_expires_at: Date;
+  absolute_expires_at: Date;
+  user_agent: string | null;
+}
+
 export interface Database {
   agents: AgentTable;
   call_queues: CallQueueTable;
@@ -517,6 +542,8 @@ export interface Database {
   workers: WorkerTable;
   lane_states: LaneStateTable;
   api_tokens: ApiTokenTable;
+  dashboard_users: DashboardUserTable;
+  dashboard_sessions: DashboardSessionTable;
   audit_log: AuditLogTable;
   alerts: AlertTable;
 }

@@ -1,10 +1,13 @@
-/** Who is calling the API, as established by the bearer token. */
+/** Who is calling the API: an API token, or a dashboard user signed in with a password. */
 export const scopes = ["read", "operate", "admin"] as const;
 export type Scope = (typeof scopes)[number];
 
 export interface Principal {
-  tokenId: number;
-  /** The token's name, recorded in the audit log as "who". */
+  /** One identity per caller, for the rate limit: `token:<id>` or `user:<id>`. */
+  key: string;
+  /** The API token acting; null for a dashboard user signed in with a password. */
+  tokenId: number | null;
+  /** Recorded in the audit log as "who": the token's name, or `user:<username>`. */
   name: string;
   scopes: Scope[];
 }

@@ -154,6 +154,7 @@ export async function verifyApiToken(db: Db, token: string): Promise<ApiTokenChe
   return {
     outcome: "valid",
     principal: {
+      key: `token:${row.id}`,
       tokenId: row.id,
       name: row.name,
       scopes: row.scopes.filter((scope): scope is Scope => scope in scopeRank),

@@ -11,11 +11,19 @@
  * every process. Without it a revoked token keeps working for up to `cacheTtlMs`; set
  * `cacheTtlMs: 0` to look up every request.
  *
+ * Given `sessions`, a request without the header may instead carry a dashboard session's cookie
+ * (src/dashboard/sessions.ts), as the dashboard's own scripts and a browser opening `/api/docs`
+ * or `/api/events` do. A state-changing request made that way must also carry the session's CSRF
+ * token and come from this site, else 403.
+ *
  * @example
  * app.use(authenticate({ db, openPaths: ["/healthz", "/readyz"] }));
  * app.post("/api/executions/:id/cancel", requireScope("operate"), handler);
  */
 import type { MiddlewareHandler } from "hono";
+import { changesState, isCrossSite, requestCsrfToken } from "../../dashboard/requestForgery.ts";
+import { readSessionSecret } from "../../dashboard/sessionCookie.ts";
+import { csrfMatches, type SessionLifetime, sessionVerify } from "../../dashboard/sessions.ts";
 import type { Db } from "../../database/pool.ts";
 import type { Principal, Scope } from "../auth/principal.ts";
 import { type ApiTokenCheck, hasScope, looksLikeApiToken, verifyApiToken } from "../auth/tokens.ts";
@@ -35,6 +43,8 @@ export interface AuthenticateOptions {
   cacheSize?: number;
   /** Tells of every token revocation, so the cache forgets what it remembered. */
   revocations?: { onTokenRevoked(listener: () => void): void };
+  /** Accept dashboard sessions' cookies, which last this long. Default: tokens only. */
+  sessions?: SessionLifetime;
 }
 
 const BEARER = /^Bearer[ ]+([^ ]+)[ ]*$/i;
@@ -82,6 +92,35 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   return async function authenticateRequest(c, next) {
     if (isOpen(c.req.path)) return next();
     const header = c.req.header("authorization");
+    const sessionSecret = !header && options.sessions ? readSessionSecret(c) : undefined;
+    if (sessionSecret && options.sessions) {
+      const session = await sessionVerify(db, sessionSecret, options.sessions);
+      if (!session) {
+        return c.json(
+          errorBody(
+            "unauthorized",
+            "Your dashboard session has ended: sign in again at /dashboard",
+          ),
+          401,
+        );
+      }
+      if (
+        changesState(c.req.method) &&
+        (isCrossSite(c) || !csrfMatches(session, await requestCsrfToken(c)))
+      ) {
+        return c.json(
+          errorBody(
+            "forbidden",
+            "Missing or wrong CSRF token: send the session's token in the X-CSRF-Token header",
+            [{ path: "X-CSRF-Token", message: "missing or wrong" }],
+          ),
+          403,
+        );
+      }
+      c.set("principal", session.principal);
+      c.set("session", session);
+      return next();
+    }
     if (!header) {
       return c.json(
         errorBody(

@@ -30,13 +30,14 @@ export interface RateLimitPerTokenOptions {
   shareWindowMs?: number;
 }
 
-export const rateLimitKey = (tokenId: number) => `api:token:${tokenId}`;
+/** The bucket of a token (`api:token:<id>`) or of a dashboard user signed in with a password. */
+export const rateLimitKey = (principal: Pick<Principal, "key">) => `api:${principal.key}`;
 
 /** Limits each authenticated token to `rateLimit` requests; 429 with `Retry-After` beyond. */
 export function rateLimitPerToken(options: RateLimitPerTokenOptions): MiddlewareHandler<AppEnv> {
   const { db, rateLimit } = options;
   const shares = new RateLimitShares({ db, rateLimit, windowMs: options.shareWindowMs });
-  const emptyUntil = new Map<number, number>();
+  const emptyUntil = new Map<string, number>();
 
   const refuse = (c: Context<AppEnv>, retryAfterMs: number) => {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
@@ -48,14 +49,14 @@ export function rateLimitPerToken(options: RateLimitPerTokenOptions): Middleware
     const principal = c.get("principal") as Principal | undefined;
     if (!principal) return next();
     const now = Date.now();
-    const until = emptyUntil.get(principal.tokenId);
+    const until = emptyUntil.get(principal.key);
     if (until !== undefined) {
       if (until > now) return refuse(c, until - now);
-      emptyUntil.delete(principal.tokenId);
+      emptyUntil.delete(principal.key);
     }
-    const decision = await shares.take(rateLimitKey(principal.tokenId));
+    const decision = await shares.take(rateLimitKey(principal));
     if (!decision.granted) {
-      emptyUntil.set(principal.tokenId, now + decision.retryAfterMs);
+      emptyUntil.set(principal.key, now + decision.retryAfterMs);
       return refuse(c, decision.retryAfterMs);
     }
     await next();
