@@ -56,6 +56,8 @@ export interface PageOptions {
   body: Html;
   /** Files in `assets/` loaded after `app.js`, e.g. `executions.js`. */
   scripts?: string[];
+  /** Files in `assets/` loaded after `app.css`, e.g. `overview.css`. */
+  styles?: string[];
   status?: 200 | 400 | 403 | 404;
 }
 
@@ -71,6 +73,7 @@ export function renderPage(c: Context<AppEnv>, options: PageOptions) {
   <meta name="csrf-token" content="${session?.csrfToken ?? ""}">
   <title>${options.title} · Switchboard</title>
   <link rel="stylesheet" href="/dashboard/assets/app.css">
+  ${(options.styles ?? []).map((file) => html`<link rel="stylesheet" href="/dashboard/assets/${file}">`)}
   <link rel="icon" href="/dashboard/assets/favicon.svg" type="image/svg+xml">
   <script src="/dashboard/assets/app.js" defer></script>
   ${(options.scripts ?? []).map((file) => html`<script src="/dashboard/assets/${file}" defer></script>`)}

@@ -38,3 +38,23 @@ export async function dashboardSession(...scopes: Scope[]): Promise<TestSession>
     apiHeaders: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" },
   };
 }
+
+/**
+ * Signs a browser page in through the sign-in form as a new user with `scopes`, as a person
+ * would; resolves once the dashboard's overview has loaded.
+ */
+export async function browserSignIn(
+  page: import("playwright-core").Page,
+  ...scopes: Scope[]
+): Promise<{ username: string }> {
+  const username = `browser-${process.pid}-${++userCount}`;
+  await userCreate(testDb().db, { username, password: TEST_PASSWORD, scopes });
+  await page.goto("/dashboard/sign-in");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === "/dashboard"),
+    page.getByRole("button", { name: "Sign in" }).click(),
+  ]);
+  return { username };
+}
