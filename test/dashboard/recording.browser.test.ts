@@ -14,6 +14,15 @@ beforeAll(async () => {
   [browser, server] = await Promise.all([launchBrowser(), startDashboardServer()]);
 });
 
+/** What the test reads of an `<audio>` element (it compiles without the DOM's types). */
+interface AudioElement {
+  readyState: number;
+  error: { code: number } | null;
+  duration: number;
+  ended: boolean;
+  play(): Promise<void>;
+}
+
 /** Half a second of a 440 Hz tone: 8 kHz, 16-bit mono PCM in a WAV file. */
 function toneWav(): Buffer {
   const rate = 8000;
@@ -95,24 +104,29 @@ describe("a call's page in Chromium", () => {
     expect(response.headers()["content-type"]).toBe("audio/wav");
 
     const audio = page.locator(`audio[src="${mediaPath}"]`);
-    await page.waitForFunction((selector) => {
-      const element = document.querySelector(selector) as HTMLAudioElement | null;
-      return element !== null && (element.readyState >= 1 || element.error !== null);
-    }, `audio[src="${mediaPath}"]`);
-    const state = await audio.evaluate((element: HTMLAudioElement) => ({
-      readyState: element.readyState,
-      error: element.error?.code ?? null,
-      duration: element.duration,
-    }));
+    const stateOf = () =>
+      audio.evaluate((element) => {
+        const media = element as unknown as AudioElement;
+        return {
+          readyState: media.readyState,
+          error: media.error?.code ?? null,
+          duration: media.duration,
+          ended: media.ended,
+        };
+      });
+    await expect
+      .poll(async () => {
+        const { readyState, error } = await stateOf();
+        return readyState >= 1 || error !== null;
+      })
+      .toBe(true);
+    const state = await stateOf();
     expect(state.error).toBeNull();
     expect(state.readyState).toBeGreaterThanOrEqual(1);
     expect(state.duration).toBeCloseTo(0.5, 1);
 
-    await audio.evaluate((element: HTMLAudioElement) => element.play());
-    await page.waitForFunction(
-      (selector) => (document.querySelector(selector) as HTMLAudioElement).ended,
-      `audio[src="${mediaPath}"]`,
-    );
+    await audio.evaluate((element) => (element as unknown as AudioElement).play());
+    await expect.poll(async () => (await stateOf()).ended).toBe(true);
 
     const audited = await server.db
       .selectFrom("audit_log")
