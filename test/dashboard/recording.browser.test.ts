@@ -88,7 +88,7 @@ async function callWithStoredRecording() {
   return { callId: call.public_id, recordingId: recording.id };
 }
 
-describe("a call's page in Chromium", () => {
+describe("calls and campaigns in Chromium", () => {
   it("plays the call's recording, streamed decrypted from the API, audited once", async () => {
     const { callId, recordingId } = await callWithStoredRecording();
     const { page, expectNoErrors } = await newPage(browser, server.baseUrl);
@@ -141,6 +141,49 @@ describe("a call's page in Chromium", () => {
         target_ids: [String(recordingId)],
       },
     ]);
+    expectNoErrors();
+  });
+
+  it("refreshes a running campaign's progress without reloading", async () => {
+    const campaign = await server.db
+      .insertInto("campaigns")
+      .values({
+        name: "Live",
+        from_number: "+15550000000",
+        max_concurrent_calls: 1,
+        total_calls: 2,
+      })
+      .returning(["id", "public_id"])
+      .executeTakeFirstOrThrow();
+    const calls = await server.db
+      .insertInto("calls")
+      .values(
+        [0, 1].map((i) => ({
+          direction: "outbound-api" as const,
+          from_number: "+15550000000",
+          to_number: `+1555999000${i}`,
+          campaign_id: campaign.id,
+        })),
+      )
+      .returning("id")
+      .execute();
+    const { page, expectNoErrors } = await newPage(browser, server.baseUrl);
+    await browserSignIn(page, "read");
+    await page.goto(`/dashboard/campaigns/${campaign.public_id}`);
+    const completed = page.locator('[data-count="completed"]');
+    expect(await completed.textContent()).toBe("0");
+    expect(await page.locator("#campaign-progress").getAttribute("value")).toBe("0");
+
+    await server.db
+      .updateTable("calls")
+      .set({ status: "completed", status_rank: 4, sid: `CA${randomBytes(16).toString("hex")}` })
+      .where("id", "=", calls[0]?.id as number)
+      .execute();
+    await expect.poll(() => completed.textContent(), { timeout: 8_000 }).toBe("1");
+    expect(
+      await page.locator("#campaign-progress").evaluate((bar) => bar.getAttribute("value")),
+    ).toBe("1");
+    expect(await page.locator('[data-field="ended"]').textContent()).toBe("1");
     expectNoErrors();
   });
 });
