@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, newPage } from "../support/browser.ts";
+import { launchBrowser, newPage, saveScreenshot } from "../support/browser.ts";
 import { browserSignIn } from "../support/dashboard.ts";
 import { type DashboardServer, startDashboardServer } from "../support/dashboardServer.ts";
 
@@ -48,6 +48,7 @@ describe("reports and exports in Chromium", () => {
         { timeout: 15_000, interval: 500 },
       )
       .toBe(true);
+    await saveScreenshot(page, "dashboard-reports");
     const csv = await page.locator("#reports a[download]", { hasText: "csv" }).getAttribute("href");
     const reportCsv = await page.request.get(csv as string);
     expect(reportCsv.status()).toBe(200);
