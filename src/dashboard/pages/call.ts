@@ -13,7 +13,9 @@ import type { DashboardDependencies } from "../dependencies.ts";
 import { formatCount, formatDuration, statusBadge, timeCell } from "../format.ts";
 import { renderPage } from "../layout.ts";
 
-const seconds = (value: number | null) => formatDuration(value === null ? null : value * 1000);
+/** Whole seconds as the call's columns hold them; zero is `0 s`, not `0 ms`. */
+const seconds = (value: number | null) =>
+  value === 0 ? "0 s" : formatDuration(value === null ? null : value * 1000);
 const none = html`<span class="muted">—</span>`;
 
 export function callPage({ db }: DashboardDependencies) {
