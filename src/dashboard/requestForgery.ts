@@ -13,7 +13,10 @@ export function changesState(method: string): boolean {
 }
 
 export function isCrossSite(c: Context): boolean {
-  if (c.req.header("sec-fetch-site") === "cross-site") return true;
+  // A browser that sends Sec-Fetch-Site says where the request came from. Its Origin is "null"
+  // on a form post from a page served with `Referrer-Policy: no-referrer` (as every page is).
+  const site = c.req.header("sec-fetch-site");
+  if (site) return site !== "same-origin" && site !== "none";
   const origin = c.req.header("origin");
   if (!origin) return false;
   if (origin === "null") return true;

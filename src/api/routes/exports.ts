@@ -14,9 +14,11 @@ import type { HttpBindings } from "@hono/node-server";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { CallCenterServices } from "../../callCenter/services.ts";
 import { recordAudit } from "../../control/audit.ts";
+import { encodeCursor } from "../../database/keysetCursor.ts";
 import type { Db } from "../../database/pool.ts";
 import { enqueue } from "../../engine/enqueue.ts";
 import type { TaskRegistry } from "../../engine/registry.ts";
+import { exportList } from "../../exports/exportList.ts";
 import {
   exportAssignExecution,
   exportGetByCacheKey,
@@ -45,6 +47,7 @@ import {
   notFoundResponse,
 } from "../openapi.ts";
 import { auditEntry } from "../operator.ts";
+import { cursorParam } from "../schemas/cursor.ts";
 
 export interface ExportRoutesDependencies {
   db: Db;
@@ -105,6 +108,34 @@ const DownloadQuery = z.object({
     .regex(CACHE_KEY, "cache_key must be the 64 hex digits POST /api/tasks/export/ answered")
     .openapi({ param: { name: "cache_key", in: "query" } }),
 });
+
+const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: cursorParam.optional(),
+});
+
+const ExportSummarySchema = z
+  .object({
+    export_id: z.uuid(),
+    cache_key: z.string(),
+    format: z.enum(exportFormats),
+    filters: z.record(z.string(), z.unknown()),
+    requested_by: z.string(),
+    status: z.string(),
+    task_id: z.uuid().nullable(),
+    progress: ExportProgress,
+    bytes: z.number().int().nullable(),
+    created_at: z.string(),
+    finished_at: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    error: z.string().nullable(),
+    download_url: z.string(),
+  })
+  .openapi("ExportSummary");
+
+const ExportPageSchema = z
+  .object({ exports: z.array(ExportSummarySchema), next_cursor: z.string().nullable() })
+  .openapi("ExportPage");
 
 const downloadUrl = (cacheKey: string) => `/api/tasks/export/download/?cache_key=${cacheKey}`;
 
@@ -261,6 +292,44 @@ export function exportRoutes({ db, registry, services }: ExportRoutesDependencie
       };
       if (row.bytes !== null) headers["content-length"] = String(row.bytes);
       return c.body(Readable.toWeb(body) as ReadableStream<Uint8Array>, 200, headers);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/exports",
+      summary: "Exports, newest requested first (keyset pages)",
+      tags: ["exports"],
+      middleware: [requireScope("read")] as const,
+      request: { query: ListQuery },
+      responses: { 200: json(ExportPageSchema, "A page of exports"), ...errorResponses },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const page = await exportList(db, { limit, after: cursor });
+      return c.json(
+        {
+          exports: page.rows.map((row) => ({
+            export_id: row.public_id,
+            cache_key: row.cache_key,
+            format: row.format as (typeof exportFormats)[number],
+            filters: row.filters as Record<string, unknown>,
+            requested_by: row.requested_by,
+            status: row.status,
+            task_id: row.execution_id,
+            progress: progressOf(row),
+            bytes: row.bytes,
+            created_at: row.created_at.toISOString(),
+            finished_at: row.finished_at?.toISOString() ?? null,
+            expires_at: row.expires_at?.toISOString() ?? null,
+            error: row.error,
+            download_url: downloadUrl(row.cache_key),
+          })),
+          next_cursor: page.next ? encodeCursor(page.next) : null,
+        },
+        200,
+      );
     },
   );
 

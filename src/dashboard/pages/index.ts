@@ -2,8 +2,20 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../../api/context.ts";
 import type { DashboardDependencies } from "../dependencies.ts";
+import { auditPage } from "./audit.ts";
+import { callPage } from "./call.ts";
+import { callsPage } from "./calls.ts";
+import { campaignsPage } from "./campaigns.ts";
 import { overviewPage } from "./overview.ts";
+import { reportsPage } from "./reports.ts";
 
 export type DashboardPage = (deps: DashboardDependencies) => Hono<AppEnv>;
 
-export const dashboardPages: DashboardPage[] = [overviewPage];
+export const dashboardPages: DashboardPage[] = [
+  overviewPage,
+  callsPage,
+  callPage,
+  campaignsPage,
+  reportsPage,
+  auditPage,
+];
