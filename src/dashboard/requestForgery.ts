@@ -1,8 +1,8 @@
 /**
  * Cross-site request checks for cookie-authenticated requests. A state-changing request must
  * carry the session's CSRF token (header `X-CSRF-Token`, or form field `_csrf`), and is refused
- * outright when the browser says it came from another site (`Sec-Fetch-Site: cross-site`, or an
- * `Origin` whose host is not this one).
+ * outright when the browser says it came from anywhere but this origin (`Sec-Fetch-Site` other
+ * than `same-origin` or `none`; without that header, an `Origin` whose host is not this one).
  */
 import type { Context } from "hono";
 
@@ -13,8 +13,8 @@ export function changesState(method: string): boolean {
 }
 
 export function isCrossSite(c: Context): boolean {
-  // A browser that sends Sec-Fetch-Site says where the request came from. Its Origin is "null"
-  // on a form post from a page served with `Referrer-Policy: no-referrer` (as every page is).
+  // A browser that sends Sec-Fetch-Site says where the request came from; its Origin may be
+  // "null" on a form post from a page served with `Referrer-Policy: no-referrer`.
   const site = c.req.header("sec-fetch-site");
   if (site) return site !== "same-origin" && site !== "none";
   const origin = c.req.header("origin");
