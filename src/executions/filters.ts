@@ -22,6 +22,14 @@ export interface ExecutionFilters {
    */
   payload?: unknown;
   priority?: number;
+  correlation_id?: string;
+  /**
+   * A search in the payload as the ledger shows it (secrets redacted): text that parses as a JSON
+   * object is matched like `payload` (containment); any other text is a case-insensitive
+   * substring of the payload's JSON. A substring cannot use an index: the list walks the ledger
+   * newest first until its page is full, so a rare term reads as far back as the time range lets it.
+   */
+  payload_search?: string;
 }
 
 export function applyExecutionFilters<O>(
@@ -38,5 +46,28 @@ export function applyExecutionFilters<O>(
     q = q.where(sql<boolean>`${payloadWithSecrets()} @> ${JSON.stringify(filters.payload)}::jsonb`);
   }
   if (filters.priority !== undefined) q = q.where("priority", "=", filters.priority);
+  if (filters.correlation_id) q = q.where("correlation_id", "=", filters.correlation_id);
+  if (filters.payload_search) {
+    const fields = jsonObjectOf(filters.payload_search);
+    q = fields
+      ? q.where(sql<boolean>`${payloadWithSecrets()} @> ${JSON.stringify(fields)}::jsonb`)
+      : q.where(sql<boolean>`payload::text ilike ${`%${escapeLike(filters.payload_search)}%`}`);
+  }
   return q;
+}
+
+function jsonObjectOf(text: string): Record<string, unknown> | undefined {
+  if (!text.trimStart().startsWith("{")) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
