@@ -2,8 +2,16 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../../api/context.ts";
 import type { DashboardDependencies } from "../dependencies.ts";
+import { deadLetterPage } from "./deadLetter.ts";
+import { executionPage } from "./execution.ts";
+import { executionsPage } from "./executions.ts";
 import { overviewPage } from "./overview.ts";
 
 export type DashboardPage = (deps: DashboardDependencies) => Hono<AppEnv>;
 
-export const dashboardPages: DashboardPage[] = [overviewPage];
+export const dashboardPages: DashboardPage[] = [
+  overviewPage,
+  executionsPage,
+  executionPage,
+  deadLetterPage,
+];
