@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { enqueue } from "../../src/engine/enqueue.ts";
+import { defineTask } from "../../src/engine/task.ts";
 import { testApp } from "../support/app.ts";
 import { dashboardSession, type TestSession } from "../support/dashboard.ts";
 import { db } from "../support/engine.ts";
@@ -182,21 +184,23 @@ describe("execution page", () => {
   });
 
   it("shows the payload with secrets redacted as the ledger holds them", async () => {
-    const sms = await enqueue(
+    const withSecret = defineTask({
+      name: "dashboard_secret_payload",
+      lane: "notifications",
+      payload: z.object({ to: z.string(), api_key: z.string() }),
+      secretFields: ["api_key"],
+      run: async () => "sent",
+    });
+    const id = await enqueue(
       db(),
-      sendNotification,
-      { to: "+15550108888", body: "hello" },
+      withSecret,
+      { to: "+15550108888", api_key: "sk-live-do-not-show" },
       { delayMs: 600_000 },
     );
-    const row = await db()
-      .selectFrom("executions")
-      .select("payload")
-      .where("public_id", "=", sms)
-      .executeTakeFirstOrThrow();
-    const { text } = await page(`/dashboard/executions/${sms}`);
-    for (const [key, value] of Object.entries(row.payload as Record<string, string>)) {
-      expect(text).toContain(`&quot;${key}&quot;: &quot;${value}&quot;`);
-    }
+    const { text } = await page(`/dashboard/executions/${id}`);
+    expect(text).toContain("&quot;to&quot;: &quot;+15550108888&quot;");
+    expect(text).toContain("&quot;api_key&quot;: &quot;[redacted]&quot;");
+    expect(text).not.toContain("sk-live-do-not-show");
   });
 
   it("404 for an unknown id, 400 for a malformed one", async () => {
