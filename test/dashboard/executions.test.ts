@@ -64,13 +64,13 @@ describe("executions list", () => {
     expect(byCorrelation.status).toBe(200);
     expect(rowIds(byCorrelation.text)).toEqual([tagged]);
 
-    const byText = await page("/dashboard/executions?payload_search=callback+is+READY");
+    const byText = await page("/dashboard/executions?payload=callback+is+READY");
     expect(rowIds(byText.text)).toEqual([sms]);
     // Without a time range, a payload search is bounded to the last day, and says so.
     expect(byText.text).toMatch(/Searching since <time/);
 
     const byJson = await page(
-      `/dashboard/executions?payload_search=${encodeURIComponent('{"call_id": 4102}')}`,
+      `/dashboard/executions?payload=${encodeURIComponent('{"call_id": 4102}')}`,
     );
     expect(rowIds(byJson.text)).toEqual([other]);
 

@@ -53,7 +53,7 @@ export const executionFilterFields = {
   created_after: timestamp("created_after").optional(),
   created_before: timestamp("created_before").optional(),
   correlation_id: z.string().min(1).max(200).superRefine(refuseUnstorable).optional(),
-  payload_search: z
+  payload: z
     .string()
     .min(1)
     .max(500)

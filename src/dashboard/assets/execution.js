@@ -21,16 +21,22 @@
     if (cancel) cancel.hidden = terminal.includes(status);
   }
 
+  // An event that arrives while an action's request is out is newer than its answer.
+  let liveSinceAction = false;
+  section.addEventListener("click", (event) => {
+    if (event.target.closest("button[data-action]")) liveSinceAction = false;
+  });
   section.addEventListener("switchboard:done", (event) => {
     const execution = event.detail?.execution;
-    if (execution) {
+    if (execution && !liveSinceAction) {
       show(execution.status);
       attempts.textContent = String(execution.attempts);
     }
   });
 
-  Switchboard.live({ execution: id }, (kind, data) => {
+  const source = Switchboard.live({ execution: id }, (kind, data) => {
     if (data.id !== id) return;
+    liveSinceAction = true;
     if (data.status) show(data.status);
     if (kind === "started") attempts.textContent = String(Number(attempts.textContent) + 1);
     if (typeof data.progress === "number") progress.value = data.progress;
@@ -38,5 +44,8 @@
     if (message && data.message !== undefined && data.message !== null) {
       message.textContent = data.message;
     }
+  });
+  source.addEventListener("open", () => {
+    section.dataset.live = "open";
   });
 })();

@@ -77,7 +77,7 @@
     });
   }
 
-  Switchboard.live({ task: section.dataset.liveTask }, (kind, data) => {
+  const source = Switchboard.live({ task: section.dataset.liveTask }, (kind, data) => {
     const row = section.querySelector(`tr[data-execution-id="${data.id}"]`);
     if (!row) return;
     if (data.status) setStatus(row, data.status);
@@ -88,5 +88,8 @@
     }
     const progress = row.querySelector('[data-field="progress"]');
     if (progress && typeof data.progress === "number") progress.value = data.progress;
+  });
+  source.addEventListener("open", () => {
+    section.dataset.live = "open";
   });
 })();

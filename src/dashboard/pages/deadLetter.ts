@@ -14,7 +14,7 @@ const deadFields = [
   "created_after",
   "created_before",
   "correlation_id",
-  "payload_search",
+  "payload",
   "cursor",
 ] as const;
 

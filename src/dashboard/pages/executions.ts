@@ -68,7 +68,7 @@ export function parseListQuery(
   const { cursor, ...filters } = parsed.data;
   delete params.cursor;
   let boundedSince: Date | undefined;
-  if (filters.payload_search && !filters.created_after && !filters.created_before) {
+  if (filters.payload && !filters.created_after && !filters.created_before) {
     boundedSince = new Date(Date.now() - PAYLOAD_SEARCH_DEFAULT_RANGE_MS);
     filters.created_after = boundedSince;
     params.created_after = boundedSince.toISOString();
@@ -83,7 +83,7 @@ const listFields = [
   "created_after",
   "created_before",
   "correlation_id",
-  "payload_search",
+  "payload",
   "cursor",
 ] as const;
 
@@ -151,7 +151,7 @@ export function filterForm(
     ${field("Created after", text("created_after", "2026-01-01T00:00:00Z"))}
     ${field("Created before", text("created_before", "2026-01-02T00:00:00Z"))}
     ${field("Correlation id", text("correlation_id"))}
-    ${field("Payload contains", text("payload_search", 'text or {"json": "object"}'))}
+    ${field("Payload contains", text("payload", 'text or {"json": "object"}'))}
     <p class="muted hint" id="payload-hint">Payload search reads the newest executions first; without a time range it looks at the last 24 hours only.${
       options.boundedSince
         ? html` <strong>Searching since ${timeCell(options.boundedSince)}.</strong>`

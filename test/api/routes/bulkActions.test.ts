@@ -89,7 +89,7 @@ describe("bulk actions", () => {
       dry_run: true,
     });
     expect(byCorrelation.body).toMatchObject({ matched: 1, summary: { cancelled: 1 } });
-    const byPayload = await bulk({ action: "cancel", filters: { payload_search: "987654" } });
+    const byPayload = await bulk({ action: "cancel", filters: { payload: "987654" } });
     expect(byPayload.body.results).toEqual([{ task_id: marked, outcome: "cancelled" }]);
     for (const id of ids) expect((await execution(id)).status).toBe("scheduled");
     expect((await execution(marked)).status).toBe("cancelled");

@@ -111,14 +111,14 @@ describe("execution lists", () => {
         (e: Json) => e.task_id,
       );
     expect(await list("correlation_id=campaign-71")).toEqual([tagged]);
-    expect(await list(`payload_search=${encodeURIComponent('{"call_id": 71}')}`)).toEqual([tagged]);
-    expect(await list("payload_search=7100")).toEqual([other]);
-    expect(await list("payload_search=CALL_ID")).toEqual([other, tagged]);
+    expect(await list(`payload=${encodeURIComponent('{"call_id": 71}')}`)).toEqual([tagged]);
+    expect(await list("payload=7100")).toEqual([other]);
+    expect(await list("payload=CALL_ID")).toEqual([other, tagged]);
     // LIKE's wildcards are searched for as text.
-    expect(await list("payload_search=%25")).toEqual([]);
-    const bad = await get("/api/tasks/executions/?payload_search=");
+    expect(await list("payload=%25")).toEqual([]);
+    const bad = await get("/api/tasks/executions/?payload=");
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.body.error)).toContain("payload_search");
+    expect(JSON.stringify(bad.body.error)).toContain("payload");
   });
 
   it("lists summaries: each execution as the status route gives it, without payload or result", async () => {
