@@ -2,6 +2,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { lanePause, laneResume } from "../../src/control/lane.ts";
+import { executionRetry } from "../../src/control/retry.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
 import { defineTask } from "../../src/engine/task.ts";
 import { launchBrowser, newPage, saveScreenshot } from "../support/browser.ts";
@@ -101,9 +102,18 @@ describe("executions in a browser", () => {
   });
 
   it("takes the screenshot of the list with a mix of statuses", async () => {
-    const dead = await enqueue(server.db, failsOnce, { label: "screenshot" });
-    await waitForStatus(dead, "dead");
-    await enqueue(server.db, held, { n: 1000 }, { delayMs: 3_600_000 });
+    const failed = [];
+    for (const label of ["a", "b", "c", "d", "e"]) {
+      failed.push(await enqueue(server.db, failsOnce, { label: `screenshot ${label}` }));
+    }
+    for (const id of failed) await waitForStatus(id, "dead");
+    for (const id of failed.slice(0, 3)) {
+      await executionRetry(server.db, server.registry, { publicId: id, actor: "test" });
+      await waitForStatus(id, "succeeded");
+    }
+    for (let n = 0; n < 3; n++) {
+      await enqueue(server.db, held, { n: 1000 + n }, { delayMs: 3_600_000 });
+    }
     const { page } = await newPage(browser, server.baseUrl);
     await page.setViewportSize({ width: 1280, height: 800 });
     await browserSignIn(page, "operate");

@@ -204,7 +204,7 @@ export function executionTable(
     ${
       page.rows.length === 0
         ? html`<p class="muted">No executions match.</p>`
-        : html`<table class="executions">
+        : html`<div class="table-scroll"><table class="executions">
       <thead><tr>
         ${operate ? html`<th scope="col"><label><input type="checkbox" data-select-all> <span class="visually-hidden">Select all on this page</span></label></th>` : ""}
         <th scope="col">Id</th><th scope="col">Task</th><th scope="col">Lane</th><th scope="col">Status</th>
@@ -213,7 +213,7 @@ export function executionTable(
       <tbody>${page.rows.map(
         (row) => html`<tr data-execution-id="${row.public_id}">
         ${operate ? html`<td><input type="checkbox" data-select value="${row.public_id}" aria-label="Select ${row.public_id}"></td>` : ""}
-        <td class="mono"><a href="/dashboard/executions/${row.public_id}">${row.public_id.slice(0, 8)}</a></td>
+        <td class="mono nowrap"><a href="/dashboard/executions/${row.public_id}" title="${row.public_id}" aria-label="Execution ${row.public_id}">…${row.public_id.slice(-12)}</a></td>
         <td>${row.task_name}</td>
         <td>${row.lane}</td>
         <td>${statusBadge(row.status)}${
@@ -222,12 +222,12 @@ export function executionTable(
             : ""
         }</td>
         <td data-field="attempts">${row.attempts}/${row.max_attempts}</td>
-        <td>${timeCell(isoMillis(row.created_at))}</td>
+        <td class="nowrap">${timeCell(isoMillis(row.created_at))}</td>
         <td>${formatDuration(durationMs(row))}</td>
-        <td class="error">${row.error_class ? html`<span class="mono">${row.error_class}</span>: ${row.error_message ?? ""}` : ""}</td>
+        <td class="error">${row.error_class && row.status !== "succeeded" ? html`<span class="mono">${row.error_class}</span>: ${row.error_message ?? ""}` : ""}</td>
       </tr>`,
       )}</tbody>
-    </table>`
+    </table></div>`
     }
     <nav class="pager" aria-label="Pages">
       ${nextParams ? html`<a href="${options.path}?${nextParams}" rel="next">Older →</a>` : ""}
