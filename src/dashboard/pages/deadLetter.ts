@@ -33,7 +33,7 @@ export function deadLetterPage(deps: DashboardDependencies) {
         title: "Dead letter",
         nav: "dead-letter",
         status: 400,
-        body: html`${form({})}${errorPanel(query.errors)}`,
+        body: html`${form(query.params)}${errorPanel(query.errors)}`,
       });
     }
     const page = await executionListDead(deps.db, {

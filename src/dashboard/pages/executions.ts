@@ -53,7 +53,7 @@ export interface ParsedListQuery {
 export function parseListQuery(
   c: Context<AppEnv>,
   allowed: readonly string[],
-): ParsedListQuery | { errors: { path: string; message: string }[] } {
+): ParsedListQuery | { errors: { path: string; message: string }[]; params: FilterParams } {
   const params: FilterParams = {};
   for (const [key, value] of Object.entries(c.req.queries())) {
     const last = value.at(-1)?.trim();
@@ -61,10 +61,10 @@ export function parseListQuery(
   }
   const unknown = Object.keys(params).filter((key) => !allowed.includes(key));
   if (unknown.length) {
-    return { errors: unknown.map((path) => ({ path, message: "unknown filter" })) };
+    return { errors: unknown.map((path) => ({ path, message: "unknown filter" })), params };
   }
   const parsed = ListQuery.safeParse(params);
-  if (!parsed.success) return { errors: zodDetails(parsed.error) };
+  if (!parsed.success) return { errors: zodDetails(parsed.error), params };
   const { cursor, ...filters } = parsed.data;
   delete params.cursor;
   let boundedSince: Date | undefined;
@@ -96,7 +96,7 @@ export function executionsPage(deps: DashboardDependencies) {
         title: "Executions",
         nav: "executions",
         status: 400,
-        body: html`${filterForm(deps, {}, { withStatus: true })}${errorPanel(query.errors)}`,
+        body: html`${filterForm(deps, query.params, { withStatus: true })}${errorPanel(query.errors)}`,
       });
     }
     const page = await executionList(deps.db, {
