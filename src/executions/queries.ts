@@ -39,6 +39,7 @@ const executionSummarySelection = [
 
 const executionSelection = [
   ...executionSummarySelection,
+  "priority",
   "payload",
   "result",
   "error_stack",
@@ -109,6 +110,17 @@ export async function executionListAttempts(db: Db, executionId: number) {
     .selectAll()
     .where("execution_id", "=", executionId)
     .orderBy("started_at")
+    .execute();
+}
+
+/** The executions enqueued by the execution `publicId` (its children), oldest first, at most `limit`. */
+export async function executionListChildren(db: Db, publicId: string, limit = 100) {
+  return db
+    .selectFrom("executions")
+    .select(["id", ...executionSummarySelection])
+    .where("parent_id", "=", publicId)
+    .orderBy("executions.id")
+    .limit(limit)
     .execute();
 }
 

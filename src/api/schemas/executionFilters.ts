@@ -52,6 +52,19 @@ export const executionFilterFields = {
   lane: z.enum(laneNames).optional(),
   created_after: timestamp("created_after").optional(),
   created_before: timestamp("created_before").optional(),
+  correlation_id: z.string().min(1).max(200).superRefine(refuseUnstorable).optional(),
+  payload: z
+    .string()
+    .min(1)
+    .max(500)
+    .superRefine(refuseUnstorable)
+    .optional()
+    .openapi({
+      example: "+15551234567",
+      description:
+        "a JSON object the payload contains, or else text found anywhere in the payload " +
+        "(case-insensitive); scans newest first, so narrow it with created_after",
+    }),
 };
 
 export const ExecutionFiltersSchema = z.object(executionFilterFields).strict();

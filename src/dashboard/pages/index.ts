@@ -6,6 +6,9 @@ import { auditPage } from "./audit.ts";
 import { callPage } from "./call.ts";
 import { callsPage } from "./calls.ts";
 import { campaignsPage } from "./campaigns.ts";
+import { deadLetterPage } from "./deadLetter.ts";
+import { executionPage } from "./execution.ts";
+import { executionsPage } from "./executions.ts";
 import { overviewPage } from "./overview.ts";
 import { reportsPage } from "./reports.ts";
 
@@ -13,6 +16,9 @@ export type DashboardPage = (deps: DashboardDependencies) => Hono<AppEnv>;
 
 export const dashboardPages: DashboardPage[] = [
   overviewPage,
+  executionsPage,
+  executionPage,
+  deadLetterPage,
   callsPage,
   callPage,
   campaignsPage,

@@ -75,6 +75,26 @@ describe("bulk actions", () => {
     expect(done.body.matched).toBeGreaterThanOrEqual(4);
   });
 
+  it("selects by correlation id and payload search", async () => {
+    const ids = await scheduled(3);
+    const marked = await enqueue(
+      db(),
+      processCallRecording,
+      { call_id: 987654 },
+      { delayMs: 600_000, correlationId: "bulk-corr" },
+    );
+    const byCorrelation = await bulk({
+      action: "cancel",
+      filters: { correlation_id: "bulk-corr" },
+      dry_run: true,
+    });
+    expect(byCorrelation.body).toMatchObject({ matched: 1, summary: { cancelled: 1 } });
+    const byPayload = await bulk({ action: "cancel", filters: { payload: "987654" } });
+    expect(byPayload.body.results).toEqual([{ task_id: marked, outcome: "cancelled" }]);
+    for (const id of ids) expect((await execution(id)).status).toBe("scheduled");
+    expect((await execution(marked)).status).toBe("cancelled");
+  });
+
   it("leaves every selected execution unchanged when a failure strikes part-way", async () => {
     const ids = await scheduled(5);
     const jobsBefore = await jobCount();

@@ -92,6 +92,35 @@ describe("execution lists", () => {
     expect(third.body.next_cursor).toBeNull();
   });
 
+  it("filters by correlation id and searches payloads (JSON containment or text)", async () => {
+    const since = encodeURIComponent(new Date(Date.now() - 1).toISOString());
+    const tagged = await enqueue(
+      db(),
+      processCallRecording,
+      { call_id: 71 },
+      { correlationId: "campaign-71" },
+    );
+    const other = await enqueue(
+      db(),
+      processCallRecording,
+      { call_id: 7100 },
+      { correlationId: "campaign-72" },
+    );
+    const list = async (query: string) =>
+      (await get(`/api/tasks/executions/?created_after=${since}&${query}`)).body.executions.map(
+        (e: Json) => e.task_id,
+      );
+    expect(await list("correlation_id=campaign-71")).toEqual([tagged]);
+    expect(await list(`payload=${encodeURIComponent('{"call_id": 71}')}`)).toEqual([tagged]);
+    expect(await list("payload=7100")).toEqual([other]);
+    expect(await list("payload=CALL_ID")).toEqual([other, tagged]);
+    // LIKE's wildcards are searched for as text.
+    expect(await list("payload=%25")).toEqual([]);
+    const bad = await get("/api/tasks/executions/?payload=");
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.error)).toContain("payload");
+  });
+
   it("lists summaries: each execution as the status route gives it, without payload or result", async () => {
     const since = new Date(Date.now() - 1).toISOString();
     const queued = await enqueue(db(), processCallRecording, { call_id: 41 });
