@@ -109,14 +109,17 @@ export async function callViewOf(db: Db, sidOrId: string): Promise<CallWithEvent
     .where(CALL_SID_PATTERN.test(sidOrId) ? "calls.sid" : "calls.public_id", "=", sidOrId)
     .executeTakeFirst();
   if (!call) return undefined;
-  const events = await db
-    .selectFrom("call_events")
-    .selectAll()
-    .where("call_id", "=", call.id)
-    .orderBy("sequence_number", (ob) => ob.asc().nullsLast())
-    .orderBy("received_at")
-    .orderBy("id")
-    .execute();
+  // By sid, through call_events_once's index: a call has events only once Twilio knows it.
+  const events = call.sid
+    ? await db
+        .selectFrom("call_events")
+        .selectAll()
+        .where("call_sid", "=", call.sid)
+        .orderBy("sequence_number", (ob) => ob.asc().nullsLast())
+        .orderBy("received_at")
+        .orderBy("id")
+        .execute()
+    : [];
   return {
     ...toCallView(call),
     events: events.map((event: Selectable<CallEventTable>) => ({
