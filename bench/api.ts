@@ -1,7 +1,7 @@
 /**
  * `npm run bench:api`: latency of the status and control API over a large ledger.
  *
- * Seeds BENCH_EXECUTIONS (default 1,000,000) executions spread over 30 days, starts
+ * Seeds BENCH_EXECUTIONS (default 1,000,000) executions spread over 30 days (ledgerSeed.ts), starts
  * `switchboard api` as its own process (request logging on, as in production), and sends it
  * requests at a fixed, evenly spaced rate (BENCH_RATE, default 500 requests/s; see
  * `pacedLoad`), one scenario at a time:
@@ -19,10 +19,11 @@
  * BENCH_RATE, BENCH_SECONDS (per scenario, default 15), BENCH_WARMUP_SECONDS.
  */
 import { createApiToken } from "../src/api/auth/tokens.ts";
-import { createDb, createPool, type Pool } from "../src/database/pool.ts";
+import { createDb, createPool } from "../src/database/pool.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { describeCpu, roundedMicros, startCpuCount } from "./cpu.ts";
 import { openBenchDatabase } from "./database.ts";
+import { ledgerHolds, seedLedger } from "./ledgerSeed.ts";
 import { pacedLoad } from "./pacedLoad.ts";
 import { intFromEnv } from "./stats.ts";
 import { startApi } from "./switchboardProcess.ts";
@@ -33,55 +34,17 @@ const SECONDS = intFromEnv("BENCH_SECONDS", 15);
 const WARMUP_SECONDS = intFromEnv("BENCH_WARMUP_SECONDS", 3);
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 
-async function seed(pool: Pool) {
-  const { rows } = await pool.query<{ n: number }>("select count(*)::int as n from executions");
-  if (rows[0]?.n === EXECUTIONS) {
-    progress(`reusing the ${EXECUTIONS} executions seeded before`);
-    return;
-  }
-  progress(`seeding ${EXECUTIONS} executions`);
-  await pool.query("truncate executions, execution_attempts");
-  const chunk = 100_000;
-  for (let done = 0; done < EXECUTIONS; done += chunk) {
-    const count = Math.min(chunk, EXECUTIONS - done);
-    await pool.query(
-      `insert into executions (task_name, lane, status, payload, priority, attempts, max_attempts,
-                               run_at, created_at, started_at, finished_at, result,
-                               error_class, error_message)
-       select t.name, t.lane, s.status, jsonb_build_object('call_id', g), t.priority,
-              case when s.status in ('queued', 'scheduled') then 0 else 1 end, 3,
-              c.at, c.at,
-              case when s.status in ('queued', 'scheduled') then null else c.at + interval '50 ms' end,
-              case when s.status in ('succeeded', 'dead', 'cancelled') then c.at + interval '2 s' end,
-              case when s.status = 'succeeded' then '{"ok":true}'::jsonb end,
-              case when s.status = 'dead' then 'TwilioRestException' end,
-              case when s.status = 'dead' then 'Too many requests' end
-       from generate_series($1::int, $2::int) g
-       cross join lateral (select now() - (random() * interval '30 days') as at) c
-       cross join lateral (select (array['process_call_recording', 'process_webhook_callback',
-                 'queue_outbound_call', 'generate_daily_report', 'send_notification'])[1 + g % 5] as name) n
-       cross join lateral (select n.name,
-                 case n.name when 'process_call_recording' then 'recordings'
-                             when 'process_webhook_callback' then 'webhooks'
-                             when 'queue_outbound_call' then 'realtime'
-                             when 'generate_daily_report' then 'reports'
-                             else 'notifications' end as lane, 5 as priority) t
-       cross join lateral (select case when g % 100 < 90 then 'succeeded' when g % 100 < 95 then 'dead'
-                                       when g % 100 < 97 then 'cancelled' when g % 100 < 99 then 'queued'
-                                       else 'scheduled' end as status) s`,
-      [done + 1, done + count],
-    );
-    progress(`seeded ${done + count} executions`);
-  }
-  // As autovacuum leaves a settled table: statistics, visibility map and hint bits in place.
-  await pool.query("vacuum analyze executions");
-}
-
 /** Seeds when needed; returns ids to look up and a fresh read token. */
 async function prepare(url: string) {
   const pool = createPool(url, 2);
   try {
-    await seed(pool);
+    if (await ledgerHolds(pool, EXECUTIONS)) {
+      progress(`reusing the ${EXECUTIONS} executions seeded before`);
+    } else {
+      progress(`seeding ${EXECUTIONS} executions`);
+      const seconds = await seedLedger(pool, EXECUTIONS, progress);
+      progress(`seeded ${EXECUTIONS} executions in ${seconds.toFixed(1)} s`);
+    }
     const { rows } = await pool.query<{ public_id: string }>(
       "select public_id from executions tablesample system (1) limit 20000",
     );

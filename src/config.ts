@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { type AlertSettings, defaultAlertSettings } from "./alerts/settings.ts";
 import { type MetricThresholds, metricThresholdDefaults } from "./analytics/thresholds.ts";
+import type { SessionLifetime } from "./dashboard/sessions.ts";
 import { isEmailAddress, parseMailbox } from "./email/addresses.ts";
 import { type RetentionSettings, retentionDefaults } from "./maintenance/retentionSettings.ts";
 import { type LaneName, laneNames, type WorkerType, workerTypes } from "./shared/lanes.ts";
@@ -170,6 +171,8 @@ const environmentSchema = z
     METRICS_OPEN: withDefault(boolean, "false"),
     API_DOCS_OPEN: withDefault(boolean, "false"),
     BULK_ACTION_MAX: withDefault(integer(1, 100_000), "1000"),
+    DASHBOARD_SESSION_IDLE_MINUTES: withDefault(integer(1, 10_080), "30"),
+    DASHBOARD_SESSION_MAX_HOURS: withDefault(integer(1, 8_760), "12"),
     TWILIO_ACCOUNT_SID: optional(
       z.string().regex(/^AC[0-9a-fA-F]{32}$/, "expected AC followed by 32 hex digits"),
     ),
@@ -332,6 +335,8 @@ export interface Config {
     /** Serve the OpenAPI document and docs page without a token. */
     docsOpen: boolean;
     bulkMaxBatch: number;
+    /** Dashboard sessions end after this long idle, and this long after sign-in at most. */
+    sessionLifetime: SessionLifetime;
   };
   twilio: {
     /** Unset: the local simulator stands in for Twilio. */
@@ -438,6 +443,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metricsOpen: e.METRICS_OPEN,
       docsOpen: e.API_DOCS_OPEN,
       bulkMaxBatch: e.BULK_ACTION_MAX,
+      sessionLifetime: {
+        idleMinutes: e.DASHBOARD_SESSION_IDLE_MINUTES,
+        maxHours: e.DASHBOARD_SESSION_MAX_HOURS,
+      },
     },
     twilio: {
       credentials:

@@ -5,6 +5,7 @@ import calculateAgentMetrics from "./calculate_agent_metrics.ts";
 import calculateHourlyMetrics from "./calculate_hourly_metrics.ts";
 import checkFailedWebhooks from "./check_failed_webhooks.ts";
 import cleanupExpiredExports from "./cleanup_expired_exports.ts";
+import cleanupExpiredSessions from "./cleanup_expired_sessions.ts";
 import cleanupOldCallLogs from "./cleanup_old_call_logs.ts";
 import cleanupOldTasks from "./cleanup_old_tasks.ts";
 import cleanupStaleCalls from "./cleanup_stale_calls.ts";
@@ -58,6 +59,7 @@ export const tasks: AnyTask[] = [
   optimizeQueueRouting,
   exportCallData,
   cleanupExpiredExports,
+  cleanupExpiredSessions,
   cleanupOldTasks,
   cleanupOldCallLogs,
   sendEmail,

@@ -127,7 +127,8 @@ export function createApp({
   });
   app.use(requestId());
   app.use(requestLogger({ logger }));
-  app.use(secureHeaders());
+  // A route's own value wins (the dashboard sets its Content-Security-Policy and Referrer-Policy).
+  app.use(secureHeaders({ overwrite: false }));
   app.use(bodyLimit({ maxBytes: s.maxBodyBytes }));
   app.use(jsonDepthLimit());
   app.route("/", probeRoutes(pool));

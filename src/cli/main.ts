@@ -19,6 +19,7 @@ import { scheduleCommand } from "./commands/schedule.ts";
 import { schedulerCommand } from "./commands/scheduler.ts";
 import { startCommand } from "./commands/start.ts";
 import { tokenCommand } from "./commands/token.ts";
+import { userCommand } from "./commands/user.ts";
 import { workerCommand } from "./commands/worker.ts";
 import { loadDotEnv } from "./dotEnv.ts";
 
@@ -39,6 +40,7 @@ const program = new Command("switchboard")
   .addCommand(alertsCommand)
   .addCommand(resultCommand)
   .addCommand(tokenCommand)
+  .addCommand(userCommand)
   .addCommand(scheduleCommand)
   .addCommand(mailCommand)
   .addCommand(probeCommand)

@@ -6,9 +6,11 @@
  * Content-Security-Policy that allows only this site's own scripts and styles.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { html } from "hono/html";
 import type { AppEnv } from "../api/context.ts";
 import { assetRoutes } from "./assets.ts";
 import type { DashboardDependencies } from "./dependencies.ts";
+import { renderPage } from "./layout.ts";
 import { dashboardPages } from "./pages/index.ts";
 import { requireSession } from "./requireSession.ts";
 import { signInRoutes } from "./signIn.ts";
@@ -31,6 +33,9 @@ function dashboardHeaders(): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     await next();
     c.header("Content-Security-Policy", contentSecurityPolicy);
+    // The default no-referrer would make browsers send `Origin: null` with the dashboard's own
+    // forms, which the cross-site check must refuse.
+    c.header("Referrer-Policy", "same-origin");
     c.header("Server-Timing", `app;dur=${(performance.now() - started).toFixed(1)}`);
     if (!c.res.headers.has("cache-control")) c.header("Cache-Control", "no-store");
   };
@@ -49,5 +54,13 @@ export function dashboardRoutes(deps: DashboardDependencies) {
   );
   app.route("/", signInRoutes(deps));
   for (const page of dashboardPages) app.route("/", page(deps));
+  app.all("/*", (c) =>
+    renderPage(c, {
+      title: "Not found",
+      nav: null,
+      status: 404,
+      body: html`<p>No dashboard page at <code>${c.req.path}</code>. <a href="/dashboard">Go to the overview</a>.</p>`,
+    }),
+  );
   return app;
 }

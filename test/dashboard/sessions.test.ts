@@ -218,3 +218,20 @@ describe("dashboard sessions", () => {
     expect((await testApp().request("/dashboard", { headers: live.headers })).status).toBe(200);
   });
 });
+
+describe("dashboard pages", () => {
+  it("answer an unknown page with a 404 page in the frame, and carry the security headers", async () => {
+    const session = await dashboardSession("read");
+    const response = await testApp().request("/dashboard/no-such-page", {
+      headers: session.headers,
+    });
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain(
+      "No dashboard page at <code>/dashboard/no-such-page</code>",
+    );
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(response.headers.get("referrer-policy")).toBe("same-origin");
+    expect(response.headers.get("server-timing")).toMatch(/^app;dur=\d+(\.\d)?$/);
+    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+  });
+});

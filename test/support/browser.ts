@@ -10,7 +10,7 @@
  * expectNoErrors();
  */
 import { constants } from "node:fs";
-import { access, mkdir } from "node:fs/promises";
+import { access, mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll } from "vitest";
@@ -102,13 +102,20 @@ export async function newPage(browser: Browser, baseUrl: string): Promise<TestPa
 
 const screenshotsDir = new URL("../../docs/screenshots/", import.meta.url);
 
-/** Saves a PNG of the page to docs/screenshots/<name>.png (shown in the README); returns its path. */
-export async function saveScreenshot(page: Page, name: string): Promise<string> {
+/**
+ * Takes a PNG of the page (so a page that cannot be drawn fails the test). With `SCREENSHOTS=1`
+ * it is saved as docs/screenshots/<name>.png, the README's pictures; otherwise it is dropped, so
+ * a test run leaves the working tree as it was. Returns the path, or null when not saved.
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<string | null> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
     throw new Error(`screenshot name ${JSON.stringify(name)} must be lowercase kebab-case`);
   }
+  const png = await page.screenshot({ type: "png", fullPage: true });
+  if (png.length === 0) throw new Error(`the screenshot "${name}" is empty`);
+  if (process.env.SCREENSHOTS !== "1") return null;
   await mkdir(screenshotsDir, { recursive: true });
   const file = fileURLToPath(new URL(`${name}.png`, screenshotsDir));
-  await page.screenshot({ path: file, type: "png", fullPage: true });
+  await writeFile(file, png);
   return file;
 }

@@ -22,10 +22,15 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 export function runCli(
   args: string[],
   env: Record<string, string>,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; input?: string } = {},
 ): Promise<CliResult> {
+  const { input, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], { env: childEnv(env), ...options });
+    const child = spawn(process.execPath, [binPath, ...args], {
+      env: childEnv(env),
+      ...spawnOptions,
+    });
+    if (input !== undefined) child.stdin.end(input);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

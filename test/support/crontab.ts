@@ -1,11 +1,8 @@
 import { readFileSync } from "node:fs";
 
-/** The repository's crontab with seed 000's entries whose tasks are still to come enabled. */
+/** The repository's crontab. */
 export function seedCrontab(): string {
-  return readFileSync(new URL("../../crontab", import.meta.url), "utf8").replace(
-    "# 0 0 * * * cleanup_expired_sessions",
-    "0 0 * * * cleanup_expired_sessions",
-  );
+  return readFileSync(new URL("../../crontab", import.meta.url), "utf8");
 }
 
 /** Seed 000's scheduled tasks, and the entries the crontab adds to them. */

@@ -51,7 +51,21 @@ export async function startApi(
   lifecycle.onStop(() => server.close());
   // Registered last so it runs first: open event streams would hold the server's close open.
   lifecycle.onStop(() => hub.stop());
-  logger.info({ url: `http://${config.http.host}:${server.port}` }, "API listening");
+  const url = `http://${config.http.host}:${server.port}`;
+  logger.info(
+    { url, dashboard: `${url}/dashboard` },
+    `API listening; dashboard at ${url}/dashboard`,
+  );
+  const users = await database.db
+    .selectFrom("dashboard_users")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirst()
+    .catch(() => undefined);
+  if (users && Number(users.n) === 0) {
+    logger.info(
+      "no dashboard user yet: create one with `npm run switchboard -- user create --name admin --scope admin`, or sign in with an API token (`switchboard token create`)",
+    );
+  }
   return server.port;
 }
 

@@ -23,7 +23,7 @@ function tokenLifetime(value: string): number {
 }
 
 /** Collects `--scope read --scope operate` and `--scope read,operate` alike. */
-function collectScopes(value: string, previous: Scope[] = []): Scope[] {
+export function collectScopes(value: string, previous: Scope[] = []): Scope[] {
   const given = value
     .split(",")
     .map((part) => part.trim().toLowerCase())

@@ -90,7 +90,7 @@ describe("API tokens", () => {
     const { id, name, token } = await newToken(["operate"]);
     expect(await verifyApiToken(db(), token)).toEqual({
       outcome: "valid",
-      principal: { tokenId: id, name, scopes: ["operate"] },
+      principal: { key: `token:${id}`, tokenId: id, name, scopes: ["operate"] },
       expiresInMs: null,
     });
     expect(await verifyApiToken(db(), `${token.slice(0, -1)}x`)).toEqual({ outcome: "invalid" });

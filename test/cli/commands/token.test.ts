@@ -35,7 +35,12 @@ describe("switchboard token", () => {
     expect(created.stderr).toContain("cannot be shown again");
     expect(await verifyApiToken(db(), printed.token)).toEqual({
       outcome: "valid",
-      principal: { tokenId: printed.id, name: "dashboard", scopes: ["read", "operate"] },
+      principal: {
+        key: `token:${printed.id}`,
+        tokenId: printed.id,
+        name: "dashboard",
+        scopes: ["read", "operate"],
+      },
       expiresInMs: null,
     });
 
