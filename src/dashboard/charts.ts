@@ -50,18 +50,23 @@ function timeLabel(start: Date, bucketMs: number): string {
 
 let chartCount = 0;
 
-/** A line per series over time buckets, with labelled axes and a legend. */
+/** Stacked bars per time bucket (one colour per series), with labelled axes and a legend. */
 export function timeSeriesChart(options: TimeSeriesChartOptions) {
-  const { starts, bucketMs, series, width = 760, height = 240 } = options;
+  const { starts, bucketMs, series, width = 960, height = 260 } = options;
   const id = `chart-${++chartCount}`;
   const margin = { top: 12, right: 16, bottom: 30, left: 48 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
-  const max = Math.max(0, ...series.flatMap((s) => s.values));
+  const n = Math.max(1, starts.length);
+  const stacks = Array.from({ length: n }, (_, index) =>
+    series.reduce((sum, s) => sum + (s.values[index] ?? 0), 0),
+  );
+  const max = Math.max(0, ...stacks);
   const step = tickStep(max);
   const top = Math.max(step, Math.ceil(max / step) * step);
-  const n = Math.max(1, starts.length);
-  const x = (index: number) => margin.left + ((index + 0.5) * plotWidth) / n;
+  const slot = plotWidth / n;
+  const barWidth = Math.max(1, slot * 0.7);
+  const x = (index: number) => margin.left + index * slot;
   const y = (value: number) => margin.top + plotHeight - (value / top) * plotHeight;
   const yTicks = Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step);
   const every = Math.max(1, Math.ceil(n / 6));
@@ -73,11 +78,22 @@ export function timeSeriesChart(options: TimeSeriesChartOptions) {
   const last = starts[starts.length - 1];
   const description =
     first && last
-      ? `${totals.join(", ")} from ${first.toISOString().slice(0, 16)}Z to ${new Date(last.getTime() + bucketMs).toISOString().slice(0, 16)}Z, highest bucket ${formatCount(max)}.`
+      ? `${totals.join(", ")} from ${first.toISOString().slice(0, 16)}Z to ${new Date(last.getTime() + bucketMs).toISOString().slice(0, 16)}Z, at most ${formatCount(max)} in one bucket.`
       : "No data.";
+  const bars = starts.map((start, index) => {
+    let base = 0;
+    return series.map((s) => {
+      const value = s.values[index] ?? 0;
+      if (value <= 0) return "";
+      const from = base;
+      base += value;
+      return html`<rect x="${(x(index) + (slot - barWidth) / 2).toFixed(1)}" y="${y(base).toFixed(1)}"
+        width="${barWidth.toFixed(1)}" height="${(y(from) - y(base)).toFixed(1)}" fill="${s.color}"><title>${timeLabel(start, bucketMs)}: ${formatCount(value)} ${s.label}</title></rect>`;
+    });
+  });
   return html`<figure class="chart">
-  <svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img"
-       aria-labelledby="${id}-title ${id}-desc" font-size="11" fill="currentColor">
+  <svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title ${id}-desc"
+       font-size="12" fill="currentColor">
     <title id="${id}-title">${options.title}</title>
     <desc id="${id}-desc">${description}</desc>
     <g class="y-axis">
@@ -96,26 +112,16 @@ export function timeSeriesChart(options: TimeSeriesChartOptions) {
           index,
         }) => html`<line x1="${x(index)}" x2="${x(index)}" y1="${margin.top + plotHeight}"
           y2="${margin.top + plotHeight + 4}" stroke="currentColor" stroke-opacity="0.6"></line>
-        <text x="${x(index)}" y="${height - 10}" text-anchor="middle">${timeLabel(start, bucketMs)}</text>`,
+        <text x="${x(index)}" y="${height - 10}" text-anchor="start">${timeLabel(start, bucketMs)}</text>`,
       )}
       <text x="${width - margin.right}" y="${height - 10}" text-anchor="end" fill-opacity="0.7">UTC</text>
     </g>
-    ${series.map(
-      (s) => html`<g class="series">
-      <polyline fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"
-        points="${s.values.map((value, index) => `${x(index).toFixed(1)},${y(value).toFixed(1)}`).join(" ")}"></polyline>
-      ${s.values.map((value, index) =>
-        value > 0
-          ? html`<circle cx="${x(index).toFixed(1)}" cy="${y(value).toFixed(1)}" r="2.5" fill="${s.color}"><title>${timeLabel(starts[index] ?? new Date(0), bucketMs)}: ${formatCount(value)} ${s.label}</title></circle>`
-          : "",
-      )}
-    </g>`,
-    )}
+    <g class="bars">${bars}</g>
   </svg>
   <figcaption class="legend">
     ${series.map(
       (s) =>
-        html`<span><svg width="14" height="10" aria-hidden="true"><rect width="14" height="10" rx="2" fill="${s.color}"></rect></svg> ${s.label}</span>`,
+        html`<span class="legend-item"><svg class="swatch" viewBox="0 0 14 10" width="14" height="10" aria-hidden="true"><rect width="14" height="10" rx="2" fill="${s.color}"></rect></svg> ${s.label}</span>`,
     )}
   </figcaption>
 </figure>`;

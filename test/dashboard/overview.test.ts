@@ -101,7 +101,7 @@ describe("the overview page", () => {
     expect(page).toMatch(/<svg [^>]*role="img"/);
     expect(page).toContain("<title id=");
     expect(page).toContain("7 succeeded, 2 failed");
-    expect(page.match(/<polyline /g)).toHaveLength(2);
+    expect(page.match(/<rect x=/g)).toHaveLength(2);
     expect(page).not.toMatch(/style="/);
     expect(page).toContain('href="/dashboard?window=24h"');
     expect(page).not.toContain("data-api-post");

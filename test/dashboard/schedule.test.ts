@@ -14,10 +14,9 @@ const tidy = defineTask({
   payload: z.object({}),
   run: async () => null,
 });
-const entries = parseCrontabEntries(
-  "*/5 * * * * tidy_up\n0 2 * * * nightly_digest ?tz=local\n",
-  { localTimeZone: "Europe/Paris" },
-);
+const entries = parseCrontabEntries("*/5 * * * * tidy_up\n0 2 * * * nightly_digest ?tz=local\n", {
+  localTimeZone: "Europe/Paris",
+});
 let executionId: string;
 
 beforeAll(async () => {

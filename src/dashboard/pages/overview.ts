@@ -159,6 +159,7 @@ export function overviewPage(deps: DashboardDependencies) {
       nav: "overview",
       body,
       scripts: ["overview.js"],
+      styles: ["charts.css"],
     });
   });
   return app;

@@ -39,7 +39,11 @@ describe("POST /api/schedule/{task_name}/run", () => {
       headers,
     });
     expect(response.status).toBe(202);
-    const body = (await response.json()) as { task_id: string; task_name: string; status_url: string };
+    const body = (await response.json()) as {
+      task_id: string;
+      task_name: string;
+      status_url: string;
+    };
     expect(body).toEqual({
       task_id: expect.any(String),
       task_name: "nightly_digest",
