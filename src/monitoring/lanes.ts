@@ -12,7 +12,7 @@ import {
   lanesByWorkerType,
   workerTypes,
 } from "../engine/lanes.ts";
-import { laneStats } from "./fleet.ts";
+import { laneBacklog } from "./fleet.ts";
 
 export interface LaneView {
   lane: LaneName;
@@ -33,7 +33,7 @@ export async function laneList(
   db: Db,
   laneConcurrency: Partial<Record<string, number>>,
 ): Promise<LaneView[]> {
-  const [stats, paused] = await Promise.all([laneStats(db), laneListPaused(db)]);
+  const [stats, paused] = await Promise.all([laneBacklog(db), laneListPaused(db)]);
   return laneNames.map((lane) => {
     const s = stats.get(lane);
     return {
