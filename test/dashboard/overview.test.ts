@@ -127,3 +127,15 @@ describe("the overview page", () => {
     expect(figure(other, "succeeded")).toBe("7");
   });
 });
+
+describe("executionThroughput over hours", () => {
+  it("reuses settled buckets and still counts the recent minutes", async () => {
+    const { db } = testDb();
+    const first = await executionThroughput(db, { window: "7d" });
+    expect(first.totals.succeeded).toBe(23);
+    await ended(2, "succeeded", 4);
+    const again = await executionThroughput(db, { window: "7d" });
+    expect(again.totals).toEqual({ ...first.totals, succeeded: 27 });
+    expect(again.buckets.map((b) => b.start)).toEqual(first.buckets.map((b) => b.start));
+  });
+});
