@@ -204,7 +204,7 @@ export function createApp({
   api.route("/", auditRoutes(db));
   api.route("/", alertRoutes({ db }));
   api.route("/", routingRoutes({ db }));
-  api.route("/", scheduleRoutes({ db, entries: schedule }));
+  api.route("/", scheduleRoutes({ db, entries: schedule, registry, services }));
   if (services) {
     api.route("/", recordingRoutes({ db, services }));
     api.route(

@@ -188,6 +188,21 @@ export interface CronJob {
 }
 
 /**
+ * The payload a crontab run of `task` gets: the line's, as the task's `scheduledPayload` makes
+ * it for the minute the run was scheduled for (an operator's "run now" passes the present).
+ */
+export function cronRunPayload(
+  task: AnyTask,
+  linePayload: Record<string, unknown>,
+  scheduledAt: Date,
+  services?: unknown,
+): Record<string, unknown> {
+  return task.scheduledPayload
+    ? task.scheduledPayload(linePayload, scheduledAt, services)
+    : linePayload;
+}
+
+/**
  * Jobs added by the crontab carry no execution; they get one when they start, with the lane's
  * priority and the task's max attempts, and the payload the task's `scheduledPayload` makes of
  * the line's for the minute it was scheduled for. Returns the envelope the job runs with.
@@ -205,9 +220,7 @@ export async function executionForCronJob(
     typeof _cron?.ts === "string" && !Number.isNaN(Date.parse(_cron.ts))
       ? new Date(_cron.ts)
       : new Date(job.runAt);
-  const payload = task.scheduledPayload
-    ? task.scheduledPayload(linePayload, scheduledAt, services)
-    : linePayload;
+  const payload = cronRunPayload(task, linePayload, scheduledAt, services);
   const { shown, secrets } = ledgerPayload(task, payload);
   const created = await db
     .insertInto("executions")

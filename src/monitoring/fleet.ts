@@ -56,22 +56,35 @@ export interface LaneStats {
   oldest_waiting_seconds: number | null;
 }
 
-/** Live counts per lane from the ledger (index on lane, status). */
-export async function laneStats(db: Db): Promise<Map<string, LaneStats>> {
+/** Live counts and dead executions per lane from the ledger (index on lane, status). */
+export function laneStats(db: Db): Promise<Map<string, LaneStats>> {
+  return laneCounts(db, true) as Promise<Map<string, LaneStats>>;
+}
+
+/**
+ * Live counts per lane, without the dead: reads only live rows (the status index's queued,
+ * scheduled, running and retrying entries), however many dead executions the ledger holds.
+ */
+export function laneBacklog(db: Db): Promise<Map<string, Omit<LaneStats, "dead">>> {
+  return laneCounts(db, false);
+}
+
+async function laneCounts(db: Db, withDead: boolean) {
+  const statuses = withDead ? [...liveStatuses, "dead" as const] : [...liveStatuses];
   const { rows } = await sql<LaneStats>`
     select lane,
       count(*) filter (where status = 'queued')::int as queued,
       count(*) filter (where status = 'scheduled')::int as scheduled,
       count(*) filter (where status = 'running')::int as running,
       count(*) filter (where status = 'retrying')::int as retrying,
-      count(*) filter (where status = 'dead')::int as dead,
+      ${withDead ? sql`count(*) filter (where status = 'dead')::int as dead,` : sql``}
       count(*) filter (where status in (${statusList(waitingStatuses)}) and run_at <= now())::int as waiting,
       extract(epoch from now() - min(run_at) filter (
         where status in (${statusList(waitingStatuses)}) and run_at <= now()))::float8 as oldest_waiting_seconds
     from executions
-    where status in (${statusList([...liveStatuses, "dead"])})
+    where status in (${statusList(statuses)})
     group by lane`.execute(db);
-  return new Map(rows.map((row) => [row.lane, row]));
+  return new Map<string, Omit<LaneStats, "dead"> | LaneStats>(rows.map((row) => [row.lane, row]));
 }
 
 export interface LaneThroughput {

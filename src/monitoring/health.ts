@@ -11,7 +11,7 @@ import { unknownTaskList } from "../engine/fleet/unknownTasks.ts";
 import { defaultWorkerSilentAfterMs } from "../engine/fleet/workerAlive.ts";
 import { laneNames } from "../engine/lanes.ts";
 import { databaseRoundTripMs } from "./databaseLatency.ts";
-import { laneStats, lanesServed, workerList } from "./fleet.ts";
+import { laneBacklog, lanesServed, workerList } from "./fleet.ts";
 import { endingsSince } from "./recentEndings.ts";
 
 export interface HealthThresholds {
@@ -40,7 +40,7 @@ export async function checkHealth(db: Db, thresholds: HealthThresholds = default
   }
   const [workers, lanes, unknownTasks, outcomes, dead24h] = await Promise.all([
     workerList(db, thresholds.silentAfterMs),
-    laneStats(db),
+    laneBacklog(db),
     unknownTaskList(db),
     endingsSince(db, 60 * 60),
     endingsSince(db, 24 * 60 * 60),

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventHub } from "../../src/api/events/eventHub.ts";
 import type { ApiServer } from "../../src/api/server.ts";
 import { listen } from "../../src/api/server.ts";
+import { parseCrontabEntries } from "../../src/engine/crontab.ts";
 import { TaskRegistry } from "../../src/engine/registry.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { parseRateLimit } from "../../src/shared/rateLimitSpec.ts";
@@ -54,6 +55,7 @@ beforeAll(async () => {
   const app = testApp(testDb().pool, {
     hub,
     registry: new TaskRegistry(tasks),
+    schedule: parseCrontabEntries("*/5 * * * * system_health_check\n", {}),
     services: services.services,
     twilio: services.services.twilio,
     // Thousands of requests from one token: the rate limit is not what is fuzzed here.
@@ -197,6 +199,9 @@ function optionsFor(
   }
   if (operation.path.startsWith("/api/mail/")) {
     knownValues.id = fc.constantFrom(...seeded.mailIds, "20200101T000000000Z-000000000000");
+  }
+  if (operation.key === "POST /api/schedule/{task_name}/run") {
+    knownValues.task_name = fc.constantFrom("system_health_check", "no_such_task");
   }
   if (operation.path.startsWith("/api/agents/")) {
     knownValues.id = fc.constantFrom(...seeded.agentIds.map(String), "999999");

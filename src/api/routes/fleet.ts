@@ -2,9 +2,9 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { lanePause, laneResume } from "../../control/lane.ts";
 import type { Db } from "../../database/pool.ts";
-import { laneListPaused } from "../../engine/control/laneState.ts";
-import { defaultLanes, laneNames, lanesByWorkerType, workerTypes } from "../../engine/lanes.ts";
-import { laneStats, workerList } from "../../monitoring/fleet.ts";
+import { laneNames } from "../../engine/lanes.ts";
+import { workerList } from "../../monitoring/fleet.ts";
+import { laneList } from "../../monitoring/lanes.ts";
 import type { AppEnv } from "../context.ts";
 import { requireScope } from "../middleware/authenticate.ts";
 import { errorResponses } from "../openapi.ts";
@@ -68,17 +68,14 @@ export function fleetRoutes({ db, silentAfterMs, laneConcurrency }: FleetRoutesD
   );
 
   async function lanesView() {
-    const [stats, paused] = await Promise.all([laneStats(db), laneListPaused(db)]);
-    return laneNames.map((lane) => ({
-      lane,
-      priority: defaultLanes[lane].priority,
-      concurrency: laneConcurrency[lane] ?? defaultLanes[lane].concurrency,
-      paused: paused.has(lane),
-      worker_types: workerTypes.filter(
-        (type) => type !== "all" && lanesByWorkerType[type].includes(lane),
-      ),
-      waiting: stats.get(lane)?.waiting ?? 0,
-      running: stats.get(lane)?.running ?? 0,
+    return (await laneList(db, laneConcurrency)).map((view) => ({
+      lane: view.lane,
+      priority: view.priority,
+      concurrency: view.concurrency,
+      paused: view.paused,
+      worker_types: view.worker_types,
+      waiting: view.waiting,
+      running: view.running,
     }));
   }
 

@@ -9,8 +9,11 @@ import { campaignsPage } from "./campaigns.ts";
 import { deadLetterPage } from "./deadLetter.ts";
 import { executionPage } from "./execution.ts";
 import { executionsPage } from "./executions.ts";
+import { lanesPage } from "./lanes.ts";
 import { overviewPage } from "./overview.ts";
 import { reportsPage } from "./reports.ts";
+import { schedulePage } from "./schedule.ts";
+import { workersPage } from "./workers.ts";
 
 export type DashboardPage = (deps: DashboardDependencies) => Hono<AppEnv>;
 
@@ -19,6 +22,9 @@ export const dashboardPages: DashboardPage[] = [
   executionsPage,
   executionPage,
   deadLetterPage,
+  lanesPage,
+  workersPage,
+  schedulePage,
   callsPage,
   callPage,
   campaignsPage,
