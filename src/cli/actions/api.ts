@@ -52,10 +52,8 @@ export async function startApi(
   // Registered last so it runs first: open event streams would hold the server's close open.
   lifecycle.onStop(() => hub.stop());
   const url = `http://${config.http.host}:${server.port}`;
-  logger.info(
-    { url, dashboard: `${url}/dashboard` },
-    `API listening; dashboard at ${url}/dashboard`,
-  );
+  logger.info({ url }, "API listening");
+  logger.info({ url: `${url}/dashboard` }, "dashboard: open this address in a browser");
   const users = await database.db
     .selectFrom("dashboard_users")
     .select((eb) => eb.fn.countAll<number>().as("n"))
