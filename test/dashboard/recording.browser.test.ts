@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import type { Browser } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordingKeyFor } from "../../src/storage/recordingKey.ts";
-import { launchBrowser, newPage, saveScreenshot } from "../support/browser.ts";
+import { launchBrowser, newPage } from "../support/browser.ts";
 import { browserSignIn } from "../support/dashboard.ts";
 import { type DashboardServer, startDashboardServer } from "../support/dashboardServer.ts";
 
@@ -127,7 +127,6 @@ describe("calls and campaigns in Chromium", () => {
 
     await audio.evaluate((element) => (element as unknown as AudioElement).play());
     await expect.poll(async () => (await stateOf()).ended).toBe(true);
-    await saveScreenshot(page, "dashboard-call");
 
     const audited = await server.db
       .selectFrom("audit_log")

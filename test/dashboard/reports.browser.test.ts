@@ -48,7 +48,7 @@ describe("reports and exports in Chromium", () => {
         { timeout: 15_000, interval: 500 },
       )
       .toBe(true);
-    await saveScreenshot(page, "dashboard-reports");
+    await saveScreenshot(page, "reports");
     const csv = await page.locator("#reports a[download]", { hasText: "csv" }).getAttribute("href");
     const reportCsv = await page.request.get(csv as string);
     expect(reportCsv.status()).toBe(200);
