@@ -5,18 +5,17 @@ import type { AppEnv } from "../../api/context.ts";
 import { executionListDead } from "../../executions/queries.ts";
 import type { DashboardDependencies } from "../dependencies.ts";
 import { renderPage } from "../layout.ts";
-import { errorPanel, executionTable, filterForm, parseListQuery } from "./executions.ts";
+import {
+  errorPanel,
+  executionTable,
+  filterForm,
+  listFields,
+  parseListQuery,
+} from "./executions.ts";
 
 const PAGE_SIZE = 50;
-const deadFields = [
-  "task_name",
-  "lane",
-  "created_after",
-  "created_before",
-  "correlation_id",
-  "payload",
-  "cursor",
-] as const;
+// Every list filter but status: the dead letter holds dead executions only.
+const deadFields = listFields.filter((field) => field !== "status");
 
 export function deadLetterPage(deps: DashboardDependencies) {
   const app = new Hono<AppEnv>();

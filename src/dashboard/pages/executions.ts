@@ -76,7 +76,7 @@ export function parseListQuery(
   return { params, filters, after: cursor, boundedSince };
 }
 
-const listFields = [
+export const listFields = [
   "status",
   "task_name",
   "lane",
