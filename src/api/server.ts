@@ -3,7 +3,12 @@ import type { App } from "./app.ts";
 
 export interface ApiServer {
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops taking connections and resolves once every open one has ended. Requests in flight get
+   * `graceMs` (default 10 s) to finish; then their connections are cut, so a client that never
+   * lets go (a stalled upload, a long wait) cannot hold the shutdown open.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function listen(app: App, host: string, port: number): Promise<ApiServer> {
@@ -11,9 +16,15 @@ export function listen(app: App, host: string, port: number): Promise<ApiServer>
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) =>
       resolve({
         port: info.port,
-        close: () =>
+        close: (graceMs = 10_000) =>
           new Promise((done) => {
-            server.close(() => done());
+            const cut = setTimeout(() => {
+              if ("closeAllConnections" in server) server.closeAllConnections();
+            }, graceMs);
+            server.close(() => {
+              clearTimeout(cut);
+              done();
+            });
             // Idle keep-alive connections would otherwise hold the close open.
             if ("closeIdleConnections" in server) server.closeIdleConnections();
           }),

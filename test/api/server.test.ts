@@ -1,9 +1,10 @@
 /** Every route once over real HTTP, through the node server, as a client would call it. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventHub } from "../../src/api/events/eventHub.ts";
 import { type ApiServer, listen } from "../../src/api/server.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
 import { authHeaders, testApp } from "../support/app.ts";
-import { db } from "../support/engine.ts";
+import { db, silentLogger } from "../support/engine.ts";
 import { apiRegistry, processCallRecording } from "../support/fixtures/apiTasks.ts";
 
 let server: ApiServer;
@@ -105,5 +106,25 @@ describe("over real HTTP", () => {
         "/api/lanes/{lane}/pause",
       ]),
     );
+  });
+});
+
+describe("closing", () => {
+  it("cuts a request still in flight once its grace is up, instead of waiting for it", async () => {
+    const hub = new EventHub({ logger: silentLogger });
+    try {
+      const own = await listen(testApp(undefined, { hub }), "127.0.0.1", 0);
+      const stream = await fetch(`http://127.0.0.1:${own.port}/api/events`, { headers: admin });
+      expect(stream.status).toBe(200);
+      // The hub still runs, so the event stream would stay open for as long as the client does.
+      await own.close(100);
+      const reader = stream.body?.getReader();
+      const ended = async () => {
+        for (;;) if ((await reader?.read())?.done !== false) return "ended";
+      };
+      expect(await ended().catch(() => "cut")).toMatch(/ended|cut/);
+    } finally {
+      await hub.stop();
+    }
   });
 });

@@ -44,6 +44,19 @@ export interface DashboardServer {
 }
 
 const running: DashboardServer[] = [];
+
+/** Waits for one part to stop; names it if it takes too long, so a hang says where it is. */
+async function step(part: string, stopping: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${part} did not stop within 15 s`)), 15_000);
+  });
+  try {
+    await Promise.race([stopping, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 afterAll(async () => {
   for (const server of running.splice(0).reverse()) await server.stop();
 });
@@ -98,11 +111,12 @@ export async function startDashboardServer(
     worker,
     stop() {
       stopping ??= (async () => {
-        // Open event streams would hold the server's close open.
-        await hub.stop();
-        await server.close();
-        await worker.stop();
-        await workerPool.end();
+        // Open event streams would hold the server's close open. A browser still open may have
+        // a request in flight: it gets a second before its connection is cut.
+        await step("the live events hub", hub.stop());
+        await step("the HTTP server", server.close(1_000));
+        await step("the worker", worker.stop());
+        await step("the worker's pool", workerPool.end());
       })();
       return stopping;
     },
