@@ -5,10 +5,12 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../api/context.ts";
+import { openPathMatcher } from "../api/middleware/authenticate.ts";
 import type { Db } from "../database/pool.ts";
-import { changesState, isCrossSite, requestCsrfToken } from "./requestForgery.ts";
-import { clearSessionCookie, readSessionSecret } from "./sessionCookie.ts";
-import { csrfMatches, type SessionLifetime, sessionVerify } from "./sessions.ts";
+import { changesState } from "./requestForgery.ts";
+import { clearSessionCookie } from "./sessionCookie.ts";
+import { sessionOfRequest } from "./sessionRequest.ts";
+import type { SessionLifetime } from "./sessions.ts";
 
 export interface RequireSessionOptions {
   db: Db;
@@ -18,26 +20,21 @@ export interface RequireSessionOptions {
 }
 
 export function requireSession(options: RequireSessionOptions): MiddlewareHandler<AppEnv> {
-  const exact = new Set(options.openPaths.filter((p) => !p.endsWith("/*")));
-  const prefixes = options.openPaths.filter((p) => p.endsWith("/*")).map((p) => p.slice(0, -1));
+  const isOpen = openPathMatcher(options.openPaths);
   return async function requireDashboardSession(c, next) {
     const path = c.req.path;
-    if (exact.has(path) || prefixes.some((prefix) => path.startsWith(prefix))) return next();
-    const secret = readSessionSecret(c);
-    const session = secret ? await sessionVerify(options.db, secret, options.lifetime) : null;
-    if (!session) {
-      if (secret) clearSessionCookie(c);
+    if (isOpen(path)) return next();
+    const check = await sessionOfRequest(c, options.db, options.lifetime);
+    if (check.outcome === "none" || check.outcome === "ended") {
+      if (check.outcome === "ended") clearSessionCookie(c);
       if (changesState(c.req.method)) return c.text("Sign in first", 401);
       const here = `${path}${new URL(c.req.url).search}`;
       const query = new URLSearchParams({ next: here });
-      if (secret) query.set("ended", "");
+      if (check.outcome === "ended") query.set("ended", "");
       return c.redirect(`/dashboard/sign-in?${query}`, 303);
     }
-    if (changesState(c.req.method)) {
-      if (isCrossSite(c) || !csrfMatches(session, await requestCsrfToken(c))) {
-        return c.text("Missing or wrong CSRF token", 403);
-      }
-    }
+    if (check.outcome === "forged") return c.text("Missing or wrong CSRF token", 403);
+    const { session } = check;
     c.set("principal", session.principal);
     c.set("session", session);
     await next();

@@ -21,9 +21,8 @@
  * app.post("/api/executions/:id/cancel", requireScope("operate"), handler);
  */
 import type { MiddlewareHandler } from "hono";
-import { changesState, isCrossSite, requestCsrfToken } from "../../dashboard/requestForgery.ts";
-import { readSessionSecret } from "../../dashboard/sessionCookie.ts";
-import { csrfMatches, type SessionLifetime, sessionVerify } from "../../dashboard/sessions.ts";
+import { sessionOfRequest } from "../../dashboard/sessionRequest.ts";
+import type { SessionLifetime } from "../../dashboard/sessions.ts";
 import type { Db } from "../../database/pool.ts";
 import type { Principal, Scope } from "../auth/principal.ts";
 import { type ApiTokenCheck, hasScope, looksLikeApiToken, verifyApiToken } from "../auth/tokens.ts";
@@ -92,33 +91,29 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   return async function authenticateRequest(c, next) {
     if (isOpen(c.req.path)) return next();
     const header = c.req.header("authorization");
-    const sessionSecret = !header && options.sessions ? readSessionSecret(c) : undefined;
-    if (sessionSecret && options.sessions) {
-      const session = await sessionVerify(db, sessionSecret, options.sessions);
-      if (!session) {
-        return c.json(
-          errorBody(
-            "unauthorized",
-            "Your dashboard session has ended: sign in again at /dashboard",
-          ),
-          401,
-        );
-      }
-      if (
-        changesState(c.req.method) &&
-        (isCrossSite(c) || !csrfMatches(session, await requestCsrfToken(c)))
-      ) {
-        return c.json(
-          errorBody(
-            "forbidden",
-            "Missing or wrong CSRF token: send the session's token in the X-CSRF-Token header",
-            [{ path: "X-CSRF-Token", message: "missing or wrong" }],
-          ),
-          403,
-        );
-      }
-      c.set("principal", session.principal);
-      c.set("session", session);
+    const fromSession =
+      !header && options.sessions
+        ? await sessionOfRequest(c, db, options.sessions)
+        : ({ outcome: "none" } as const);
+    if (fromSession.outcome === "ended") {
+      return c.json(
+        errorBody("unauthorized", "Your dashboard session has ended: sign in again at /dashboard"),
+        401,
+      );
+    }
+    if (fromSession.outcome === "forged") {
+      return c.json(
+        errorBody(
+          "forbidden",
+          "Missing or wrong CSRF token: send the session's token in the X-CSRF-Token header",
+          [{ path: "X-CSRF-Token", message: "missing or wrong" }],
+        ),
+        403,
+      );
+    }
+    if (fromSession.outcome === "valid") {
+      c.set("principal", fromSession.session.principal);
+      c.set("session", fromSession.session);
       return next();
     }
     if (!header) {
@@ -176,7 +171,8 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
   };
 }
 
-function openPathMatcher(paths: string[]): (path: string) => boolean {
+/** Exact paths, or prefixes ending in `/*` (`/docs/*` matches `/docs` and what is under it). */
+export function openPathMatcher(paths: string[]): (path: string) => boolean {
   const exact = new Set(paths.filter((path) => !path.endsWith("/*")));
   const prefixes = paths.filter((path) => path.endsWith("/*")).map((path) => path.slice(0, -2));
   return (path) =>
