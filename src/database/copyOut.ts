@@ -51,16 +51,36 @@ export function copyLinesText(query: CompiledQuery): string {
   return `copy (${inlineParameters(query)}) to stdout with (format csv, delimiter E'\\x02', quote E'\\x01')`;
 }
 
+/** A COPY's bytes; `completed` resolves with the rows copied once PostgreSQL has said so. */
+export type CopyOutStream = Readable & { rowCount: number; completed: Promise<number> };
+
+/**
+ * Runs `copyText` (a `COPY … TO STDOUT`) on `client` and returns its bytes. The stream ends at
+ * CopyDone, before PostgreSQL's CommandComplete (which carries the row count) has been read:
+ * await `completed` for the count and before the client's next query.
+ */
+export function copyOutOn(client: pg.ClientBase, copyText: string): CopyOutStream {
+  const stream = client.query(copyTo(copyText));
+  const completed = new Promise<number>((resolve, reject) => {
+    // pg tells a submitted query that its statement is over through this hook, which
+    // pg-copy-streams leaves empty.
+    (stream as unknown as { handleReadyForQuery: () => void }).handleReadyForQuery = () =>
+      resolve(stream.rowCount);
+    stream.once("error", reject);
+    stream.once("close", () => {
+      if (!stream.readableEnded) reject(new Error("the COPY stream was closed before its end"));
+    });
+  });
+  completed.catch(() => {});
+  return Object.assign(stream, { completed });
+}
+
 /**
  * Runs `copyText` (a `COPY … TO STDOUT`) on a connection of its own from `pool` and returns its
- * bytes. The connection goes back to the pool when the stream ends; a stream destroyed early
- * (or failing) discards it, since it may be left in the middle of the COPY. `rowCount` on the
- * stream holds the rows copied once it ended.
+ * bytes. The connection goes back to the pool once the COPY has completed; a stream destroyed
+ * early (or failing) discards it, since it may be left in the middle of the COPY.
  */
-export async function copyOut(
-  pool: Pool,
-  copyText: string,
-): Promise<Readable & { rowCount: number }> {
+export async function copyOut(pool: Pool, copyText: string): Promise<CopyOutStream> {
   const client = await pool.connect();
   let released = false;
   const release = (discard: boolean) => {
@@ -69,10 +89,11 @@ export async function copyOut(
     client.release(discard);
   };
   try {
-    const stream = client.query(copyTo(copyText));
-    stream.once("end", () => release(false));
-    stream.once("error", () => release(true));
-    stream.once("close", () => release(!stream.readableEnded));
+    const stream = copyOutOn(client, copyText);
+    stream.completed.then(
+      () => release(false),
+      () => release(true),
+    );
     return stream;
   } catch (error) {
     release(true);

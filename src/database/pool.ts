@@ -41,6 +41,19 @@ export function createDb(pool: Pool): Db {
   });
 }
 
+/**
+ * A Kysely handle whose every query runs on `client` (from `pool`), for a run of statements that needs its
+ * one session (session settings); the caller keeps the client and releases it.
+ */
+export function createClientDb(pool: Pool, client: pg.PoolClient): Db {
+  const held = { query: client.query.bind(client), release: () => {} };
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: { connect: async () => held, end: async () => {}, options: pool.options },
+    }),
+  });
+}
+
 /** Hides the password of a connection URL, for logs. */
 export function describeDatabaseUrl(connectionString: string): string {
   const url = new URL(connectionString);

@@ -12,7 +12,8 @@
  */
 import { Readable } from "node:stream";
 import type { CallCenterTaskContext } from "../callCenter/task.ts";
-import { copyOut } from "../database/copyOut.ts";
+import { copyOutOn } from "../database/copyOut.ts";
+import { createClientDb } from "../database/pool.ts";
 import type { ExportFormat } from "../database/schema.ts";
 import { AbortReason } from "../engine/jobContext.ts";
 import {
@@ -159,24 +160,35 @@ async function* encodedChunks(
   chunkRows: number,
   onRows: (count: number) => Promise<void>,
 ): AsyncGenerator<Buffer | string> {
-  const { db, pool } = ctx.services.reporting;
   const json = format === "json";
   if (json) yield "[\n";
-  let after: CallRowKey | null = null;
-  for (let first = true; ; first = false) {
-    ctx.signal.throwIfAborted();
-    const upTo = await callRowsChunkEnd(db, filters, after, json && first ? 1 : chunkRows);
-    const chunk = { after, upTo };
-    const copy = await copyOut(
-      pool,
-      json
-        ? callRowsJsonCopy(db, filters, { ...chunk, separator: !first })
-        : callRowsCsvCopy(db, filters, { ...chunk, header: first }),
-    );
-    yield* copy;
-    await onRows(copy.rowCount);
-    if (!upTo) break;
-    after = upTo;
+  const { pool } = ctx.services.reporting;
+  const client = await pool.connect();
+  try {
+    // A chunk is a short range of one index: parallel workers and JIT cost more to start than
+    // they save, and would take cores from the jobs sharing the database.
+    await client.query("set max_parallel_workers_per_gather = 0; set jit = off");
+    const db = createClientDb(pool, client);
+    let after: CallRowKey | null = null;
+    for (let first = true; ; first = false) {
+      ctx.signal.throwIfAborted();
+      const upTo = await callRowsChunkEnd(db, filters, after, json && first ? 1 : chunkRows);
+      const chunk = { after, upTo };
+      const copy = copyOutOn(
+        client,
+        json
+          ? callRowsJsonCopy(db, filters, { ...chunk, separator: !first })
+          : callRowsCsvCopy(db, filters, { ...chunk, header: first }),
+      );
+      yield* copy;
+      await onRows(await copy.completed);
+      if (!upTo) break;
+      after = upTo;
+    }
+  } finally {
+    // Discarded, not returned: its session settings go with it, and a COPY stopped part-way
+    // leaves it unusable.
+    client.release(true);
   }
   if (json) yield "]\n";
 }

@@ -5,6 +5,7 @@ import {
   copyCsvText,
   copyLinesText,
   copyOut,
+  copyOutOn,
   inlineParameters,
 } from "../../src/database/copyOut.ts";
 import { testDb } from "../support/database.ts";
@@ -38,8 +39,24 @@ describe("copyOut", () => {
     const query = sql`select n, 'a,"b"' as s from generate_series(1, ${3}) as n`.compile(db);
     const stream = await copyOut(pool, copyCsvText(query, { header: true }));
     expect(await text(stream)).toBe('n,s\n1,"a,""b"""\n2,"a,""b"""\n3,"a,""b"""\n');
-    expect(stream.rowCount).toBe(3);
+    expect(await stream.completed).toBe(3);
     expect(pool.idleCount).toBeGreaterThan(0);
+  });
+
+  it("runs COPY after COPY on one client, each counting its own rows", async () => {
+    const { pool, db } = testDb();
+    const client = await pool.connect();
+    try {
+      for (const rows of [5, 0, 2_000]) {
+        const query = sql`select n from generate_series(1, ${rows}) as n`.compile(db);
+        const stream = copyOutOn(client, copyCsvText(query, { header: false }));
+        const lines = (await text(stream)).split("\n").filter(Boolean);
+        expect(lines).toHaveLength(rows);
+        expect(await stream.completed).toBe(rows);
+      }
+    } finally {
+      client.release();
+    }
   });
 
   it("writes text lines unquoted", async () => {
