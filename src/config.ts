@@ -211,6 +211,7 @@ const environmentSchema = z
     SIMULATED_AGENTS: withDefault(integer(0, 1000), "4"),
     EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
     EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "20000"),
+    EXPORT_YIELD_MS: withDefault(integer(0, 60_000), "2000"),
     EXECUTION_RETENTION_DAYS: withDefault(
       integer(1, 36_500),
       String(retentionDefaults.executionDays),
@@ -306,6 +307,8 @@ export interface Config {
     exportRetentionHours: number;
     /** Calls an export reads per query. */
     exportChunkRows: number;
+    /** The longest an export waits, between two chunks, for more urgent jobs to be taken. */
+    exportYieldMs: number;
   };
   /**
    * The call center the local Twilio simulator plays into `start` and `demo` when no Twilio
@@ -420,6 +423,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reportFreshSeconds: e.REPORT_FRESH_SECONDS,
       exportRetentionHours: e.EXPORT_RETENTION_HOURS,
       exportChunkRows: e.EXPORT_CHUNK_ROWS,
+      exportYieldMs: e.EXPORT_YIELD_MS,
     },
     simulatedCallCenter: {
       callsPerMinute: e.SIMULATED_INBOUND_CALLS_PER_MINUTE,

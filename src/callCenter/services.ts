@@ -67,6 +67,8 @@ export interface ReportingService {
   exportRetentionHours: number;
   /** Calls an export reads per query (`EXPORT_CHUNK_ROWS`). */
   exportChunkRows: number;
+  /** The longest an export waits between chunks for more urgent jobs (`EXPORT_YIELD_MS`). */
+  exportYieldMs: number;
 }
 
 export interface EmailService {

@@ -122,6 +122,7 @@ export async function openServices(runtime: Runtime): Promise<OpenedServices> {
       serviceLevelTarget: config.serviceLevelTarget,
       exportRetentionHours: config.reporting.exportRetentionHours,
       exportChunkRows: config.reporting.exportChunkRows,
+      exportYieldMs: config.reporting.exportYieldMs,
     },
     retention: config.retention,
     alerts: config.alerts,

@@ -4,6 +4,9 @@
  * short statements), streamed into the encrypted generated-files store under
  * `exports/<yyyy>/<mm>/<public id>.<format>`.
  *
+ * Between chunks it gives way to jobs more urgent than itself that are due and not yet taken
+ * (urgentWork.ts), for at most `EXPORT_YIELD_MS` a chunk.
+ *
  * Memory stays bounded by a few chunks whatever the export's size: the source is pulled only as
  * fast as the store takes bytes. Progress (rows done of the planner's estimate) goes to the
  * execution (`ctx.progress`) and to the export's row. A cancelled run (its execution cancelled
@@ -16,6 +19,8 @@ import { copyOutOn } from "../database/copyOut.ts";
 import { createClientDb } from "../database/pool.ts";
 import type { ExportFormat } from "../database/schema.ts";
 import { AbortReason } from "../engine/jobContext.ts";
+import { defaultLanes } from "../engine/lanes.ts";
+import { yieldToUrgentWork } from "../engine/urgentWork.ts";
 import {
   type CallRowKey,
   callRowsChunkEnd,
@@ -91,19 +96,38 @@ export async function exportCallData(
 
   let rowsDone = 0;
   let reportedAt = Date.now();
+  const percentDone = () =>
+    estimate > 0 ? Math.min(99, Math.floor((rowsDone * 100) / estimate)) : 0;
   const reportProgress = async () => {
-    const percent = estimate > 0 ? Math.min(99, Math.floor((rowsDone * 100) / estimate)) : 0;
-    ctx.progress(percent, `${rowsDone} of about ${estimate} rows`);
+    ctx.progress(percentDone(), `${rowsDone} of about ${estimate} rows`);
     if (Date.now() - reportedAt >= PROGRESS_EVERY_MS) {
       reportedAt = Date.now();
       await exportSetProgress(ctx.db, row.id, ctx.executionId, { rowsDone });
     }
   };
   const source = Readable.from(
-    encodedChunks(ctx, filters, input.format, reporting.exportChunkRows, async (rows) => {
-      rowsDone += rows;
-      await reportProgress();
-    }),
+    encodedChunks(
+      ctx,
+      filters,
+      input.format,
+      reporting.exportChunkRows,
+      async (rows) => {
+        rowsDone += rows;
+        await reportProgress();
+      },
+      async () => {
+        await yieldToUrgentWork(ctx.db, {
+          priority: defaultLanes.exports.priority,
+          maxMs: reporting.exportYieldMs,
+          signal: ctx.signal,
+          onWaiting: () =>
+            ctx.progress(
+              percentDone(),
+              `${rowsDone} of about ${estimate} rows; waiting for more urgent jobs`,
+            ),
+        });
+      },
+    ),
     // Bytes, not objects: the buffer holds 16 KiB, so COPY's output is pulled only as fast as
     // the store takes it.
     { objectMode: false },
@@ -159,6 +183,7 @@ async function* encodedChunks(
   format: ExportFormat,
   chunkRows: number,
   onRows: (count: number) => Promise<void>,
+  onChunkEnd: () => Promise<void>,
 ): AsyncGenerator<Buffer | string> {
   const json = format === "json";
   if (json) yield "[\n";
@@ -172,6 +197,7 @@ async function* encodedChunks(
     let after: CallRowKey | null = null;
     for (let first = true; ; first = false) {
       ctx.signal.throwIfAborted();
+      if (!first) await onChunkEnd();
       const upTo = await callRowsChunkEnd(db, filters, after, json && first ? 1 : chunkRows);
       const chunk = { after, upTo };
       const copy = copyOutOn(

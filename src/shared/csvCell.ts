@@ -41,9 +41,15 @@ export function startsLikeFormula(text: string): boolean {
   );
 }
 
-/** `csvCell`'s rule for a text expression in SQL: the cell's text, quote-prefixed if a formula. */
+const formulaStarts = sql.raw([EQUALS, PLUS, MINUS, AT, TAB, CARRIAGE_RETURN].join(", "));
+
+/**
+ * `csvCell`'s rule for a text expression in SQL: the cell's text, quote-prefixed if a formula.
+ * The first character is compared by its code (`ascii`, 0 for empty text), which costs
+ * PostgreSQL less per cell than comparing the text `left(…, 1)`.
+ */
 export function csvCellSql(value: RawBuilder<unknown>): RawBuilder<string | null> {
   return sql<
     string | null
-  >`case when left(${value}::text, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' || ${value}::text else ${value}::text end`;
+  >`case when ascii(${value}::text) in (${formulaStarts}) then '''' || ${value}::text else ${value}::text end`;
 }

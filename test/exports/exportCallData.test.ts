@@ -2,9 +2,11 @@ import { readdir } from "node:fs/promises";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import { executionCancel } from "../../src/control/cancel.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
+import { defineTask } from "../../src/engine/task.ts";
 import { exportColumnNames } from "../../src/exports/exportColumns.ts";
 import { exportGetByCacheKey } from "../../src/exports/exportRecords.ts";
 import {
@@ -16,7 +18,7 @@ import {
 } from "../../src/exports/filters.ts";
 import { runTask } from "../../src/testing/runTask.ts";
 import exportCallDataTask from "../../tasks/export_call_data.ts";
-import { db, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
+import { db, execution, startTestWorker, waitFor, waitForStatus } from "../support/engine.ts";
 import {
   type CallCenterFixture,
   callAt,
@@ -247,6 +249,52 @@ describe("export_call_data", () => {
       ),
       { numRuns: 25 },
     );
+  });
+
+  it("gives way between chunks while a more urgent job waits, then goes on", async () => {
+    const base = Date.parse("2029-01-01T00:00:00Z");
+    await insertCalls(
+      db(),
+      Array.from({ length: 3000 }, (_, i) => callAt(new Date(base + i * 1_000).toISOString())),
+    );
+    const urgent = defineTask({
+      name: "urgent_sms",
+      lane: "realtime",
+      payload: z.object({}),
+      run: async () => {},
+    });
+    const urgentId = await enqueue(db(), urgent, {});
+    const services = {
+      ...t.services,
+      reporting: { ...t.services.reporting, exportChunkRows: 1000, exportYieldMs: 60_000 },
+    };
+    const filters = {
+      start_date: new Date(base).toISOString(),
+      end_date: new Date(base + 3_000_000).toISOString(),
+    };
+    const running = runTask(
+      db(),
+      exportCallDataTask,
+      { filters, format: "csv", user_id: 1 },
+      { services },
+    );
+    const waiting = await waitFor(async () => {
+      const row = await db()
+        .selectFrom("executions")
+        .select(["status", "progress_message"])
+        .where("task_name", "=", "export_call_data")
+        .where("progress_message", "like", "%waiting for more urgent jobs")
+        .executeTakeFirst();
+      return row;
+    });
+    expect(waiting).toMatchObject({ status: "running" });
+    expect(waiting.progress_message).toMatch(/^1000 of about \d+ rows; waiting/);
+    // A worker takes the urgent job: the export goes on.
+    const job = await execution(urgentId);
+    await sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test'
+              where id = ${job.job_id}`.execute(db());
+    const { result } = await running;
+    expect(result).toMatchObject({ status: "ready", rows: 3000 });
   });
 
   it("cancelled mid-export, leaves no file behind and the export cancelled", async () => {

@@ -106,6 +106,7 @@ export async function startTestServices(
         serviceLevelTarget: 0.8,
         exportRetentionHours: 24,
         exportChunkRows: 5_000,
+        exportYieldMs: 2_000,
       },
     },
   };

@@ -1,0 +1,116 @@
+import { sql } from "kysely";
+import { beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { setLanePaused } from "../../src/engine/control/laneState.ts";
+import { enqueue } from "../../src/engine/enqueue.ts";
+import { defaultLanes, type LaneName } from "../../src/engine/lanes.ts";
+import { defineTask } from "../../src/engine/task.ts";
+import { urgentWorkWaiting, yieldToUrgentWork } from "../../src/engine/urgentWork.ts";
+import { db, emptyQueue } from "../support/engine.ts";
+
+const taskOn = (lane: LaneName) =>
+  defineTask({ name: `urgent_${lane}`, lane, payload: z.object({}), run: async () => {} });
+
+const exportsPriority = defaultLanes.exports.priority;
+const takeAllJobs = () =>
+  sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test'`.execute(db());
+
+describe("urgentWorkWaiting", () => {
+  beforeEach(async () => {
+    await emptyQueue();
+    await db().deleteFrom("lane_states").execute();
+  });
+
+  it("sees a due job of a more urgent lane, until a worker takes it", async () => {
+    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(false);
+    await enqueue(db(), taskOn("realtime"), {});
+    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(true);
+    await takeAllJobs();
+    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(false);
+  });
+
+  it("does not count jobs of the same or a less urgent lane, or jobs due later", async () => {
+    await enqueue(db(), taskOn("exports"), {});
+    await enqueue(db(), taskOn("maintenance"), {});
+    await enqueue(db(), taskOn("webhooks"), {}, { runAt: new Date(Date.now() + 3_600_000) });
+    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(false);
+    expect(await urgentWorkWaiting(db(), defaultLanes.maintenance.priority)).toBe(true);
+  });
+
+  it("does not count the jobs of a paused lane, which wait on purpose", async () => {
+    await enqueue(db(), taskOn("notifications"), {});
+    await setLanePaused(db(), "notifications", true, "test");
+    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(false);
+    await setLanePaused(db(), "notifications", false, "test");
+    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(true);
+  });
+});
+
+describe("yieldToUrgentWork", () => {
+  beforeEach(async () => {
+    await emptyQueue();
+    await db().deleteFrom("lane_states").execute();
+  });
+
+  it("does not wait when nothing more urgent is due", async () => {
+    let told = false;
+    const waited = await yieldToUrgentWork(db(), {
+      priority: exportsPriority,
+      maxMs: 5_000,
+      onWaiting: () => {
+        told = true;
+      },
+    });
+    expect(waited).toBeLessThan(1_000);
+    expect(told).toBe(false);
+  });
+
+  it("waits until the urgent jobs are taken, and says so once", async () => {
+    await enqueue(db(), taskOn("realtime"), {});
+    let told = 0;
+    let takenAt = 0;
+    const taking = new Promise<void>((resolve) =>
+      setTimeout(async () => {
+        await takeAllJobs();
+        takenAt = performance.now();
+        resolve();
+      }, 400),
+    );
+    const started = performance.now();
+    await yieldToUrgentWork(db(), {
+      priority: exportsPriority,
+      maxMs: 20_000,
+      pollMs: 20,
+      onWaiting: () => told++,
+    });
+    const ended = performance.now();
+    await taking;
+    expect(told).toBe(1);
+    expect(ended).toBeGreaterThanOrEqual(takenAt);
+    expect(ended - started).toBeLessThan(20_000);
+  });
+
+  it("waits at most maxMs for a backlog nobody takes", async () => {
+    await enqueue(db(), taskOn("webhooks"), {});
+    const waited = await yieldToUrgentWork(db(), {
+      priority: exportsPriority,
+      maxMs: 300,
+      pollMs: 20,
+    });
+    expect(waited).toBeGreaterThanOrEqual(300);
+    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(true);
+  });
+
+  it("stops waiting when its signal aborts", async () => {
+    await enqueue(db(), taskOn("webhooks"), {});
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("cancelled")), 100);
+    await expect(
+      yieldToUrgentWork(db(), {
+        priority: exportsPriority,
+        maxMs: 20_000,
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow("cancelled");
+  });
+});
