@@ -307,7 +307,7 @@ export interface Config {
     exportRetentionHours: number;
     /** Calls an export reads per query. */
     exportChunkRows: number;
-    /** The longest an export waits, between two chunks, for more urgent jobs to be taken. */
+    /** How long an export waits between chunks for urgent jobs that nobody takes. */
     exportYieldMs: number;
   };
   /**

@@ -67,7 +67,7 @@ export interface ReportingService {
   exportRetentionHours: number;
   /** Calls an export reads per query (`EXPORT_CHUNK_ROWS`). */
   exportChunkRows: number;
-  /** The longest an export waits between chunks for more urgent jobs (`EXPORT_YIELD_MS`). */
+  /** How long an export waits between chunks for urgent jobs nobody takes (`EXPORT_YIELD_MS`). */
   exportYieldMs: number;
 }
 

@@ -5,8 +5,8 @@ import { setLanePaused } from "../../src/engine/control/laneState.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
 import { defaultLanes, type LaneName } from "../../src/engine/lanes.ts";
 import { defineTask } from "../../src/engine/task.ts";
-import { urgentWorkWaiting, yieldToUrgentWork } from "../../src/engine/urgentWork.ts";
-import { db, emptyQueue } from "../support/engine.ts";
+import { nextUrgentJob, yieldToUrgentWork } from "../../src/engine/urgentWork.ts";
+import { db, emptyQueue, execution } from "../support/engine.ts";
 
 const taskOn = (lane: LaneName) =>
   defineTask({ name: `urgent_${lane}`, lane, payload: z.object({}), run: async () => {} });
@@ -15,34 +15,35 @@ const exportsPriority = defaultLanes.exports.priority;
 const takeAllJobs = () =>
   sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test'`.execute(db());
 
-describe("urgentWorkWaiting", () => {
+describe("nextUrgentJob", () => {
   beforeEach(async () => {
     await emptyQueue();
     await db().deleteFrom("lane_states").execute();
   });
 
-  it("sees a due job of a more urgent lane, until a worker takes it", async () => {
-    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(false);
+  it("finds the due job of a more urgent lane a worker would take first, until one takes it", async () => {
+    expect(await nextUrgentJob(db(), exportsPriority)).toBeNull();
     await enqueue(db(), taskOn("realtime"), {});
-    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(true);
+    const webhook = await execution(await enqueue(db(), taskOn("webhooks"), {}));
+    expect(await nextUrgentJob(db(), exportsPriority)).toBe(String(webhook.job_id));
     await takeAllJobs();
-    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(false);
+    expect(await nextUrgentJob(db(), exportsPriority)).toBeNull();
   });
 
   it("does not count jobs of the same or a less urgent lane, or jobs due later", async () => {
     await enqueue(db(), taskOn("exports"), {});
     await enqueue(db(), taskOn("maintenance"), {});
     await enqueue(db(), taskOn("webhooks"), {}, { runAt: new Date(Date.now() + 3_600_000) });
-    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(false);
-    expect(await urgentWorkWaiting(db(), defaultLanes.maintenance.priority)).toBe(true);
+    expect(await nextUrgentJob(db(), exportsPriority)).toBeNull();
+    expect(await nextUrgentJob(db(), defaultLanes.maintenance.priority)).not.toBeNull();
   });
 
   it("does not count the jobs of a paused lane, which wait on purpose", async () => {
     await enqueue(db(), taskOn("notifications"), {});
     await setLanePaused(db(), "notifications", true, "test");
-    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(false);
+    expect(await nextUrgentJob(db(), exportsPriority)).toBeNull();
     await setLanePaused(db(), "notifications", false, "test");
-    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(true);
+    expect(await nextUrgentJob(db(), exportsPriority)).not.toBeNull();
   });
 });
 
@@ -90,6 +91,31 @@ describe("yieldToUrgentWork", () => {
     expect(ended - started).toBeLessThan(20_000);
   });
 
+  it("keeps waiting, past maxMs, while workers keep taking the urgent jobs", async () => {
+    const jobs = [];
+    for (let index = 0; index < 8; index++) {
+      jobs.push((await execution(await enqueue(db(), taskOn("realtime"), {}))).job_id);
+    }
+    let lastTakenAt = 0;
+    const taking = (async () => {
+      for (const id of jobs) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test'
+                  where id = ${id}`.execute(db());
+        lastTakenAt = performance.now();
+      }
+    })();
+    const waited = await yieldToUrgentWork(db(), {
+      priority: exportsPriority,
+      maxMs: 500,
+      pollMs: 20,
+    });
+    const ended = performance.now();
+    await taking;
+    expect(ended).toBeGreaterThanOrEqual(lastTakenAt);
+    expect(waited).toBeGreaterThan(500);
+  });
+
   it("waits at most maxMs for a backlog nobody takes", async () => {
     await enqueue(db(), taskOn("webhooks"), {});
     const waited = await yieldToUrgentWork(db(), {
@@ -98,7 +124,7 @@ describe("yieldToUrgentWork", () => {
       pollMs: 20,
     });
     expect(waited).toBeGreaterThanOrEqual(300);
-    expect(await urgentWorkWaiting(db(), exportsPriority)).toBe(true);
+    expect(await nextUrgentJob(db(), exportsPriority)).not.toBeNull();
   });
 
   it("stops waiting when its signal aborts", async () => {
