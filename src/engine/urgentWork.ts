@@ -2,23 +2,28 @@
  * Long batch work (an export) gives way to jobs that are behind: between two of its steps it
  * waits while jobs more urgent than its own are due and not yet taken by a worker. On a database
  * and machine it shares with the job engine, those jobs then get the cores, and the batch work
- * resumes as soon as they are all taken. A backlog that stops moving (no worker takes its next
- * job for `maxMs`) is one nobody serves: waiting would not help it, so the work goes on.
+ * resumes as soon as they are all taken. Jobs of a lane no live worker serves, or of a paused
+ * one, wait whatever the batch work does, so they are not waited for; nor is a backlog that stops
+ * moving (no worker takes its next job for `maxMs`).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import type { Db } from "../database/pool.ts";
+import { defaultWorkerSilentAfterMs, workerAlive } from "./fleet/workerAlive.ts";
 
 /**
  * The job graphile-worker would fetch next among those due before one of lane priority
- * `priority` (higher is more urgent, as lanes speak), outside paused lanes: its id, or null
- * when there is none. One probe of graphile-worker's index of available jobs.
+ * `priority` (higher is more urgent, as lanes speak), in lanes that a live worker serves and
+ * that are not paused: its id, or null when there is none. One probe of graphile-worker's index
+ * of available jobs.
  */
 export async function nextUrgentJob(db: Db, priority: number): Promise<string | null> {
   // Ordered as the index is, so that the planner walks it rather than the table.
   const { rows } = await sql<{ id: string }>`
     select j.id::text from graphile_worker._private_jobs j
     where j.is_available = true and j.priority < ${-priority}::int and j.run_at <= now()
+      and exists (
+        select from workers where ${workerAlive(defaultWorkerSilentAfterMs)} and j.flags ?| lanes)
       and not exists (
         select from lane_states s where s.paused and coalesce(j.flags ? s.lane, false))
     order by j.priority, j.run_at, j.id

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { setLanePaused } from "../../src/engine/control/laneState.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
-import { defaultLanes, type LaneName } from "../../src/engine/lanes.ts";
+import { registerWorker } from "../../src/engine/fleet/heartbeat.ts";
+import { defaultLanes, type LaneName, laneNames } from "../../src/engine/lanes.ts";
 import { defineTask } from "../../src/engine/task.ts";
 import { nextUrgentJob, yieldToUrgentWork } from "../../src/engine/urgentWork.ts";
 import { db, emptyQueue, execution } from "../support/engine.ts";
@@ -12,6 +13,15 @@ const taskOn = (lane: LaneName) =>
   defineTask({ name: `urgent_${lane}`, lane, payload: z.object({}), run: async () => {} });
 
 const exportsPriority = defaultLanes.exports.priority;
+
+/** A live worker serving `lanes`, as a worker process registers itself. */
+const liveWorker = (lanes: readonly LaneName[]) =>
+  registerWorker(db(), `urgent-test-${lanes.join("-")}-${Date.now()}`, {
+    type: "all",
+    lanes,
+    tasks: [],
+    lockKey: 0,
+  });
 const takeAllJobs = () =>
   sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test'`.execute(db());
 
@@ -19,6 +29,7 @@ describe("nextUrgentJob", () => {
   beforeEach(async () => {
     await emptyQueue();
     await db().deleteFrom("lane_states").execute();
+    await liveWorker(laneNames);
   });
 
   it("finds the due job of a more urgent lane a worker would take first, until one takes it", async () => {
@@ -38,6 +49,15 @@ describe("nextUrgentJob", () => {
     expect(await nextUrgentJob(db(), defaultLanes.maintenance.priority)).not.toBeNull();
   });
 
+  it("does not count the jobs of a lane that no live worker serves", async () => {
+    await emptyQueue();
+    await liveWorker(["webhooks", "reports", "exports"]);
+    await enqueue(db(), taskOn("realtime"), {});
+    expect(await nextUrgentJob(db(), exportsPriority)).toBeNull();
+    await liveWorker(["realtime"]);
+    expect(await nextUrgentJob(db(), exportsPriority)).not.toBeNull();
+  });
+
   it("does not count the jobs of a paused lane, which wait on purpose", async () => {
     await enqueue(db(), taskOn("notifications"), {});
     await setLanePaused(db(), "notifications", true, "test");
@@ -51,6 +71,7 @@ describe("yieldToUrgentWork", () => {
   beforeEach(async () => {
     await emptyQueue();
     await db().deleteFrom("lane_states").execute();
+    await liveWorker(laneNames);
   });
 
   it("does not wait when nothing more urgent is due", async () => {

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import { executionCancel } from "../../src/control/cancel.ts";
 import { enqueue } from "../../src/engine/enqueue.ts";
+import { registerWorker } from "../../src/engine/fleet/heartbeat.ts";
 import { defineTask } from "../../src/engine/task.ts";
 import { exportColumnNames } from "../../src/exports/exportColumns.ts";
 import { exportGetByCacheKey } from "../../src/exports/exportRecords.ts";
@@ -264,6 +265,14 @@ describe("export_call_data", () => {
       run: async () => {},
     });
     const urgentId = await enqueue(db(), urgent, {});
+    // A live worker serves the realtime lane (it has yet to take the job).
+    const workerId = `realtime-worker-${Date.now()}`;
+    await registerWorker(db(), workerId, {
+      type: "realtime",
+      lanes: ["realtime"],
+      tasks: ["urgent_sms"],
+      lockKey: 0,
+    });
     const services = {
       ...t.services,
       reporting: { ...t.services.reporting, exportChunkRows: 1000, exportYieldMs: 60_000 },
@@ -295,6 +304,11 @@ describe("export_call_data", () => {
               where id = ${job.job_id}`.execute(db());
     const { result } = await running;
     expect(result).toMatchObject({ status: "ready", rows: 3000 });
+    await db()
+      .updateTable("workers")
+      .set({ stopped_at: sql`now()` })
+      .where("id", "=", workerId)
+      .execute();
   });
 
   it("cancelled mid-export, leaves no file behind and the export cancelled", async () => {
