@@ -26,7 +26,7 @@ export async function nextUrgentJob(db: Db, priority: number): Promise<string | 
         select from workers where ${workerAlive(defaultWorkerSilentAfterMs)} and j.flags ?| lanes)
       and not exists (
         select from lane_states s where s.paused and coalesce(j.flags ? s.lane, false))
-    order by j.priority, j.run_at, j.id
+    order by j.priority, j.run_at
     limit 1`.execute(db);
   return rows[0]?.id ?? null;
 }
