@@ -42,8 +42,8 @@ export function createDb(pool: Pool): Db {
 }
 
 /**
- * A Kysely handle whose every query runs on `client` (from `pool`), for a run of statements that needs its
- * one session (session settings); the caller keeps the client and releases it.
+ * A Kysely handle whose every query runs on `client` (from `pool`), for statements that need
+ * one session (its settings); the caller keeps the client and releases it.
  */
 export function createClientDb(pool: Pool, client: pg.PoolClient): Db {
   const held = { query: client.query.bind(client), release: () => {} };

@@ -184,7 +184,7 @@ async function* encodedChunks(
   format: ExportFormat,
   chunkRows: number,
   onRows: (count: number) => Promise<void>,
-  onChunkEnd: () => Promise<void>,
+  beforeNextChunk: () => Promise<void>,
 ): AsyncGenerator<Buffer | string> {
   const json = format === "json";
   if (json) yield "[\n";
@@ -198,7 +198,7 @@ async function* encodedChunks(
     let after: CallRowKey | null = null;
     for (let first = true; ; first = false) {
       ctx.signal.throwIfAborted();
-      if (!first) await onChunkEnd();
+      if (!first) await beforeNextChunk();
       const upTo = await callRowsChunkEnd(db, filters, after, json && first ? 1 : chunkRows);
       const chunk = { after, upTo };
       const copy = copyOutOn(
