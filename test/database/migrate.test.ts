@@ -1,16 +1,16 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { MigrationError, migrate, migrationStatus } from "../../src/database/migrate.ts";
 import type { Pool } from "../../src/database/pool.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { createBlankDatabase, createTestPool } from "../support/database.ts";
+import { tempFolder } from "../support/tempFolder.ts";
 
 const logger = createLogger("silent");
 
 async function migrationsFolder(files: Record<string, string>): Promise<string> {
-  const directory = await mkdtemp(path.join(tmpdir(), "switchboard-migrations-"));
+  const directory = await tempFolder("switchboard-migrations-");
   for (const [name, sql] of Object.entries(files)) {
     await writeFile(path.join(directory, name), sql);
   }

@@ -1,15 +1,14 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../support/cli.ts";
 import { createBlankDatabase } from "../../support/database.ts";
+import { tempFolder } from "../../support/tempFolder.ts";
 
 describe("switchboard demo", () => {
   it("runs a campaign through the whole stack: calls end, recordings are stored", async () => {
     const url = await createBlankDatabase();
-    const recordings = await mkdtemp(path.join(tmpdir(), "switchboard-demo-"));
+    const recordings = await tempFolder("switchboard-demo-");
     const result = await runCli(["demo", "--exit"], {
       DATABASE_URL: url,
       PORT: "0",

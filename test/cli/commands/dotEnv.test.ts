@@ -1,13 +1,13 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkDotEnv } from "../../../src/cli/dotEnv.ts";
 import { runCli } from "../../support/cli.ts";
 import { createBlankDatabase } from "../../support/database.ts";
+import { tempFolder } from "../../support/tempFolder.ts";
 
 async function folderWithDotEnv(text: string): Promise<string> {
-  const folder = await mkdtemp(path.join(tmpdir(), "switchboard-dotenv-"));
+  const folder = await tempFolder("switchboard-dotenv-");
   await writeFile(path.join(folder, ".env"), text);
   return folder;
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../../src/database/embedded.ts";
 import { type LongRunning, runCli, startCli } from "../../support/cli.ts";
+import { tempFolder } from "../../support/tempFolder.ts";
 
 const running: LongRunning[] = [];
 afterEach(async () => {
@@ -19,7 +19,7 @@ const tokenCreate = (dataDir: string, name: string) =>
 
 describe("commands beside a running `switchboard start` on the embedded server", () => {
   it("`token create` uses the running server, whose API then accepts the token", async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-beside-"));
+    const dataDir = await tempFolder("switchboard-beside-");
     const start = startCli(["start"], {
       PORT: "0",
       EMBEDDED_POSTGRES_DIR: dataDir,
@@ -50,7 +50,7 @@ describe("commands beside a running `switchboard start` on the embedded server",
   }, 120_000);
 
   it("ignores a stale record and starts a server of its own", async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-stale-"));
+    const dataDir = await tempFolder("switchboard-stale-");
     const migrated = await runCli(["migrate"], { EMBEDDED_POSTGRES_DIR: dataDir });
     expect(migrated.code, migrated.stderr).toBe(0);
     const record = path.join(dataDir, "connection.json");

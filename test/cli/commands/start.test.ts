@@ -1,10 +1,9 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LongRunning, runCli, startCli } from "../../support/cli.ts";
 import { createBlankDatabase, testDatabaseUrl } from "../../support/database.ts";
+import { tempFolder } from "../../support/tempFolder.ts";
 
 const running: LongRunning[] = [];
 afterEach(async () => {
@@ -98,7 +97,7 @@ describe("switchboard start", () => {
   });
 
   it("boots the embedded server without DATABASE_URL and reuses its data", async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), "switchboard-embedded-"));
+    const dataDir = await tempFolder("switchboard-embedded-");
     const first = start({ EMBEDDED_POSTGRES_DIR: dataDir });
     const listening = await first.waitForLog("API listening");
     expect((await readyz(listening)).status).toBe(200);
