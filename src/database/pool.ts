@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPoolClient } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.ts";
 import { typeParsers } from "./typeParsers.ts";
@@ -32,13 +32,16 @@ export function createPool(
   return pool;
 }
 
+/** Kysely over connections `connect` hands out; destroying it ends nothing of the pool's. */
+function kyselyOver(pool: Pool, connect: () => Promise<PostgresPoolClient>): Db {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: { connect, end: async () => {}, options: pool.options } }),
+  });
+}
+
 /** A Kysely handle over an existing pool; destroying it does not end the pool. */
 export function createDb(pool: Pool): Db {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: { connect: () => pool.connect(), end: async () => {}, options: pool.options },
-    }),
-  });
+  return kyselyOver(pool, () => pool.connect());
 }
 
 /**
@@ -47,11 +50,7 @@ export function createDb(pool: Pool): Db {
  */
 export function createClientDb(pool: Pool, client: pg.PoolClient): Db {
   const held = { query: client.query.bind(client), release: () => {} };
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: { connect: async () => held, end: async () => {}, options: pool.options },
-    }),
-  });
+  return kyselyOver(pool, async () => held);
 }
 
 /** Hides the password of a connection URL, for logs. */

@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import fc from "fast-check";
 import { sql } from "kysely";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { z } from "zod";
 import type { CallCenterServices } from "../../src/callCenter/services.ts";
 import { executionCancel } from "../../src/control/cancel.ts";
@@ -273,6 +273,13 @@ describe("export_call_data", () => {
       tasks: ["urgent_sms"],
       lockKey: 0,
     });
+    onTestFinished(async () => {
+      await db()
+        .updateTable("workers")
+        .set({ stopped_at: sql`now()` })
+        .where("id", "=", workerId)
+        .execute();
+    });
     const services = {
       ...t.services,
       reporting: { ...t.services.reporting, exportChunkRows: 1000, exportYieldMs: 60_000 },
@@ -304,11 +311,6 @@ describe("export_call_data", () => {
               where id = ${job.job_id}`.execute(db());
     const { result } = await running;
     expect(result).toMatchObject({ status: "ready", rows: 3000 });
-    await db()
-      .updateTable("workers")
-      .set({ stopped_at: sql`now()` })
-      .where("id", "=", workerId)
-      .execute();
   });
 
   it("cancelled mid-export, leaves no file behind and the export cancelled", async () => {
