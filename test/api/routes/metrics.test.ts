@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
@@ -22,6 +21,7 @@ import { deleteOldExecutions } from "../../../src/maintenance/executionRetention
 import { RUN_SECONDS_BUCKETS } from "../../../src/monitoring/metricsQueries.ts";
 import { createTestPool, testDb } from "../../support/database.ts";
 import { db, startTestWorker, waitForStatus } from "../../support/engine.ts";
+import { tempFolder } from "../../support/tempFolder.ts";
 
 const quick = defineTask({
   name: "metrics_quick",
@@ -334,7 +334,7 @@ describe("GET /metrics", () => {
 
   it("passes promtool check metrics, where promtool is installed", async () => {
     const { text } = await scrape();
-    const file = path.join(tmpdir(), `switchboard-metrics-${process.pid}.txt`);
+    const file = path.join(await tempFolder("switchboard-metrics-"), "metrics.txt");
     await writeFile(file, text);
     const run = promisify(execFile);
     const checked = await run("sh", ["-c", `promtool check metrics < ${file}`]).then(
