@@ -66,7 +66,8 @@ function countPostgresCpu(): { stop: () => number | null } {
   };
 }
 
-function childCpuSeconds(pid: number | undefined): number | null {
+/** CPU seconds a process has used so far; null when it cannot be seen (gone, or off Linux). */
+export function processCpuSeconds(pid: number | undefined): number | null {
   const stat = pid === undefined ? undefined : procStat(String(pid));
   return stat ? stat.ticks / TICKS_PER_SECOND : null;
 }
@@ -87,11 +88,11 @@ const perUnit = (seconds: number | null, units: number) =>
 /** Starts counting; the returned function gives the CPU per job (or request) since then. */
 export function startCpuCount(childPid?: number): (jobs: number) => CpuPerJob {
   const postgres = countPostgresCpu();
-  const childStart = childCpuSeconds(childPid);
+  const childStart = processCpuSeconds(childPid);
   const processStart = process.cpuUsage();
   return (jobs) => {
     const used = process.cpuUsage(processStart);
-    const childEnd = childCpuSeconds(childPid);
+    const childEnd = processCpuSeconds(childPid);
     return {
       postgresUs: perUnit(postgres.stop(), jobs),
       benchUs: (used.user + used.system) / jobs,

@@ -152,6 +152,8 @@ export interface EngineRoundOptions {
    * (an export running alongside): the round counts and waits for its own task's only.
    */
   reset?: boolean;
+  /** Called when the timed part starts: the jobs are queued and the worker is about to start. */
+  onRunStart?: () => void;
 }
 
 /**
@@ -181,6 +183,7 @@ export async function engineRound(
 
   const pool = createPool(url, CONCURRENCY + 2);
   const done = counter.expect(jobs);
+  options.onRunStart?.();
   const start = performance.now();
   const cpuSince = startCpuCount();
   const events: WorkerEvents = new EventEmitter();

@@ -18,7 +18,9 @@
  *   engine    the engine's throughput (engineLoad.ts: BENCH_JOBS no-op jobs through a worker in
  *             this process) alone, then again while a 1,000,000-row export runs, BENCH_ROUNDS
  *             times alternately; the ratio of the medians, and each pair's ratio with their
- *             median.
+ *             median. Beside it, the share of the machine's CPU that the export (its worker
+ *             process and database backend, when the server runs on this machine) used while the
+ *             engine round ran: the part of the engine's loss that comes from the export itself.
  *
  * With `--reuse`, the database (`switchboard_bench_reports`) is kept at the end and a later run
  * with `--reuse` skips the generation when it holds the same calls; without, a fresh database is
@@ -30,7 +32,7 @@
  * last line, one JSON object.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { refreshRollups } from "../src/analytics/refreshRollups.ts";
@@ -38,6 +40,7 @@ import { createApiToken } from "../src/api/auth/tokens.ts";
 import { generateHistory } from "../src/callCenter/history/generateHistory.ts";
 import { createDb, createPool, type Pool } from "../src/database/pool.ts";
 import { createLogger } from "../src/observability/logger.ts";
+import { processCpuSeconds } from "./cpu.ts";
 import { openBenchDatabase, resetJobs } from "./database.ts";
 import { engineRound, measure, sleep, type ThroughputResult } from "./engineLoad.ts";
 import { formatTable, intFromEnv, median, type Row, round, runBench } from "./stats.ts";
@@ -279,7 +282,7 @@ async function runExport(
   client: Client,
   env: Record<string, string>,
   range: Awaited<ReturnType<typeof exportRange>>,
-  whileRunning?: () => Promise<void>,
+  whileRunning?: (workerPid: number) => Promise<void>,
 ): Promise<ExportResult> {
   const worker = await startWorkerProcess("reports", env);
   try {
@@ -288,7 +291,7 @@ async function runExport(
     const timing = await client.run(
       "/api/tasks/export/",
       { format: "csv", start_date: range.start_date, end_date: range.end_date, refresh: true },
-      whileRunning,
+      whileRunning && (() => whileRunning(pid)),
     );
     const peak = peakRssBytes(pid);
     const rows = await client.csvRows(timing.requested.download_url);
@@ -310,6 +313,38 @@ interface EnginePair {
   during: ThroughputResult;
   /** The export was still running when the engine round ended. */
   overlapped: boolean;
+  /**
+   * CPU seconds the export used while the engine round ran: its worker process and its
+   * database backend; null when they cannot be seen (a server on another machine).
+   */
+  exportCpu: number | null;
+}
+
+/**
+ * The backend of the export that has just started: the connection whose query is a chunk's
+ * COPY (or the search for where one ends). Null when none shows within a few seconds.
+ */
+async function exportBackend(control: Pool): Promise<number | null> {
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(10)) {
+    const { rows } = await control.query<{ pid: number }>(
+      `select pid from pg_stat_activity
+       where datname = current_database() and application_name = 'switchboard'
+         and query ilike 'copy (select c.id%'`,
+    );
+    if (rows[0]) return rows[0].pid;
+  }
+  return null;
+}
+
+/** The CPU seconds the processes have used so far; null when one of them cannot be seen. */
+function cpuSecondsOf(pids: (number | null)[]): number | null {
+  let total = 0;
+  for (const pid of pids) {
+    const seconds = pid === null ? null : processCpuSeconds(pid);
+    if (seconds === null) return null;
+    total += seconds;
+  }
+  return total;
 }
 
 async function main() {
@@ -383,17 +418,27 @@ async function main() {
       await resetJobs(control);
       let during: ThroughputResult | undefined;
       let overlapped = false;
-      await runExport(client, env, large, async () => {
-        during = await engineRound(control, database.url, JOBS, { reset: false });
+      let exportCpu: number | null = null;
+      await runExport(client, env, large, async (workerPid) => {
+        const exporting = [workerPid, await exportBackend(control)];
+        let cpuBefore: number | null = null;
+        during = await engineRound(control, database.url, JOBS, {
+          reset: false,
+          onRunStart: () => {
+            cpuBefore = cpuSecondsOf(exporting);
+          },
+        });
+        const cpuAfter = cpuSecondsOf(exporting);
+        if (cpuBefore !== null && cpuAfter !== null) exportCpu = cpuAfter - cpuBefore;
         const { rows } = await control.query<{ status: string }>(
           "select status from executions where task_name = 'export_call_data' order by id desc limit 1",
         );
         overlapped = rows[0]?.status === "running";
       });
       if (!during) throw new Error("the export ended before the engine round could start");
-      pairs.push({ alone, during, overlapped });
+      pairs.push({ alone, during, overlapped, exportCpu });
       progress(
-        `engine #${index}: alone ${Math.round(alone.perSecond)} jobs/s, during the export ${Math.round(during.perSecond)} jobs/s${overlapped ? "" : " (the export ended first)"}`,
+        `engine #${index}: alone ${Math.round(alone.perSecond)} jobs/s, during the export ${Math.round(during.perSecond)} jobs/s${exportCpu === null ? "" : ` (the export used ${round(exportCpu, 2)} CPU s of the round's ${round(during.runSeconds, 2)} s)`}${overlapped ? "" : " (the export ended first)"}`,
       );
     }
   } finally {
@@ -441,6 +486,11 @@ async function main() {
   // Each pair runs back to back, so a slow spell of the machine tends to hit both of its
   // rounds: the median of the pairs' ratios is less noisy than the ratio of the medians.
   const pairRatios = pairs.map((p) => round(p.during.perSecond / p.alone.perSecond, 3));
+  // The export's share of the machine while the engine round ran: what it took from the engine,
+  // measured without the noise of a throughput.
+  const exportShares = pairs.flatMap((p) =>
+    p.exportCpu === null ? [] : [p.exportCpu / (p.during.runSeconds * availableParallelism())],
+  );
 
   const result = {
     calls: history.calls,
@@ -462,6 +512,7 @@ async function main() {
     engine_ratio: round(during / alone, 3),
     engine_pair_ratios: pairRatios,
     engine_pair_ratio_median: medianOf(pairRatios),
+    export_cpu_share_during_engine: exportShares.length > 0 ? medianOf(exportShares) : null,
   };
 
   const rows: Row[] = [];
@@ -515,7 +566,7 @@ async function main() {
       jobs: JOBS,
       seconds: JOBS / during,
       perSecond: during,
-      settings: `median of ${pairs.length}; ratio ${result.engine_ratio} (target ≥ 0.9); pairs ${pairRatios.join(", ")}, their median ${result.engine_pair_ratio_median}${pairs.some((p) => !p.overlapped) ? `; ${pairs.filter((p) => !p.overlapped).length} exports ended before their engine round` : ""}`,
+      settings: `median of ${pairs.length}; ratio ${result.engine_ratio} (target ≥ 0.9); pairs ${pairRatios.join(", ")}, their median ${result.engine_pair_ratio_median}${result.export_cpu_share_during_engine === null ? "" : `; the export used ${round(result.export_cpu_share_during_engine * 100, 1)}% of the CPU meanwhile`}${pairs.some((p) => !p.overlapped) ? `; ${pairs.filter((p) => !p.overlapped).length} exports ended before their engine round` : ""}`,
     },
   );
   process.stdout.write(

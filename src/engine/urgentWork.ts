@@ -2,9 +2,11 @@
  * Long batch work (an export) gives way to jobs that are behind: between two of its steps it
  * waits while jobs more urgent than its own are due and not yet taken by a worker. On a database
  * and machine it shares with the job engine, those jobs then get the cores, and the batch work
- * resumes as soon as they are all taken. Jobs of a lane no live worker serves, or of a paused
- * one, wait whatever the batch work does, so they are not waited for; nor is a backlog that stops
- * moving (no worker takes its next job for `maxMs`).
+ * resumes once they are all taken and those taken have finished (a worker takes jobs in
+ * batches, and runs the last of a backlog after it has left the queue). Jobs of a lane no live
+ * worker serves, or of a paused one, wait whatever the batch work does, so they are not waited
+ * for; nor is a backlog that stops moving (no worker takes its next job for `maxMs`), nor a job
+ * that runs for longer than `maxMs`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
@@ -31,6 +33,27 @@ export async function nextUrgentJob(db: Db, priority: number): Promise<string | 
   return rows[0]?.id ?? null;
 }
 
+/**
+ * The newest of the jobs more urgent than lane priority `priority` that workers hold (locked,
+ * running or about to): its id, or null when they hold none.
+ */
+async function newestUrgentJobInHand(db: Db, priority: number): Promise<string | null> {
+  const { rows } = await sql<{ id: string | null }>`
+    select max(id)::text as id from graphile_worker._private_jobs
+    where locked_at is not null and priority < ${-priority}::int`.execute(db);
+  return rows[0]?.id ?? null;
+}
+
+/** Whether workers still hold a job more urgent than `priority` with an id up to `upTo`. */
+async function urgentJobsInHand(db: Db, priority: number, upTo: string): Promise<boolean> {
+  const { rows } = await sql<{ held: boolean }>`
+    select exists (
+      select from graphile_worker._private_jobs
+      where id <= ${upTo}::bigint and locked_at is not null and priority < ${-priority}::int
+    ) as held`.execute(db);
+  return rows[0]?.held ?? false;
+}
+
 export interface YieldOptions {
   /** The waiting work's lane priority. */
   priority: number;
@@ -45,11 +68,21 @@ export interface YieldOptions {
 
 /**
  * Waits while `nextUrgentJob` finds a job, until none is left or the same one has stayed
- * untaken for `maxMs`; returns the milliseconds waited.
+ * untaken for `maxMs`. When it waited and the jobs were all taken, it then waits for the jobs
+ * workers hold at that moment to finish, for at most `maxMs`: jobs that come later are not
+ * waited for, so a steady trickle of them never holds the batch work up. Returns the
+ * milliseconds waited.
  */
 export async function yieldToUrgentWork(db: Db, options: YieldOptions): Promise<number> {
   const started = performance.now();
   if (options.maxMs <= 0) return 0;
+  const pause = (ms: number) =>
+    sleep(Math.min(options.pollMs ?? 100, ms), undefined, { signal: options.signal }).catch(
+      (error) => {
+        options.signal?.throwIfAborted();
+        throw error;
+      },
+    );
   let head: string | null = null;
   let headSince = started;
   for (;;) {
@@ -61,15 +94,17 @@ export async function yieldToUrgentWork(db: Db, options: YieldOptions): Promise<
       head = next;
       headSince = now;
     } else if (now - headSince >= options.maxMs) {
-      break;
+      return now - started;
     }
-    const left = headSince + options.maxMs - now;
-    try {
-      await sleep(Math.min(options.pollMs ?? 100, left), undefined, { signal: options.signal });
-    } catch (error) {
-      options.signal?.throwIfAborted();
-      throw error;
-    }
+    await pause(headSince + options.maxMs - now);
+  }
+  if (head === null) return performance.now() - started;
+  const upTo = await newestUrgentJobInHand(db, options.priority);
+  const takenAt = performance.now();
+  while (upTo !== null && (await urgentJobsInHand(db, options.priority, upTo))) {
+    const left = takenAt + options.maxMs - performance.now();
+    if (left <= 0) break;
+    await pause(left);
   }
   return performance.now() - started;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -23,7 +24,15 @@ const liveWorker = (lanes: readonly LaneName[]) =>
     lockKey: 0,
   });
 const takeAllJobs = () =>
-  sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test'`.execute(db());
+  sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test'
+      where locked_at is null`.execute(db());
+/** As graphile-worker does when a job succeeds. */
+const finishAllJobs = () => sql`delete from graphile_worker._private_jobs`.execute(db());
+const jobsHeld = async () =>
+  (
+    await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs
+                             where locked_at is not null`.execute(db())
+  ).rows[0]?.n;
 
 describe("nextUrgentJob", () => {
   beforeEach(async () => {
@@ -87,17 +96,17 @@ describe("yieldToUrgentWork", () => {
     expect(told).toBe(false);
   });
 
-  it("waits until the urgent jobs are taken, and says so once", async () => {
+  it("waits until the urgent jobs are taken and have finished, and says so once", async () => {
     await enqueue(db(), taskOn("realtime"), {});
     let told = 0;
-    let takenAt = 0;
-    const taking = new Promise<void>((resolve) =>
-      setTimeout(async () => {
-        await takeAllJobs();
-        takenAt = performance.now();
-        resolve();
-      }, 400),
-    );
+    let finishedAt = 0;
+    const working = (async () => {
+      await sleep(300);
+      await takeAllJobs();
+      await sleep(300);
+      await finishAllJobs();
+      finishedAt = performance.now();
+    })();
     const started = performance.now();
     await yieldToUrgentWork(db(), {
       priority: exportsPriority,
@@ -106,10 +115,51 @@ describe("yieldToUrgentWork", () => {
       onWaiting: () => told++,
     });
     const ended = performance.now();
-    await taking;
+    await working;
     expect(told).toBe(1);
-    expect(ended).toBeGreaterThanOrEqual(takenAt);
+    expect(ended).toBeGreaterThanOrEqual(finishedAt);
     expect(ended - started).toBeLessThan(20_000);
+  });
+
+  it("does not wait for jobs taken after the backlog it waited for", async () => {
+    const first = (await execution(await enqueue(db(), taskOn("realtime"), {}))).job_id;
+    let firstFinishedAt = 0;
+    const working = (async () => {
+      await sleep(200);
+      await takeAllJobs();
+      await sleep(100);
+      await enqueue(db(), taskOn("realtime"), {});
+      await takeAllJobs();
+      await sleep(200);
+      await sql`delete from graphile_worker._private_jobs where id = ${first}`.execute(db());
+      firstFinishedAt = performance.now();
+    })();
+    await yieldToUrgentWork(db(), { priority: exportsPriority, maxMs: 20_000, pollMs: 20 });
+    const ended = performance.now();
+    await working;
+    expect(ended).toBeGreaterThanOrEqual(firstFinishedAt);
+    expect(ended - firstFinishedAt).toBeLessThan(5_000);
+    expect(await jobsHeld()).toBe(1);
+  });
+
+  it("waits at most maxMs for a taken job that runs long", async () => {
+    await enqueue(db(), taskOn("realtime"), {});
+    setTimeout(takeAllJobs, 100);
+    const waited = await yieldToUrgentWork(db(), {
+      priority: exportsPriority,
+      maxMs: 400,
+      pollMs: 20,
+    });
+    expect(waited).toBeGreaterThanOrEqual(400);
+    expect(waited).toBeLessThan(5_000);
+    expect(await jobsHeld()).toBe(1);
+  });
+
+  it("does not wait for jobs workers hold when no backlog was waiting", async () => {
+    await enqueue(db(), taskOn("realtime"), {});
+    await takeAllJobs();
+    const waited = await yieldToUrgentWork(db(), { priority: exportsPriority, maxMs: 20_000 });
+    expect(waited).toBeLessThan(1_000);
   });
 
   it("keeps waiting, past maxMs, while workers keep taking the urgent jobs", async () => {

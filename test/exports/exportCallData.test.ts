@@ -1,4 +1,5 @@
 import { readdir } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
@@ -305,10 +306,18 @@ describe("export_call_data", () => {
     });
     expect(waiting).toMatchObject({ status: "running" });
     expect(waiting.progress_message).toMatch(/^1000 of about \d+ rows; waiting/);
-    // A worker takes the urgent job: the export goes on.
+    // A worker takes the urgent job: the export waits for it to finish, then goes on.
     const job = await execution(urgentId);
     await sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test'
               where id = ${job.job_id}`.execute(db());
+    await sleep(300);
+    const stillWaiting = await db()
+      .selectFrom("executions")
+      .select("progress_message")
+      .where("task_name", "=", "export_call_data")
+      .executeTakeFirstOrThrow();
+    expect(stillWaiting.progress_message).toBe(waiting.progress_message);
+    await sql`delete from graphile_worker._private_jobs where id = ${job.job_id}`.execute(db());
     const { result } = await running;
     expect(result).toMatchObject({ status: "ready", rows: 3000 });
   });
