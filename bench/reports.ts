@@ -317,7 +317,7 @@ interface EnginePair {
    * CPU seconds the export used while the engine round ran: its worker process and its
    * database backend; null when they cannot be seen (a server on another machine).
    */
-  exportCpu: number | null;
+  exportCpu: { process: number; backend: number } | null;
 }
 
 /**
@@ -336,15 +336,10 @@ async function exportBackend(control: Pool): Promise<number | null> {
   return null;
 }
 
-/** The CPU seconds the processes have used so far; null when one of them cannot be seen. */
-function cpuSecondsOf(pids: (number | null)[]): number | null {
-  let total = 0;
-  for (const pid of pids) {
-    const seconds = pid === null ? null : processCpuSeconds(pid);
-    if (seconds === null) return null;
-    total += seconds;
-  }
-  return total;
+/** The CPU seconds each process has used so far; null when one of them cannot be seen. */
+function cpuSecondsOf(pids: (number | null)[]): number[] | null {
+  const seconds = pids.map((pid) => (pid === null ? null : processCpuSeconds(pid)));
+  return seconds.every((s) => s !== null) ? seconds : null;
 }
 
 async function main() {
@@ -418,10 +413,10 @@ async function main() {
       await resetJobs(control);
       let during: ThroughputResult | undefined;
       let overlapped = false;
-      let exportCpu: number | null = null;
+      let exportCpu = null as EnginePair["exportCpu"];
       await runExport(client, env, large, async (workerPid) => {
         const exporting = [workerPid, await exportBackend(control)];
-        let cpuBefore: number | null = null;
+        let cpuBefore = null as number[] | null;
         during = await engineRound(control, database.url, JOBS, {
           reset: false,
           onRunStart: () => {
@@ -429,7 +424,14 @@ async function main() {
           },
         });
         const cpuAfter = cpuSecondsOf(exporting);
-        if (cpuBefore !== null && cpuAfter !== null) exportCpu = cpuAfter - cpuBefore;
+        if (cpuBefore && cpuAfter) {
+          const [processBefore = 0, backendBefore = 0] = cpuBefore;
+          const [processAfter = 0, backendAfter = 0] = cpuAfter;
+          exportCpu = {
+            process: processAfter - processBefore,
+            backend: backendAfter - backendBefore,
+          };
+        }
         const { rows } = await control.query<{ status: string }>(
           "select status from executions where task_name = 'export_call_data' order by id desc limit 1",
         );
@@ -438,7 +440,7 @@ async function main() {
       if (!during) throw new Error("the export ended before the engine round could start");
       pairs.push({ alone, during, overlapped, exportCpu });
       progress(
-        `engine #${index}: alone ${Math.round(alone.perSecond)} jobs/s, during the export ${Math.round(during.perSecond)} jobs/s${exportCpu === null ? "" : ` (the export used ${round(exportCpu, 2)} CPU s of the round's ${round(during.runSeconds, 2)} s)`}${overlapped ? "" : " (the export ended first)"}`,
+        `engine #${index}: alone ${Math.round(alone.perSecond)} jobs/s, during the export ${Math.round(during.perSecond)} jobs/s${exportCpu === null ? "" : ` (the export used ${round(exportCpu.process + exportCpu.backend, 2)} CPU s of the round's ${round(during.runSeconds, 2)} s: worker ${round(exportCpu.process, 2)}, database ${round(exportCpu.backend, 2)})`}${overlapped ? "" : " (the export ended first)"}`,
       );
     }
   } finally {
@@ -489,7 +491,12 @@ async function main() {
   // The export's share of the machine while the engine round ran: what it took from the engine,
   // measured without the noise of a throughput.
   const exportShares = pairs.flatMap((p) =>
-    p.exportCpu === null ? [] : [p.exportCpu / (p.during.runSeconds * availableParallelism())],
+    p.exportCpu === null
+      ? []
+      : [
+          (p.exportCpu.process + p.exportCpu.backend) /
+            (p.during.runSeconds * availableParallelism()),
+        ],
   );
 
   const result = {

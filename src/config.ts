@@ -210,7 +210,7 @@ const environmentSchema = z
     SIMULATED_INBOUND_CALLS_PER_MINUTE: withDefault(decimal(0, 600), "3"),
     SIMULATED_AGENTS: withDefault(integer(0, 1000), "4"),
     EXPORT_RETENTION_HOURS: withDefault(integer(1, 8_760), "24"),
-    EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "20000"),
+    EXPORT_CHUNK_ROWS: withDefault(integer(100, 100_000), "10000"),
     EXPORT_YIELD_MS: withDefault(integer(0, 60_000), "2000"),
     EXECUTION_RETENTION_DAYS: withDefault(
       integer(1, 36_500),
@@ -307,7 +307,10 @@ export interface Config {
     exportRetentionHours: number;
     /** Calls an export reads per query. */
     exportChunkRows: number;
-    /** How long an export waits between chunks for urgent jobs that nobody takes. */
+    /**
+     * How long an export waits between chunks for urgent jobs that nobody takes, or for those
+     * taken to finish.
+     */
     exportYieldMs: number;
   };
   /**
