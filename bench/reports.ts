@@ -321,8 +321,8 @@ interface EnginePair {
 }
 
 /**
- * The backend of the export that has just started: the connection whose query is a chunk's
- * COPY (or the search for where one ends). Null when none shows within a few seconds.
+ * The backend of the export that has just started: the connection whose query is (or last was)
+ * a chunk's COPY. Null when none shows within a few seconds.
  */
 async function exportBackend(control: Pool): Promise<number | null> {
   for (const deadline = Date.now() + 5_000; Date.now() < deadline; await sleep(10)) {
@@ -336,10 +336,14 @@ async function exportBackend(control: Pool): Promise<number | null> {
   return null;
 }
 
-/** The CPU seconds each process has used so far; null when one of them cannot be seen. */
-function cpuSecondsOf(pids: (number | null)[]): number[] | null {
-  const seconds = pids.map((pid) => (pid === null ? null : processCpuSeconds(pid)));
-  return seconds.every((s) => s !== null) ? seconds : null;
+/**
+ * The CPU seconds the export's worker process and database backend have used so far; null when
+ * either cannot be seen.
+ */
+function exportCpuNow(workerPid: number, backendPid: number | null): EnginePair["exportCpu"] {
+  const process = processCpuSeconds(workerPid);
+  const backend = backendPid === null ? null : processCpuSeconds(backendPid);
+  return process === null || backend === null ? null : { process, backend };
 }
 
 async function main() {
@@ -415,21 +419,19 @@ async function main() {
       let overlapped = false;
       let exportCpu = null as EnginePair["exportCpu"];
       await runExport(client, env, large, async (workerPid) => {
-        const exporting = [workerPid, await exportBackend(control)];
-        let cpuBefore = null as number[] | null;
+        const backendPid = await exportBackend(control);
+        let before = null as EnginePair["exportCpu"];
         during = await engineRound(control, database.url, JOBS, {
           reset: false,
           onRunStart: () => {
-            cpuBefore = cpuSecondsOf(exporting);
+            before = exportCpuNow(workerPid, backendPid);
           },
         });
-        const cpuAfter = cpuSecondsOf(exporting);
-        if (cpuBefore && cpuAfter) {
-          const [processBefore = 0, backendBefore = 0] = cpuBefore;
-          const [processAfter = 0, backendAfter = 0] = cpuAfter;
+        const after = exportCpuNow(workerPid, backendPid);
+        if (before && after) {
           exportCpu = {
-            process: processAfter - processBefore,
-            backend: backendAfter - backendBefore,
+            process: after.process - before.process,
+            backend: after.backend - before.backend,
           };
         }
         const { rows } = await control.query<{ status: string }>(
@@ -490,13 +492,10 @@ async function main() {
   const pairRatios = pairs.map((p) => round(p.during.perSecond / p.alone.perSecond, 3));
   // The export's share of the machine while the engine round ran: what it took from the engine,
   // measured without the noise of a throughput.
-  const exportShares = pairs.flatMap((p) =>
-    p.exportCpu === null
-      ? []
-      : [
-          (p.exportCpu.process + p.exportCpu.backend) /
-            (p.during.runSeconds * availableParallelism()),
-        ],
+  const exportShares = pairs.flatMap(({ exportCpu, during }) =>
+    exportCpu
+      ? [(exportCpu.process + exportCpu.backend) / (during.runSeconds * availableParallelism())]
+      : [],
   );
 
   const result = {

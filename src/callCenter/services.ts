@@ -67,7 +67,10 @@ export interface ReportingService {
   exportRetentionHours: number;
   /** Calls an export reads per query (`EXPORT_CHUNK_ROWS`). */
   exportChunkRows: number;
-  /** How long an export waits between chunks for urgent jobs nobody takes (`EXPORT_YIELD_MS`). */
+  /**
+   * How long an export waits between chunks for urgent jobs nobody takes, or for those taken to
+   * finish (`EXPORT_YIELD_MS`).
+   */
   exportYieldMs: number;
 }
 

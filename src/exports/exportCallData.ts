@@ -5,8 +5,8 @@
  * `exports/<yyyy>/<mm>/<public id>.<format>`.
  *
  * Between chunks it gives way to jobs more urgent than itself that are due and not yet taken
- * (urgentWork.ts); `EXPORT_YIELD_MS` is how long such a backlog may stand still before the
- * export goes on regardless.
+ * (urgentWork.ts), then for the jobs taken from that backlog to finish; `EXPORT_YIELD_MS` is
+ * how long either may stand still before the export goes on regardless.
  *
  * Memory stays bounded by a few chunks whatever the export's size: the source is pulled only as
  * fast as the store takes bytes. Progress (rows done of the planner's estimate) goes to the
